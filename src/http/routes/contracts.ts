@@ -1,0 +1,84 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { buildTimeline } from '../../domain/timeline.js';
+import { parseInstant } from '../../domain/timestamp.js';
+import type { ContractRepository } from '../../store/contracts.js';
+import { contractParamsSchema, contractSchema, createContractSchema, timelineSchema } from '../../schemas/contract.js';
+import { errorResponseSchema } from '../../schemas/error-response.js';
+import { HttpError } from '../errors.js';
+
+const notFound = (contractNumber: string) => new HttpError(404, 'CONTRACT_NOT_FOUND', `Contract ${contractNumber} not found.`);
+
+/** Contract administration and timelines, under `/contracts` and the earlier service's `/contract` paths. */
+export function registerContractRoutes(app: FastifyInstance, contracts: ContractRepository): void {
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+  const tags = ['contracts'];
+
+  for (const path of ['/contracts', '/contract']) {
+    const alias = path === '/contract';
+    routes.post(path, {
+      schema: {
+        tags,
+        summary: alias ? 'Create a contract (alias of POST /contracts)' : 'Create a contract',
+        deprecated: alias,
+        body: createContractSchema,
+        response: { 201: contractSchema, 409: errorResponseSchema, 422: errorResponseSchema },
+      },
+      handler: async (request, reply) => {
+        const { contract_number: contractNumber, components, created_at: createdAt } = request.body;
+        const created = await contracts.create({
+          contractNumber,
+          components,
+          createdAt: createdAt === undefined ? undefined : parseInstant(createdAt),
+        });
+        if (!created) throw new HttpError(409, 'CONTRACT_EXISTS', `Contract ${contractNumber} already exists.`);
+        return reply.code(201).send({ contract_number: created.contractNumber, components: created.components, created_at: created.createdAt });
+      },
+    });
+
+    routes.get(`${path}/:contract_number`, {
+      schema: {
+        tags,
+        summary: alias ? 'Read a contract (alias)' : 'Read a contract',
+        deprecated: alias,
+        params: contractParamsSchema,
+        response: { 200: contractSchema, 404: errorResponseSchema },
+      },
+      handler: async (request) => {
+        const found = await contracts.find(request.params.contract_number);
+        if (!found) throw notFound(request.params.contract_number);
+        return { contract_number: found.contractNumber, components: found.components, created_at: found.createdAt };
+      },
+    });
+
+    routes.delete(`${path}/:contract_number`, {
+      schema: {
+        tags,
+        summary: alias ? 'Delete a contract (alias)' : 'Delete a contract, its component states stay in the audit only',
+        deprecated: alias,
+        params: contractParamsSchema,
+        response: { 204: z.null().meta({ description: 'Deleted' }), 404: errorResponseSchema },
+      },
+      handler: async (request, reply) => {
+        if (!(await contracts.delete(request.params.contract_number))) throw notFound(request.params.contract_number);
+        return reply.code(204).send(null);
+      },
+    });
+
+    routes.get(alias ? `${path}/:contract_number/contract_timeline` : `${path}/:contract_number/timeline`, {
+      schema: {
+        tags,
+        summary: alias ? 'Timeline of a contract (alias)' : "Timeline of a contract's components",
+        deprecated: alias,
+        params: contractParamsSchema,
+        response: { 200: timelineSchema, 404: errorResponseSchema },
+      },
+      handler: async (request) => {
+        const contract = await contracts.findWithStates(request.params.contract_number);
+        if (!contract) throw notFound(request.params.contract_number);
+        return buildTimeline(contract);
+      },
+    });
+  }
+}

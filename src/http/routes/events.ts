@@ -1,0 +1,47 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Metrics } from '../../observability/metrics.js';
+import type { BatchDecider } from '../../processing/decide-batch.js';
+import { toDomainEvent } from '../../processing/decode-message.js';
+import { deriveEventId } from '../../processing/event-identity.js';
+import { errorResponseSchema } from '../../schemas/error-response.js';
+import { contractEventSchema } from '../../schemas/event.js';
+import { outcomeCodeSchema, outcomeStatusSchema } from '../../schemas/outcome.js';
+
+export const eventDecisionSchema = z
+  .object({
+    status: outcomeStatusSchema,
+    code: outcomeCodeSchema,
+    message: z.string(),
+    event_id: z.string(),
+    duplicate: z.boolean(),
+  })
+  .meta({ id: 'EventDecision' });
+
+/** Decides one event synchronously through the consumer's own use case. */
+export function registerEventRoutes(app: FastifyInstance, decideBatch: BatchDecider, metrics: Metrics): void {
+  for (const path of ['/events', '/event']) {
+    const alias = path === '/event';
+    app.withTypeProvider<ZodTypeProvider>().post(path, {
+      schema: {
+        tags: ['events'],
+        summary: alias ? 'Decide one event (alias of POST /events)' : 'Decide one event now, with the same rules, transaction and idempotency as the consumer',
+        deprecated: alias,
+        body: contractEventSchema,
+        response: { 200: eventDecisionSchema, 422: errorResponseSchema },
+      },
+      handler: async (request) => {
+        const event = toDomainEvent(request.body);
+        const eventId = request.body.event_id ?? deriveEventId(event);
+        const timer = metrics.processingSeconds.startTimer({ source: 'http' });
+        const [outcome] = await decideBatch([{ kind: 'valid', eventId, event, source: null }]);
+        timer();
+        if (!outcome) throw new Error('The decider returned no outcome for one event.');
+        const { status, code, message, duplicate } = outcome.message;
+        metrics.eventsProcessed.inc({ status, code, type: event.type, duplicate: String(duplicate) });
+        return { status, code, message, event_id: eventId, duplicate };
+      },
+    });
+  }
+}

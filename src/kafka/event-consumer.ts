@@ -1,0 +1,154 @@
+import { EVENT_CATALOGUE } from '../domain/catalogue.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { BatchDecider } from '../processing/decide-batch.js';
+import { decodeMessage } from '../processing/decode-message.js';
+import type { Outcome } from '../processing/outcome.js';
+import { retryUntilDone, StopRequested } from './backoff.js';
+import type { BatchControl, InboundBatch, KafkaClient, OutboundMessage, Publisher, Subscriber } from './kafka-client.js';
+
+export interface EventConsumerOptions {
+  kafka: KafkaClient;
+  publisher: Publisher;
+  decideBatch: BatchDecider;
+  logger: Logger;
+  metrics: Metrics;
+  groupId: string;
+  eventsTopic: string;
+  outcomesTopic: string;
+  concurrency: number;
+  maxBatchSize: number;
+  retry: { initialMs: number; maxMs: number };
+}
+
+export interface EventConsumer {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Whether the consumer is in its group and its last attempt at its work succeeded. */
+  status(): { running: boolean; healthy: boolean; lastError: string | null };
+}
+
+/**
+ * Consumes the events topic partition by partition (partitions in parallel,
+ * order kept within each): decides each chunk in one transaction, publishes
+ * its outcomes, and only then commits its offsets. Failures are retried with
+ * backoff without moving on, so nothing is skipped and nothing reordered.
+ */
+export function createEventConsumer(options: EventConsumerOptions): EventConsumer {
+  const { logger, metrics } = options;
+  let running = false;
+  let lastError: string | null = null;
+  let stopping = false;
+
+  const subscriber: Subscriber = options.kafka.createSubscriber({
+    groupId: options.groupId,
+    topic: options.eventsTopic,
+    concurrency: options.concurrency,
+    onGroupJoin() {
+      running = true;
+      metrics.rebalances.inc();
+      logger.info('consumer joined its group');
+    },
+    onCrash(error, willRestart) {
+      running = willRestart;
+      lastError = error.message;
+      logger.error({ err: error, willRestart }, 'consumer crashed');
+    },
+    onStop() {
+      running = false;
+    },
+  });
+
+  async function handleBatch(batch: InboundBatch, control: BatchControl): Promise<void> {
+    const { topic, partition } = batch;
+    for (let start = 0; start < batch.messages.length; start += options.maxBatchSize) {
+      if (!control.isRunning() || control.isStale()) return;
+      const chunk = batch.messages.slice(start, start + options.maxBatchSize);
+      const decoded = chunk.map((message) => decodeMessage({ value: message.value, source: { topic, partition, offset: message.offset } }));
+      const retry = {
+        initialMs: options.retry.initialMs,
+        maxMs: options.retry.maxMs,
+        shouldContinue: () => control.isRunning() && !control.isStale() && !stopping,
+        keepAlive: () => control.heartbeat(),
+      };
+      const timer = metrics.processingSeconds.startTimer({ source: 'kafka' });
+      const outcomes = await retryUntilDone(() => options.decideBatch(decoded), {
+        ...retry,
+        onFailure: (error, attempt, delayMs) => {
+          metrics.databaseRetries.inc();
+          noteFailure('deciding a batch failed; retrying', error, { topic, partition, attempt, delayMs });
+        },
+      });
+      timer();
+      await retryUntilDone(() => options.publisher.send(options.outcomesTopic, outcomes.map(toOutboundMessage)), {
+        ...retry,
+        onFailure: (error, attempt, delayMs) => {
+          metrics.outcomePublishFailures.inc();
+          noteFailure('publishing outcomes failed; retrying', error, { topic, partition, attempt, delayMs });
+        },
+      });
+      const lastOffset = chunk[chunk.length - 1]!.offset;
+      await control.commitThrough(lastOffset);
+      lastError = null;
+      record(outcomes, batch, lastOffset);
+    }
+  }
+
+  function noteFailure(message: string, error: unknown, fields: Record<string, unknown>): void {
+    lastError = error instanceof Error ? error.message : String(error);
+    logger.warn({ err: error, ...fields }, message);
+  }
+
+  function record(outcomes: Outcome[], batch: InboundBatch, lastOffset: string): void {
+    metrics.batchSize.observe(outcomes.length);
+    metrics.consumerLag.set(
+      { topic: batch.topic, partition: String(batch.partition) },
+      Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(lastOffset) - 1n)),
+    );
+    for (const { message } of outcomes) {
+      const type = message.event?.type;
+      metrics.eventsProcessed.inc({ status: message.status, code: message.code, type: type ?? 'unknown', duplicate: String(message.duplicate) });
+      logger.info(
+        {
+          event_id: message.event_id,
+          contract_number: message.event?.contract_number,
+          component: type && EVENT_CATALOGUE[type].component,
+          action: type && EVENT_CATALOGUE[type].action,
+          created_at: message.event?.created_at,
+          status: message.status,
+          code: message.code,
+          duplicate: message.duplicate,
+          topic: message.source?.topic,
+          partition: message.source?.partition,
+          offset: message.source?.offset,
+        },
+        'event decided',
+      );
+    }
+  }
+
+  return {
+    async start() {
+      await subscriber.start(async (batch, control) => {
+        try {
+          await handleBatch(batch, control);
+        } catch (error) {
+          // Stopping or losing the partition mid-batch: what is not committed is redelivered.
+          if (error instanceof StopRequested) return;
+          throw error;
+        }
+      });
+    },
+    async stop() {
+      stopping = true;
+      await subscriber.stop();
+      running = false;
+    },
+    status: () => ({ running, healthy: running && lastError === null, lastError }),
+  };
+}
+
+/** An outcome as a Kafka message: keyed by contract, `event-id` header. */
+export function toOutboundMessage({ key, message }: Outcome): OutboundMessage {
+  return { key, value: JSON.stringify(message), headers: { 'event-id': message.event_id, 'content-type': 'application/json' } };
+}

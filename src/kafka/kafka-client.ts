@@ -1,0 +1,178 @@
+import {
+  CompressionTypes,
+  Kafka,
+  logLevel as KafkaLogLevel,
+  Partitioners,
+  type Consumer,
+  type LogEntry,
+  type Producer,
+} from 'kafkajs';
+import type { Logger } from '../observability/logger.js';
+
+// The only module that imports kafkajs (unmaintained upstream): everything
+// else sees the few operations below, so a change of client stays here.
+
+export interface InboundMessage {
+  key: Buffer | null;
+  value: Buffer | null;
+  offset: string;
+}
+
+export interface InboundBatch {
+  topic: string;
+  partition: number;
+  /** Offset of the next message the broker will write (for lag). */
+  highWatermark: string;
+  messages: InboundMessage[];
+}
+
+export interface BatchControl {
+  isRunning(): boolean;
+  /** True once a seek or rebalance made the rest of this batch someone else's business. */
+  isStale(): boolean;
+  heartbeat(): Promise<void>;
+  /** Marks every message up to `offset` done and commits that to the group now. */
+  commitThrough(offset: string): Promise<void>;
+}
+
+export interface OutboundMessage {
+  key: string | null;
+  value: string;
+  headers: Record<string, string>;
+}
+
+export interface TopicSpec {
+  topic: string;
+  partitions: number;
+  replicationFactor: number;
+}
+
+export interface Publisher {
+  send(topic: string, messages: readonly OutboundMessage[]): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+export interface SubscriberEvents {
+  onGroupJoin?(): void;
+  onCrash?(error: Error, willRestart: boolean): void;
+  onStop?(): void;
+}
+
+export interface Subscriber {
+  start(onBatch: (batch: InboundBatch, control: BatchControl) => Promise<void>): Promise<void>;
+  /** Stops fetching, waits for the batch in hand, and leaves the group. */
+  stop(): Promise<void>;
+}
+
+export interface KafkaClient {
+  /** Creates the missing topics; returns the names it created. */
+  ensureTopics(topics: readonly TopicSpec[]): Promise<string[]>;
+  connectPublisher(): Promise<Publisher>;
+  createSubscriber(options: { groupId: string; topic: string; concurrency: number } & SubscriberEvents): Subscriber;
+}
+
+export function createKafkaClient(options: { clientId: string; brokers: string[]; logger: Logger }): KafkaClient {
+  const kafka = new Kafka({
+    clientId: options.clientId,
+    brokers: options.brokers,
+    logLevel: KafkaLogLevel.INFO,
+    logCreator: () => (entry) => logKafkaEntry(options.logger, entry),
+    retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10 },
+  });
+  return {
+    ensureTopics: (topics) => ensureTopics(kafka, topics),
+    connectPublisher: () => connectPublisher(kafka),
+    createSubscriber: (subscription) => createSubscriber(kafka, subscription),
+  };
+}
+
+async function ensureTopics(kafka: Kafka, topics: readonly TopicSpec[]): Promise<string[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((spec) => !existing.has(spec.topic));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((spec) => ({ topic: spec.topic, numPartitions: spec.partitions, replicationFactor: spec.replicationFactor })),
+      });
+    }
+    return missing.map((spec) => spec.topic);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function connectPublisher(kafka: Kafka): Promise<Publisher> {
+  // The default partitioner hashes keys like the Java client (murmur2), so a
+  // contract's outcomes share a partition with any Java producer's.
+  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  return {
+    async send(topic, messages) {
+      if (messages.length === 0) return;
+      await producer.send({
+        topic,
+        acks: -1,
+        compression: CompressionTypes.GZIP,
+        messages: messages.map((message) => ({ key: message.key, value: message.value, headers: message.headers })),
+      });
+    },
+    disconnect: () => producer.disconnect(),
+  };
+}
+
+function createSubscriber(
+  kafka: Kafka,
+  options: { groupId: string; topic: string; concurrency: number } & SubscriberEvents,
+): Subscriber {
+  const consumer: Consumer = kafka.consumer({
+    groupId: options.groupId,
+    allowAutoTopicCreation: false,
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3_000,
+    maxBytesPerPartition: 1_048_576,
+    retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10 },
+  });
+  consumer.on(consumer.events.GROUP_JOIN, () => options.onGroupJoin?.());
+  consumer.on(consumer.events.CRASH, ({ payload }) => options.onCrash?.(payload.error, payload.restart));
+  consumer.on(consumer.events.STOP, () => options.onStop?.());
+  return {
+    async start(onBatch) {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [options.topic], fromBeginning: true });
+      await consumer.run({
+        autoCommit: true,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: options.concurrency,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, uncommittedOffsets, isRunning, isStale }) => {
+          await onBatch(
+            { topic: batch.topic, partition: batch.partition, highWatermark: batch.highWatermark, messages: batch.messages },
+            {
+              isRunning,
+              isStale,
+              heartbeat,
+              async commitThrough(offset) {
+                resolveOffset(offset);
+                await commitOffsetsIfNecessary(uncommittedOffsets());
+              },
+            },
+          );
+        },
+      });
+    },
+    async stop() {
+      await consumer.disconnect();
+    },
+  };
+}
+
+function logKafkaEntry(logger: Logger, { level, log }: LogEntry): void {
+  const { message, timestamp: _timestamp, logger: _name, ...fields } = log;
+  const child = { kafka: fields };
+  if (level === KafkaLogLevel.ERROR) logger.error(child, `kafka: ${message}`);
+  else if (level === KafkaLogLevel.WARN) logger.warn(child, `kafka: ${message}`);
+  else if (level === KafkaLogLevel.INFO) logger.info(child, `kafka: ${message}`);
+  else logger.debug(child, `kafka: ${message}`);
+}

@@ -1,0 +1,70 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Every metric the service exports, on one registry per process. */
+export interface Metrics {
+  registry: Registry;
+  eventsProcessed: Counter<'status' | 'code' | 'type' | 'duplicate'>;
+  processingSeconds: Histogram<'source'>;
+  dbTransactionSeconds: Histogram;
+  batchSize: Histogram;
+  consumerLag: Gauge<'topic' | 'partition'>;
+  outcomePublishFailures: Counter;
+  databaseRetries: Counter;
+  rebalances: Counter;
+}
+
+const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    eventsProcessed: new Counter({
+      name: 'contract_events_processed_total',
+      help: 'Consumed events by outcome status, code and event type.',
+      labelNames: ['status', 'code', 'type', 'duplicate'],
+      registers: [registry],
+    }),
+    processingSeconds: new Histogram({
+      name: 'contract_events_processing_seconds',
+      help: 'Time to decide and record a batch of events (one database transaction), by source.',
+      labelNames: ['source'],
+      buckets: latencyBuckets,
+      registers: [registry],
+    }),
+    dbTransactionSeconds: new Histogram({
+      name: 'contract_events_db_transaction_seconds',
+      help: 'Duration of the database transactions that decide a batch.',
+      buckets: latencyBuckets,
+      registers: [registry],
+    }),
+    batchSize: new Histogram({
+      name: 'contract_events_batch_size',
+      help: 'Number of events decided in one database transaction.',
+      buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500],
+      registers: [registry],
+    }),
+    consumerLag: new Gauge({
+      name: 'contract_events_consumer_lag',
+      help: 'Messages between the high watermark and the next offset to process, per partition.',
+      labelNames: ['topic', 'partition'],
+      registers: [registry],
+    }),
+    outcomePublishFailures: new Counter({
+      name: 'contract_events_outcome_publish_failures_total',
+      help: 'Failed attempts to publish outcomes to Kafka (each is retried).',
+      registers: [registry],
+    }),
+    databaseRetries: new Counter({
+      name: 'contract_events_database_retries_total',
+      help: 'Batches retried after a failed database transaction.',
+      registers: [registry],
+    }),
+    rebalances: new Counter({
+      name: 'contract_events_rebalances_total',
+      help: 'Consumer group rebalances this instance took part in.',
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,96 @@
+import { decide } from '../domain/decide.js';
+import type { DecodedMessage } from './decoded-message.js';
+import type { Clock } from './clock.js';
+import { buildOutcome, type Outcome } from './outcome.js';
+import type { DecisionEntry, DecisionStore, RecordedDecision, StateChange, StoredContract } from './ports.js';
+
+export interface BatchDeciderOptions {
+  store: DecisionStore;
+  clock: Clock;
+  auditEnabled: boolean;
+}
+
+/** Raised when another writer recorded one of our events first; the batch is retried and then sees it. */
+export class ConcurrentDecisionError extends Error {
+  constructor(expected: number, recorded: number) {
+    super(`Expected to record ${expected} new decisions but recorded ${recorded}: another writer got there first.`);
+    this.name = 'ConcurrentDecisionError';
+  }
+}
+
+export type BatchDecider = (messages: readonly DecodedMessage[]) => Promise<Outcome[]>;
+
+/**
+ * The use case: decides a batch of messages, in order, inside one database
+ * transaction, and returns one outcome per message. Idempotent by event id:
+ * an event decided before (or earlier in the same batch) is answered with its
+ * first decision and `duplicate: true`, and changes nothing.
+ */
+export function createBatchDecider({ store, clock, auditEnabled }: BatchDeciderOptions): BatchDecider {
+  return (messages) =>
+    store.inTransaction(async (tx) => {
+      const contracts = await tx.lockContracts(uniqueContractNumbers(messages));
+      const earlier = await tx.findDecisions([...new Set(messages.map((m) => m.eventId))]);
+      const processedAt = clock();
+      const changes = new Map<string, StateChange>();
+      const entries: DecisionEntry[] = [];
+      const outcomes = messages.map((decoded) => {
+        const known = earlier.get(decoded.eventId);
+        if (known) return buildOutcome(decoded, known, true, processedAt);
+        const entry = decideOne(decoded, contracts, changes, processedAt);
+        earlier.set(decoded.eventId, entry);
+        entries.push(entry);
+        return buildOutcome(decoded, entry, false, processedAt);
+      });
+      await tx.saveStates([...changes.values()]);
+      const recorded = await tx.recordDecisions(entries, auditEnabled);
+      if (recorded !== entries.length) throw new ConcurrentDecisionError(entries.length, recorded);
+      return outcomes;
+    });
+}
+
+/** Decides one new message against the batch's working copy of the contracts. */
+function decideOne(
+  decoded: DecodedMessage,
+  contracts: Map<string, StoredContract>,
+  changes: Map<string, StateChange>,
+  processedAt: bigint,
+): DecisionEntry {
+  if (decoded.kind === 'invalid') {
+    const decision: RecordedDecision = { status: 'error', code: decoded.code, message: decoded.error.message };
+    return { ...decision, ...emptyEventColumns(), eventId: decoded.eventId, error: decoded.error, source: decoded.source, processedAt };
+  }
+  const { event } = decoded;
+  const contract = contracts.get(event.contractNumber);
+  const decision = decide(contract, event);
+  if (contract && decision.nextState) {
+    contract.states = { ...contract.states, [decision.component]: decision.nextState };
+    changes.set(`${contract.id}/${decision.component}`, { contractId: contract.id, component: decision.component, state: decision.nextState });
+  }
+  return {
+    eventId: decoded.eventId,
+    status: decision.status,
+    code: decision.code,
+    message: decision.message,
+    contractId: contract?.id ?? null,
+    contractNumber: event.contractNumber,
+    eventType: event.type,
+    component: decision.component,
+    action: decision.action,
+    eventDate: event.date,
+    eventCreatedAt: event.createdAt,
+    error: null,
+    source: decoded.source,
+    processedAt,
+  };
+}
+
+function emptyEventColumns() {
+  return { contractId: null, contractNumber: null, eventType: null, component: null, action: null, eventDate: null, eventCreatedAt: null };
+}
+
+function uniqueContractNumbers(messages: readonly DecodedMessage[]): string[] {
+  const numbers = new Set<string>();
+  for (const message of messages) if (message.kind === 'valid') numbers.add(message.event.contractNumber);
+  return [...numbers];
+}

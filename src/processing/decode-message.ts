@@ -1,0 +1,70 @@
+import type { ZodError } from 'zod';
+import type { DomainEvent } from '../domain/decide.js';
+import { parseInstant } from '../domain/timestamp.js';
+import { contractEventSchema, type ContractEventInput } from '../schemas/event.js';
+import type { InputErrorCode, SourcePosition } from '../schemas/outcome.js';
+import type { DecodedMessage, InvalidMessage } from './decoded-message.js';
+import { deriveEventId, invalidMessageId } from './event-identity.js';
+
+/** The raw bytes of one consumed message and where it came from. */
+export interface RawMessage {
+  value: Buffer | null;
+  source: SourcePosition;
+}
+
+/** How much of a bad value an error outcome quotes back. */
+const RAW_QUOTE_LIMIT = 4096;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Turns a consumed message into a valid event or a described error; never throws. */
+export function decodeMessage(raw: RawMessage): DecodedMessage {
+  if (raw.value === null) {
+    return invalid(raw.source, 'VALIDATION_ERROR', 'The message has no value (a tombstone); expected a JSON event.', {});
+  }
+  let text: string;
+  try {
+    text = utf8.decode(raw.value);
+  } catch {
+    return invalid(raw.source, 'INVALID_JSON', 'The message value is not valid UTF-8.', {
+      raw_base64: raw.value.subarray(0, RAW_QUOTE_LIMIT).toString('base64'),
+      raw_bytes: raw.value.length,
+    });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return invalid(raw.source, 'INVALID_JSON', 'The message value is not valid JSON.', {
+      reason: (error as Error).message,
+      ...quote(text),
+    });
+  }
+  const parsed = contractEventSchema.safeParse(json);
+  if (!parsed.success) {
+    return invalid(raw.source, 'VALIDATION_ERROR', describe(parsed.error), { issues: parsed.error.issues, ...quote(text) });
+  }
+  const event = toDomainEvent(parsed.data);
+  return { kind: 'valid', eventId: parsed.data.event_id ?? deriveEventId(event), event, source: raw.source };
+}
+
+/** Maps a validated wire event to the domain's form. */
+export function toDomainEvent(input: ContractEventInput): DomainEvent {
+  const createdAt = parseInstant(input.created_at);
+  // The schema has already refused anything parseInstant cannot read.
+  if (createdAt === undefined) throw new TypeError(`created_at passed validation but cannot be parsed: ${input.created_at}`);
+  return { type: input.type, contractNumber: input.contract_number, date: input.date, createdAt };
+}
+
+function invalid(source: SourcePosition, code: InputErrorCode, message: string, details: Record<string, unknown>): InvalidMessage {
+  return { kind: 'invalid', eventId: invalidMessageId(source), code, error: { code, message, details }, source };
+}
+
+function quote(text: string): { raw: string; raw_truncated: boolean } {
+  return { raw: text.slice(0, RAW_QUOTE_LIMIT), raw_truncated: text.length > RAW_QUOTE_LIMIT };
+}
+
+/** One line naming every field that was wrong. */
+export function describe(error: ZodError): string {
+  const problems = error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : 'value'}: ${issue.message}`);
+  return `The event is not valid: ${problems.join('; ')}.`;
+}

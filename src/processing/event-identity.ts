@@ -1,0 +1,24 @@
+import { createHash } from 'node:crypto';
+import type { DomainEvent } from '../domain/decide.js';
+import { formatInstant } from '../domain/timestamp.js';
+import type { SourcePosition } from '../schemas/outcome.js';
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/**
+ * The id of an event sent without `event_id`: a hash of its content, with
+ * created_at normalised first so `+02:00` and `Z` spellings of one instant
+ * are recognised as the same event.
+ */
+export function deriveEventId(event: DomainEvent): string {
+  return sha256([event.type, event.contractNumber, event.date, formatInstant(event.createdAt)].join('\n'));
+}
+
+/**
+ * The id of a message that is not a valid event. It names the Kafka position,
+ * so a redelivery of that message is recognised, while a corrected event sent
+ * later with the same producer id is not mistaken for it.
+ */
+export function invalidMessageId(source: SourcePosition): string {
+  return sha256(['invalid', source.topic, source.partition, source.offset].join('\n'));
+}

@@ -1,0 +1,50 @@
+import { formatInstant, type Micros } from '../domain/timestamp.js';
+import type { OutcomeMessage } from '../schemas/outcome.js';
+import type { DecodedMessage } from './decoded-message.js';
+import type { RecordedDecision } from './ports.js';
+
+/** An outcome ready to publish: the message and its Kafka key. */
+export interface Outcome {
+  key: string | null;
+  message: OutcomeMessage;
+}
+
+/** The outcome of one consumed message, given the decision that stands for it. */
+export function buildOutcome(decoded: DecodedMessage, decision: RecordedDecision, duplicate: boolean, processedAt: Micros): Outcome {
+  if (decoded.kind === 'invalid') {
+    return {
+      key: null,
+      message: {
+        event_id: decoded.eventId,
+        status: 'error',
+        code: decoded.code,
+        message: decoded.error.message,
+        duplicate,
+        event: null,
+        error: decoded.error,
+        source: decoded.source,
+        processed_at: formatInstant(processedAt),
+      },
+    };
+  }
+  const { event } = decoded;
+  return {
+    key: event.contractNumber,
+    message: {
+      event_id: decoded.eventId,
+      status: decision.status,
+      code: decision.code,
+      message: decision.message,
+      duplicate,
+      event: {
+        type: event.type,
+        contract_number: event.contractNumber,
+        date: event.date,
+        created_at: formatInstant(event.createdAt),
+      },
+      error: null,
+      source: decoded.source,
+      processed_at: formatInstant(processedAt),
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { EVENT_TYPES } from '../domain/catalogue.js';
+import { isCalendarDate } from '../domain/calendar-date.js';
+import { parseInstant } from '../domain/timestamp.js';
+
+export const contractNumberSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(64, 'must be at most 64 characters')
+  .meta({ example: '1234' });
+
+export const calendarDateSchema = z
+  .string()
+  .refine(isCalendarDate, 'must be a real calendar date in the form YYYY-MM-DD')
+  .meta({ format: 'date', example: '2024-12-01' });
+
+export const instantSchema = z
+  .string()
+  .refine((text) => parseInstant(text) !== undefined, {
+    message: 'must be an ISO 8601 date-time with at most 6 fractional digits (no offset means UTC)',
+  })
+  .meta({ format: 'date-time', example: '2024-11-20T10:15:30.123456Z' });
+
+/** A component lifecycle event as upstream producers send it. Unknown fields are ignored. */
+export const contractEventSchema = z
+  .object({
+    type: z.enum(EVENT_TYPES),
+    contract_number: contractNumberSchema,
+    date: calendarDateSchema,
+    created_at: instantSchema,
+    event_id: z.string().min(1).max(128).optional().meta({ description: "The producer's idempotency key." }),
+  })
+  .meta({ id: 'ContractEvent', description: 'A component of a contract starts or ends.' });
+
+export type ContractEventInput = z.infer<typeof contractEventSchema>;

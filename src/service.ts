@@ -1,0 +1,100 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+import { buildHttpApp } from './http/app.js';
+import type { ReadinessReport } from './http/routes/operations.js';
+import { retryUntilDone } from './kafka/backoff.js';
+import { createEventConsumer, type EventConsumer } from './kafka/event-consumer.js';
+import { createKafkaClient, type Publisher } from './kafka/kafka-client.js';
+import type { Logger } from './observability/logger.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { systemClock } from './processing/clock.js';
+import { createBatchDecider } from './processing/decide-batch.js';
+import { createContractRepository } from './store/contracts.js';
+import { createDecisionStore } from './store/decision-store.js';
+import { applyMigrations } from './store/migrations.js';
+import { createPrismaClient, type PrismaClient } from './store/prisma-client.js';
+
+export interface RunningService {
+  http: FastifyInstance;
+  metrics: Metrics;
+  consumer: EventConsumer;
+  /** Stops fetching, finishes and commits the batch in hand, then disconnects everything. */
+  stop(): Promise<void>;
+}
+
+/** The composition root: wires adapters, use case and storage, and starts them. */
+export async function startService(config: Config, logger: Logger): Promise<RunningService> {
+  let stopping = false;
+  const keepTrying = <T>(what: string, work: () => Promise<T>) =>
+    retryUntilDone(work, {
+      initialMs: config.RETRY_INITIAL_MS,
+      maxMs: config.RETRY_MAX_MS,
+      shouldContinue: () => !stopping,
+      keepAlive: async () => undefined,
+      onFailure: (error, attempt, delayMs) => logger.warn({ err: error, attempt, delayMs }, `${what} failed; retrying`),
+    });
+
+  const metrics = createMetrics();
+  if (config.RUN_MIGRATIONS) {
+    const applied = await keepTrying('applying database migrations', () => applyMigrations(config.DATABASE_URL));
+    logger.info({ applied }, applied.length ? 'database migrated' : 'database schema up to date');
+  }
+  const prisma: PrismaClient = createPrismaClient(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
+  const decideBatch = createBatchDecider({
+    store: createDecisionStore(prisma, { onTransaction: (seconds) => metrics.dbTransactionSeconds.observe(seconds) }),
+    clock: systemClock,
+    auditEnabled: config.ENABLE_EVENT_AUDIT,
+  });
+
+  const kafka = createKafkaClient({ clientId: config.KAFKA_CLIENT_ID, brokers: config.KAFKA_BROKERS, logger: logger.child({ component: 'kafka' }) });
+  const created = await keepTrying('creating Kafka topics', () =>
+    kafka.ensureTopics([
+      { topic: config.EVENTS_TOPIC, partitions: config.TOPIC_PARTITIONS, replicationFactor: config.TOPIC_REPLICATION_FACTOR },
+      { topic: config.OUTCOMES_TOPIC, partitions: config.TOPIC_PARTITIONS, replicationFactor: config.TOPIC_REPLICATION_FACTOR },
+    ]),
+  );
+  if (created.length) logger.info({ topics: created }, 'created Kafka topics');
+  const publisher: Publisher = await keepTrying('connecting the outcome producer', () => kafka.connectPublisher());
+
+  const consumer = createEventConsumer({
+    kafka,
+    publisher,
+    decideBatch,
+    logger,
+    metrics,
+    groupId: config.KAFKA_GROUP_ID,
+    eventsTopic: config.EVENTS_TOPIC,
+    outcomesTopic: config.OUTCOMES_TOPIC,
+    concurrency: config.PARTITIONS_CONSUMED_CONCURRENTLY,
+    maxBatchSize: config.BATCH_MAX_SIZE,
+    retry: { initialMs: config.RETRY_INITIAL_MS, maxMs: config.RETRY_MAX_MS },
+  });
+
+  const readiness = async (): Promise<ReadinessReport> => {
+    const database = await prisma.$queryRaw`SELECT 1`.then(
+      () => 'ok',
+      (error: Error) => `unreachable: ${error.message}`,
+    );
+    const { running, healthy, lastError } = consumer.status();
+    const consumerState = !running ? 'not running' : healthy ? 'running' : `retrying: ${lastError}`;
+    return { ready: database === 'ok' && running && healthy, checks: { database, consumer: consumerState } };
+  };
+
+  const http = await buildHttpApp({ logger, metrics, contracts: createContractRepository(prisma), decideBatch, readiness });
+  await http.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
+  await consumer.start();
+  logger.info({ eventsTopic: config.EVENTS_TOPIC, outcomesTopic: config.OUTCOMES_TOPIC, groupId: config.KAFKA_GROUP_ID }, 'consuming events');
+
+  return {
+    http,
+    metrics,
+    consumer,
+    async stop() {
+      stopping = true;
+      await consumer.stop();
+      await publisher.disconnect();
+      await http.close();
+      await prisma.$disconnect();
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import type { ComponentType } from '../domain/catalogue.js';
+import type { ComponentState } from '../domain/component-state.js';
+import { parseInstant, type Micros } from '../domain/timestamp.js';
+import { Prisma } from '../generated/prisma/client.js';
+import type { StoredContract } from '../processing/ports.js';
+import { dateText, instantText } from './sql-time.js';
+
+type Queryable = Pick<Prisma.TransactionClient, '$queryRaw'>;
+
+interface ContractStateRow {
+  id: string;
+  contract_number: string;
+  components: ComponentType[];
+  component: ComponentType | null;
+  start_date: string | null;
+  start_created_at: string | null;
+  end_date: string | null;
+  end_created_at: string | null;
+}
+
+/**
+ * Reads contracts with their component states in one query. With
+ * `forUpdate` the contract rows stay locked until the transaction ends, in id
+ * order so that concurrent batches cannot deadlock each other.
+ */
+export async function readContractStates(
+  db: Queryable,
+  numbers: readonly string[],
+  { forUpdate }: { forUpdate: boolean },
+): Promise<Map<string, StoredContract>> {
+  const contracts = new Map<string, StoredContract>();
+  if (numbers.length === 0) return contracts;
+  const lock = forUpdate ? Prisma.sql`ORDER BY id FOR UPDATE` : Prisma.empty;
+  const rows = await db.$queryRaw<ContractStateRow[]>`
+    WITH picked AS (
+      SELECT id, contract_number, components FROM contracts
+      WHERE contract_number = ANY(${numbers}::text[])
+      ${lock}
+    )
+    SELECT p.id::text AS id, p.contract_number, p.components::text[] AS components,
+           s.component_type::text AS component,
+           ${dateText(Prisma.raw('s.start_date'))} AS start_date,
+           ${instantText(Prisma.raw('s.start_event_created_at'))} AS start_created_at,
+           ${dateText(Prisma.raw('s.end_date'))} AS end_date,
+           ${instantText(Prisma.raw('s.end_event_created_at'))} AS end_created_at
+    FROM picked p LEFT JOIN component_states s ON s.contract_id = p.id`;
+  for (const row of rows) {
+    let contract = contracts.get(row.contract_number);
+    if (!contract) {
+      contract = { id: row.id, contractNumber: row.contract_number, components: row.components, states: {} };
+      contracts.set(row.contract_number, contract);
+    }
+    if (row.component) contract.states = { ...contract.states, [row.component]: stateFromRow(row) };
+  }
+  return contracts;
+}
+
+function stateFromRow(row: ContractStateRow): ComponentState {
+  return {
+    startDate: row.start_date,
+    startEventCreatedAt: instantOrNull(row.start_created_at),
+    endDate: row.end_date,
+    endEventCreatedAt: instantOrNull(row.end_created_at),
+  };
+}
+
+function instantOrNull(text: string | null): Micros | null {
+  if (text === null) return null;
+  const micros = parseInstant(text);
+  if (micros === undefined) throw new TypeError(`Postgres returned an unreadable instant: ${text}`);
+  return micros;
+}

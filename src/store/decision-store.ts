@@ -1,0 +1,112 @@
+import { formatInstant, type Micros } from '../domain/timestamp.js';
+import { readContractStates } from './contract-states.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import type { DecisionEntry, DecisionStore, DecisionTransaction, RecordedDecision, StateChange } from '../processing/ports.js';
+import type { OutcomeCode, OutcomeStatus } from '../schemas/outcome.js';
+import type { PrismaClient } from './prisma-client.js';
+
+type Tx = Prisma.TransactionClient;
+
+export interface TransactionTimings {
+  onTransaction?: (seconds: number) => void;
+}
+
+/** The decision store on Postgres: every method is one bulk statement. */
+export function createDecisionStore(prisma: PrismaClient, timings: TransactionTimings = {}): DecisionStore {
+  return {
+    async inTransaction(work) {
+      const started = performance.now();
+      try {
+        return await prisma.$transaction((tx) => work(decisionTransaction(tx)), { maxWait: 10_000, timeout: 60_000 });
+      } finally {
+        timings.onTransaction?.((performance.now() - started) / 1000);
+      }
+    },
+  };
+}
+
+function decisionTransaction(tx: Tx): DecisionTransaction {
+  return {
+    lockContracts: (numbers) => readContractStates(tx, numbers, { forUpdate: true }),
+    findDecisions: (eventIds) => findDecisions(tx, eventIds),
+    saveStates: (changes) => saveStates(tx, changes),
+    recordDecisions: (entries, audit) => recordDecisions(tx, entries, audit),
+  };
+}
+
+const textOrNull = (micros: Micros | null): string | null => (micros === null ? null : formatInstant(micros));
+
+async function findDecisions(tx: Tx, eventIds: readonly string[]): Promise<Map<string, RecordedDecision>> {
+  if (eventIds.length === 0) return new Map();
+  const rows = await tx.$queryRaw<{ event_id: string; status: OutcomeStatus; code: OutcomeCode; message: string }[]>`
+    SELECT event_id, status::text AS status, code, message FROM processed_events
+    WHERE event_id = ANY(${eventIds}::text[])`;
+  return new Map(rows.map((row) => [row.event_id, { status: row.status, code: row.code, message: row.message }]));
+}
+
+async function saveStates(tx: Tx, changes: readonly StateChange[]): Promise<void> {
+  if (changes.length === 0) return;
+  await tx.$executeRaw`
+    INSERT INTO component_states (contract_id, component_type, start_date, start_event_created_at, end_date, end_event_created_at, updated_at)
+    SELECT c.contract_id, c.component_type, c.start_date, c.start_created_at, c.end_date, c.end_created_at, now()
+    FROM unnest(
+      ${changes.map((c) => c.contractId)}::bigint[],
+      ${changes.map((c) => c.component)}::component_type[],
+      ${changes.map((c) => c.state.startDate)}::date[],
+      ${changes.map((c) => textOrNull(c.state.startEventCreatedAt))}::timestamptz[],
+      ${changes.map((c) => c.state.endDate)}::date[],
+      ${changes.map((c) => textOrNull(c.state.endEventCreatedAt))}::timestamptz[]
+    ) AS c(contract_id, component_type, start_date, start_created_at, end_date, end_created_at)
+    ON CONFLICT (contract_id, component_type) DO UPDATE SET
+      start_date = EXCLUDED.start_date,
+      start_event_created_at = EXCLUDED.start_event_created_at,
+      end_date = EXCLUDED.end_date,
+      end_event_created_at = EXCLUDED.end_event_created_at,
+      updated_at = EXCLUDED.updated_at`;
+}
+
+async function recordDecisions(tx: Tx, entries: readonly DecisionEntry[], audit: boolean): Promise<number> {
+  if (entries.length === 0) return 0;
+  // One statement writes the idempotency ledger and, for the rows it really
+  // inserted, the audit; a conflicting event id is left to the caller to notice.
+  const rows = await tx.$queryRaw<{ recorded: number }[]>`
+    WITH input AS (
+      SELECT * FROM unnest(
+        ${entries.map((e) => e.eventId)}::text[],
+        ${entries.map((e) => e.status)}::outcome_status[],
+        ${entries.map((e) => e.code)}::text[],
+        ${entries.map((e) => e.message)}::text[],
+        ${entries.map((e) => e.contractId)}::bigint[],
+        ${entries.map((e) => e.contractNumber)}::text[],
+        ${entries.map((e) => e.eventType)}::text[],
+        ${entries.map((e) => e.component)}::component_type[],
+        ${entries.map((e) => e.action)}::text[],
+        ${entries.map((e) => e.eventDate)}::date[],
+        ${entries.map((e) => textOrNull(e.eventCreatedAt))}::timestamptz[],
+        ${entries.map((e) => (e.error ? JSON.stringify(e.error) : null))}::jsonb[],
+        ${entries.map((e) => e.source?.topic ?? null)}::text[],
+        ${entries.map((e) => e.source?.partition ?? null)}::int[],
+        ${entries.map((e) => e.source?.offset ?? null)}::bigint[],
+        ${entries.map((e) => formatInstant(e.processedAt))}::timestamptz[]
+      ) WITH ORDINALITY AS t(event_id, status, code, message, contract_id, contract_number, event_type, component_type,
+                            action, event_date, event_created_at, error, kafka_topic, kafka_partition, kafka_offset,
+                            processed_at, position)
+    ),
+    ledger AS (
+      INSERT INTO processed_events (event_id, status, code, message, processed_at)
+      SELECT event_id, status, code, message, processed_at FROM input ORDER BY position
+      ON CONFLICT (event_id) DO NOTHING
+      RETURNING event_id
+    ),
+    audited AS (
+      INSERT INTO event_audit (event_id, contract_id, contract_number, event_type, component_type, action, event_date,
+                               event_created_at, status, code, message, error, kafka_topic, kafka_partition, kafka_offset, processed_at)
+      SELECT i.event_id, i.contract_id, i.contract_number, i.event_type, i.component_type, i.action, i.event_date,
+             i.event_created_at, i.status, i.code, i.message, i.error, i.kafka_topic, i.kafka_partition, i.kafka_offset, i.processed_at
+      FROM input i JOIN ledger USING (event_id)
+      WHERE ${audit}
+      ORDER BY i.position
+    )
+    SELECT count(*)::int AS recorded FROM ledger`;
+  return rows[0]?.recorded ?? 0;
+}
