@@ -1,6 +1,6 @@
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -26,7 +26,14 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
 export async function buildHttpApp(deps: HttpDependencies): Promise<FastifyInstance> {
   // Typed as Fastify's logger so the instance keeps Fastify's default generics.
   const loggerInstance: FastifyBaseLogger = deps.logger.child({ component: 'http' });
-  const app = Fastify({ loggerInstance, bodyLimit: BODY_LIMIT_BYTES, disableRequestLogging: true });
+  const app = Fastify({
+    loggerInstance,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Probes and scrapes would drown the request log.
+    logController: new LogController({ disableRequestLogging: (request) => /^\/(health|metrics)/.test(request.url) }),
+  });
+  // JSON only: any other body is refused with 415 rather than half-understood.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app);

@@ -27,7 +27,7 @@ export type BatchDecider = (messages: readonly DecodedMessage[]) => Promise<Outc
  * first decision and `duplicate: true`, and changes nothing.
  */
 export function createBatchDecider({ store, clock, auditEnabled }: BatchDeciderOptions): BatchDecider {
-  return (messages) =>
+  const decideOnce: BatchDecider = (messages) =>
     store.inTransaction(async (tx) => {
       const contracts = await tx.lockContracts(uniqueContractNumbers(messages));
       const earlier = await tx.findDecisions([...new Set(messages.map((m) => m.eventId))]);
@@ -46,6 +46,12 @@ export function createBatchDecider({ store, clock, auditEnabled }: BatchDeciderO
       const recorded = await tx.recordDecisions(entries, auditEnabled);
       if (recorded !== entries.length) throw new ConcurrentDecisionError(entries.length, recorded);
       return outcomes;
+    });
+  // A second run reads the other writer's decisions and answers them as duplicates.
+  return (messages) =>
+    decideOnce(messages).catch((error: unknown) => {
+      if (error instanceof ConcurrentDecisionError) return decideOnce(messages);
+      throw error;
     });
 }
 

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { decodeMessage } from '../../../src/processing/decode-message.js';
+import { deriveEventId } from '../../../src/processing/event-identity.js';
+
+const source = { topic: 'contract-events', partition: 2, offset: '41' };
+const valid = { type: 'supply_energy_start', contract_number: '1234', date: '2024-12-01', created_at: '2024-11-20T12:00:00.5+02:00' };
+const decode = (value: Buffer | string | null, at = source) =>
+  decodeMessage({ value: typeof value === 'string' ? Buffer.from(value) : value, source: at });
+
+describe('decodeMessage', () => {
+  it('reads a valid event and normalises created_at to UTC microseconds', () => {
+    const decoded = decode(JSON.stringify(valid));
+    expect(decoded.kind).toBe('valid');
+    if (decoded.kind !== 'valid') return;
+    expect(decoded.event).toEqual({ type: 'supply_energy_start', contractNumber: '1234', date: '2024-12-01', createdAt: 1732096800500000n });
+    expect(decoded.eventId).toBe(deriveEventId(decoded.event));
+  });
+
+  it("keeps the producer's event_id", () => {
+    const decoded = decode(JSON.stringify({ ...valid, event_id: 'upstream-7' }));
+    expect(decoded.eventId).toBe('upstream-7');
+  });
+
+  it('derives the same id for two spellings of one instant', () => {
+    const a = decode(JSON.stringify(valid));
+    const b = decode(JSON.stringify({ ...valid, created_at: '2024-11-20T10:00:00.500000Z' }), { ...source, offset: '99' });
+    expect(a.eventId).toBe(b.eventId);
+    const c = decode(JSON.stringify({ ...valid, created_at: '2024-11-20T10:00:00.500001Z' }));
+    expect(c.eventId).not.toBe(a.eventId);
+  });
+
+  it.each([
+    ['not JSON', 'not json', 'INVALID_JSON'],
+    ['truncated JSON', '{"type":', 'INVALID_JSON'],
+    ['a JSON array', '[1,2]', 'VALIDATION_ERROR'],
+    ['an unknown type', JSON.stringify({ ...valid, type: 'solar_start' }), 'VALIDATION_ERROR'],
+    ['an impossible date', JSON.stringify({ ...valid, date: '2024-02-30' }), 'VALIDATION_ERROR'],
+    ['7 fractional digits', JSON.stringify({ ...valid, created_at: '2024-11-20T10:00:00.1234567Z' }), 'VALIDATION_ERROR'],
+    ['a missing field', JSON.stringify({ type: valid.type, date: valid.date, created_at: valid.created_at }), 'VALIDATION_ERROR'],
+    ['a wrong field type', JSON.stringify({ ...valid, contract_number: 1234 }), 'VALIDATION_ERROR'],
+    ['a 65-character contract number', JSON.stringify({ ...valid, contract_number: 'x'.repeat(65) }), 'VALIDATION_ERROR'],
+  ])('answers %s with %s and says what was wrong', (_name, value, code) => {
+    const decoded = decode(value);
+    expect(decoded.kind).toBe('invalid');
+    if (decoded.kind !== 'invalid') return;
+    expect(decoded.code).toBe(code);
+    expect(decoded.error.code).toBe(code);
+    expect(decoded.error.message.length).toBeGreaterThan(10);
+    expect(decoded.error.details).toMatchObject({ raw: value });
+  });
+
+  it('names the bad fields in the message and lists the zod issues', () => {
+    const decoded = decode(JSON.stringify({ ...valid, date: '2024-02-30', type: 'nope' }));
+    if (decoded.kind !== 'invalid') throw new Error('expected invalid');
+    expect(decoded.error.message).toContain('date:');
+    expect(decoded.error.message).toContain('type:');
+    expect((decoded.error.details as { issues: unknown[] }).issues).toHaveLength(2);
+  });
+
+  it('answers a tombstone with a validation error', () => {
+    const decoded = decode(null);
+    expect(decoded).toMatchObject({ kind: 'invalid', code: 'VALIDATION_ERROR' });
+  });
+
+  it('answers invalid UTF-8 with INVALID_JSON and quotes the bytes', () => {
+    const decoded = decode(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]));
+    expect(decoded).toMatchObject({ kind: 'invalid', code: 'INVALID_JSON', error: { details: { raw_base64: 'e//+fQ==' } } });
+  });
+
+  it('quotes at most 4 KiB of a huge value', () => {
+    const decoded = decode(`{"junk":"${'a'.repeat(1024 * 1024)}"`);
+    if (decoded.kind !== 'invalid') throw new Error('expected invalid');
+    const details = decoded.error.details as { raw: string; raw_truncated: boolean };
+    expect(details.raw).toHaveLength(4096);
+    expect(details.raw_truncated).toBe(true);
+  });
+
+  it('gives invalid messages an id that names their position', () => {
+    const a = decode('bad');
+    const b = decode('bad', { ...source, offset: '42' });
+    expect(a.eventId).toMatch(/^[0-9a-f]{64}$/);
+    expect(a.eventId).not.toBe(b.eventId);
+    expect(decode('bad').eventId).toBe(a.eventId);
+  });
+});
