@@ -4,6 +4,7 @@ import {
   logLevel as KafkaLogLevel,
   Partitioners,
   type Consumer,
+  type IHeaders,
   type LogEntry,
   type Producer,
 } from 'kafkajs';
@@ -16,6 +17,7 @@ export interface InboundMessage {
   key: Buffer | null;
   value: Buffer | null;
   offset: string;
+  headers: Record<string, string>;
 }
 
 export interface InboundBatch {
@@ -133,6 +135,8 @@ function createSubscriber(
     sessionTimeout: 30_000,
     heartbeatInterval: 3_000,
     maxBytesPerPartition: 1_048_576,
+    // An idle fetch returns after this long; it also bounds how long a stop waits.
+    maxWaitTimeInMs: 1_000,
     retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10 },
   });
   consumer.on(consumer.events.GROUP_JOIN, () => options.onGroupJoin?.());
@@ -148,7 +152,17 @@ function createSubscriber(
         partitionsConsumedConcurrently: options.concurrency,
         eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, uncommittedOffsets, isRunning, isStale }) => {
           await onBatch(
-            { topic: batch.topic, partition: batch.partition, highWatermark: batch.highWatermark, messages: batch.messages },
+            {
+              topic: batch.topic,
+              partition: batch.partition,
+              highWatermark: batch.highWatermark,
+              messages: batch.messages.map((message) => ({
+                key: message.key,
+                value: message.value,
+                offset: message.offset,
+                headers: textHeaders(message.headers),
+              })),
+            },
             {
               isRunning,
               isStale,
@@ -166,6 +180,14 @@ function createSubscriber(
       await consumer.disconnect();
     },
   };
+}
+
+function textHeaders(headers: IHeaders | undefined): Record<string, string> {
+  const text: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value !== undefined) text[name] = (Array.isArray(value) ? value : [value]).map(String).join(',');
+  }
+  return text;
 }
 
 function logKafkaEntry(logger: Logger, { level, log }: LogEntry): void {

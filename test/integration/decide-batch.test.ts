@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildTimeline } from '../../src/domain/timeline.js';
+import { systemClock } from '../../src/processing/clock.js';
+import { createBatchDecider, type BatchDecider } from '../../src/processing/decide-batch.js';
+import { decodeMessage } from '../../src/processing/decode-message.js';
+import type { DecodedMessage } from '../../src/processing/decoded-message.js';
+import { createContractRepository, type ContractRepository } from '../../src/store/contracts.js';
+import { createDecisionStore } from '../../src/store/decision-store.js';
+import { createPrismaClient, type PrismaClient } from '../../src/store/prisma-client.js';
+import { createTestDatabase, withClient, type TestDatabase } from '../support/database.js';
+import { ALL_COMPONENTS, WORKED_EXAMPLE_CODES, WORKED_EXAMPLE_LINES, WORKED_EXAMPLE_TIMELINE } from '../support/worked-example.js';
+
+let db: TestDatabase;
+let prisma: PrismaClient;
+let contracts: ContractRepository;
+let decideBatch: BatchDecider;
+let nextOffset = 0;
+
+const decoded = (line: string): DecodedMessage =>
+  decodeMessage({ value: Buffer.from(line), source: { topic: 'contract-events', partition: 0, offset: String(nextOffset++) } });
+const event = (fields: Record<string, string>) =>
+  JSON.stringify({ type: 'supply_energy_start', contract_number: '1234', date: '2024-12-01', created_at: '2024-11-20T10:00:00Z', ...fields });
+const count = (sql: string) => withClient(db.url, async (client) => Number((await client.query<{ n: string }>(sql)).rows[0]!.n));
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  prisma = createPrismaClient(db.url, 4);
+  contracts = createContractRepository(prisma);
+  decideBatch = createBatchDecider({ store: createDecisionStore(prisma), clock: systemClock, auditEnabled: true });
+});
+afterAll(async () => {
+  await prisma?.$disconnect();
+  await db?.drop();
+});
+beforeEach(async () => {
+  await withClient(db.url, (client) => client.query('TRUNCATE contracts, component_states, processed_events, event_audit'));
+  await contracts.create({ contractNumber: '1234', components: [...ALL_COMPONENTS] });
+});
+
+describe('deciding batches in Postgres', () => {
+  it('decides the worked example in one batch', async () => {
+    const outcomes = await decideBatch(WORKED_EXAMPLE_LINES.map(decoded));
+    expect(outcomes.map((o) => o.message.code)).toEqual(WORKED_EXAMPLE_CODES);
+    expect(buildTimeline((await contracts.findWithStates('1234'))!)).toEqual(WORKED_EXAMPLE_TIMELINE);
+  });
+
+  it('decides the worked example one event per batch the same way', async () => {
+    const codes: string[] = [];
+    for (const line of WORKED_EXAMPLE_LINES) codes.push(...(await decideBatch([decoded(line)])).map((o) => o.message.code));
+    expect(codes).toEqual(WORKED_EXAMPLE_CODES);
+    expect(buildTimeline((await contracts.findWithStates('1234'))!)).toEqual(WORKED_EXAMPLE_TIMELINE);
+  });
+
+  it('audits every decided event once, with its Kafka position, in order', async () => {
+    await decideBatch([...WORKED_EXAMPLE_LINES, 'not json'].map(decoded));
+    const rows = await withClient(db.url, async (client) =>
+      (await client.query('SELECT code, status::text, component_type::text, action, kafka_offset::text FROM event_audit ORDER BY id')).rows,
+    );
+    expect(rows.map((row) => row.code)).toEqual([...WORKED_EXAMPLE_CODES, 'INVALID_JSON']);
+    expect(rows[0]).toMatchObject({ status: 'accepted', component_type: 'energy_supply', action: 'start' });
+    expect(rows.at(-1)).toMatchObject({ status: 'error', component_type: null });
+    expect(new Set(rows.map((row) => row.kafka_offset)).size).toBe(rows.length);
+  });
+
+  it('answers a re-sent event as a duplicate with the first decision and changes nothing', async () => {
+    const start = event({ event_id: 'e-1' });
+    const [first] = await decideBatch([decoded(start)]);
+    const later = event({ event_id: 'e-1', date: '2024-11-01', created_at: '2024-11-21T00:00:00Z' });
+    const [again] = await decideBatch([decoded(later)]);
+    expect(first!.message).toMatchObject({ code: 'ACCEPTED', duplicate: false });
+    expect(again!.message).toMatchObject({ code: 'ACCEPTED', duplicate: true, event_id: 'e-1' });
+    expect(buildTimeline((await contracts.findWithStates('1234'))!).components.energy_supply).toEqual({ start: '2024-12-01', end: null });
+    expect(await count('SELECT count(*) AS n FROM event_audit')).toBe(1);
+  });
+
+  it('recognises an event sent twice without event_id, also within one batch', async () => {
+    const outcomes = await decideBatch([decoded(event({})), decoded(event({ created_at: '2024-11-20T12:00:00+02:00' }))]);
+    expect(outcomes.map((o) => [o.message.code, o.message.duplicate])).toEqual([
+      ['ACCEPTED', false],
+      ['ACCEPTED', true],
+    ]);
+    expect(outcomes[0]!.message.event_id).toBe(outcomes[1]!.message.event_id);
+    expect(await count('SELECT count(*) AS n FROM processed_events')).toBe(1);
+  });
+
+  it('applies an event once when two batches race for it', async () => {
+    const line = event({ event_id: 'race' });
+    const results = await Promise.all(Array.from({ length: 6 }, () => decideBatch([decoded(line)])));
+    const duplicates = results.map(([outcome]) => outcome!.message.duplicate);
+    expect(duplicates.filter((d) => !d)).toHaveLength(1);
+    expect(results.every(([outcome]) => outcome!.message.code === 'ACCEPTED')).toBe(true);
+    expect(await count('SELECT count(*) AS n FROM event_audit')).toBe(1);
+  });
+
+  it('compares created_at to the microsecond', async () => {
+    await decideBatch([decoded(event({ created_at: '2024-11-20T10:00:00.000001Z' }))]);
+    const [stale] = await decideBatch([decoded(event({ date: '2024-12-02', created_at: '2024-11-20T10:00:00.000001Z', event_id: 'x' }))]);
+    const [newer] = await decideBatch([decoded(event({ date: '2024-12-03', created_at: '2024-11-20T10:00:00.000002Z' }))]);
+    expect(stale!.message.code).toBe('STALE_START');
+    expect(newer!.message.code).toBe('ACCEPTED');
+    const stored = await withClient(db.url, async (client) =>
+      (await client.query(`SELECT to_char(start_event_created_at AT TIME ZONE 'UTC', 'HH24:MI:SS.US') AS t FROM component_states`)).rows[0],
+    );
+    expect(stored).toEqual({ t: '10:00:00.000002' });
+  });
+
+  it('keeps no audit when auditing is off, but still remembers the decision', async () => {
+    const quiet = createBatchDecider({ store: createDecisionStore(prisma), clock: systemClock, auditEnabled: false });
+    await quiet([decoded(event({ event_id: 'q' }))]);
+    const [again] = await quiet([decoded(event({ event_id: 'q' }))]);
+    expect(again!.message.duplicate).toBe(true);
+    expect(await count('SELECT count(*) AS n FROM event_audit')).toBe(0);
+  });
+
+  it('rolls the whole batch back when the transaction fails', async () => {
+    await withClient(db.url, (client) => client.query('ALTER TABLE event_audit ADD CONSTRAINT fail_all CHECK (false) NOT VALID'));
+    try {
+      await expect(decideBatch([decoded(event({}))])).rejects.toThrow();
+    } finally {
+      await withClient(db.url, (client) => client.query('ALTER TABLE event_audit DROP CONSTRAINT fail_all'));
+    }
+    expect(await count('SELECT count(*) AS n FROM processed_events')).toBe(0);
+    expect(await count('SELECT count(*) AS n FROM component_states WHERE start_date IS NOT NULL')).toBe(0);
+  });
+});

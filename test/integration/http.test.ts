@@ -1,0 +1,152 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildHttpApp } from '../../src/http/app.js';
+import type { ReadinessReport } from '../../src/http/routes/operations.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { createMetrics } from '../../src/observability/metrics.js';
+import { systemClock } from '../../src/processing/clock.js';
+import { createBatchDecider } from '../../src/processing/decide-batch.js';
+import { createContractRepository } from '../../src/store/contracts.js';
+import { createDecisionStore } from '../../src/store/decision-store.js';
+import { createPrismaClient, type PrismaClient } from '../../src/store/prisma-client.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { ALL_COMPONENTS, WORKED_EXAMPLE_CODES, WORKED_EXAMPLE_LINES, WORKED_EXAMPLE_TIMELINE } from '../support/worked-example.js';
+
+let db: TestDatabase;
+let prisma: PrismaClient;
+let app: FastifyInstance;
+let readiness: ReadinessReport = { ready: true, checks: { database: 'ok', consumer: 'running' } };
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  prisma = createPrismaClient(db.url, 4);
+  const metrics = createMetrics();
+  app = await buildHttpApp({
+    logger: createLogger('silent'),
+    metrics,
+    contracts: createContractRepository(prisma),
+    decideBatch: createBatchDecider({ store: createDecisionStore(prisma), clock: systemClock, auditEnabled: true }),
+    readiness: async () => readiness,
+  });
+});
+afterAll(async () => {
+  await app?.close();
+  await prisma?.$disconnect();
+  await db?.drop();
+});
+
+const post = (url: string, payload: unknown) => app.inject({ method: 'POST', url, payload: payload as object });
+
+describe('contracts', () => {
+  it('creates, reads and deletes a contract', async () => {
+    const created = await post('/contracts', { contract_number: 'c-1', components: ['energy_supply'], created_at: '2024-01-01T00:00:00.123456+01:00' });
+    expect(created.statusCode).toBe(201);
+    expect(created.json()).toEqual({ contract_number: 'c-1', components: ['energy_supply'], created_at: '2023-12-31T23:00:00.123456Z' });
+    expect((await app.inject({ method: 'GET', url: '/contracts/c-1' })).json()).toEqual(created.json());
+    expect((await app.inject({ method: 'DELETE', url: '/contracts/c-1' })).statusCode).toBe(204);
+    const gone = await app.inject({ method: 'GET', url: '/contracts/c-1' });
+    expect(gone.statusCode).toBe(404);
+    expect(gone.json()).toEqual({ code: 'CONTRACT_NOT_FOUND', message: 'Contract c-1 not found.' });
+    expect((await app.inject({ method: 'DELETE', url: '/contracts/c-1' })).statusCode).toBe(404);
+  });
+
+  it('answers 409 for a duplicate contract number', async () => {
+    await post('/contracts', { contract_number: 'dup', components: ['energy_supply'] });
+    const again = await post('/contracts', { contract_number: 'dup', components: ['battery_optimization'] });
+    expect(again.statusCode).toBe(409);
+    expect(again.json()).toMatchObject({ code: 'CONTRACT_EXISTS' });
+  });
+
+  it.each([
+    [{ contract_number: '', components: ['energy_supply'] }, 'contract_number'],
+    [{ contract_number: 'x'.repeat(65), components: ['energy_supply'] }, 'contract_number'],
+    [{ contract_number: 'a', components: [] }, 'components'],
+    [{ contract_number: 'a', components: ['solar'] }, 'components'],
+    [{ contract_number: 'a', components: ['energy_supply', 'energy_supply'] }, 'components'],
+    [{ contract_number: 'a', components: ['energy_supply'], created_at: 'yesterday' }, 'created_at'],
+  ])('answers 422 with the issues for %j', async (body, field) => {
+    const response = await post('/contracts', body);
+    expect(response.statusCode).toBe(422);
+    const error = response.json();
+    expect(error.code).toBe('VALIDATION_ERROR');
+    expect(error.message).toContain(field);
+    expect(error.details.issues.length).toBeGreaterThan(0);
+  });
+
+  it('answers 415 for a body that is not JSON and 400 for broken JSON', async () => {
+    const text = await app.inject({ method: 'POST', url: '/contracts', payload: 'x', headers: { 'content-type': 'text/plain' } });
+    expect(text.statusCode).toBe(415);
+    expect(text.json()).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE' });
+    const broken = await app.inject({ method: 'POST', url: '/contracts', payload: '{', headers: { 'content-type': 'application/json' } });
+    expect(broken.statusCode).toBe(400);
+    expect(broken.json()).toMatchObject({ code: 'INVALID_JSON' });
+  });
+
+  it('answers unknown routes with a 404 ErrorResponse', async () => {
+    const response = await app.inject({ method: 'GET', url: '/nope' });
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+describe('events and timelines', () => {
+  it('decides the worked example over HTTP and serves its timeline', async () => {
+    await post('/contracts', { contract_number: '1234', components: [...ALL_COMPONENTS] });
+    const codes: string[] = [];
+    for (const line of WORKED_EXAMPLE_LINES) {
+      const response = await post('/events', JSON.parse(line));
+      expect(response.statusCode).toBe(200);
+      codes.push(response.json().code);
+    }
+    expect(codes).toEqual(WORKED_EXAMPLE_CODES);
+    const timeline = await app.inject({ method: 'GET', url: '/contracts/1234/timeline' });
+    expect(timeline.json()).toEqual(WORKED_EXAMPLE_TIMELINE);
+    const alias = await app.inject({ method: 'GET', url: '/contract/1234/contract_timeline' });
+    expect(alias.json()).toEqual(WORKED_EXAMPLE_TIMELINE);
+  });
+
+  it('answers a repeated event as a duplicate', async () => {
+    await post('/contracts', { contract_number: 'rep', components: ['energy_supply'] });
+    const body = { type: 'supply_energy_start', contract_number: 'rep', date: '2024-01-01', created_at: '2024-01-01T00:00:00Z', event_id: 'rep-1' };
+    expect((await post('/events', body)).json()).toMatchObject({ status: 'accepted', duplicate: false, event_id: 'rep-1' });
+    expect((await post('/event', body)).json()).toMatchObject({ status: 'accepted', duplicate: true, event_id: 'rep-1' });
+  });
+
+  it('answers 422 for an invalid event and 404 for the timeline of an unknown contract', async () => {
+    const invalid = await post('/events', { type: 'supply_energy_start', contract_number: 'x', date: '2024-02-30', created_at: 'now' });
+    expect(invalid.statusCode).toBe(422);
+    expect(invalid.json().details.issues.map((issue: { path: string }) => issue.path).sort()).toEqual(['created_at', 'date']);
+    expect((await app.inject({ method: 'GET', url: '/contracts/none/timeline' })).statusCode).toBe(404);
+  });
+
+  it('lists every configured component in the timeline, unset ones as null', async () => {
+    await post('/contracts', { contract_number: 'fresh', components: ['heatpump_optimization', 'energy_supply'] });
+    const timeline = await app.inject({ method: 'GET', url: '/contracts/fresh/timeline' });
+    expect(timeline.json()).toEqual({
+      contract_number: 'fresh',
+      components: { energy_supply: { start: null, end: null }, heatpump_optimization: { start: null, end: null } },
+    });
+  });
+});
+
+describe('operations', () => {
+  it('reports liveness, readiness and metrics', async () => {
+    expect((await app.inject({ method: 'GET', url: '/health/live' })).json()).toEqual({ status: 'live' });
+    expect((await app.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(200);
+    readiness = { ready: false, checks: { database: 'unreachable: down', consumer: 'running' } };
+    const notReady = await app.inject({ method: 'GET', url: '/health/ready' });
+    expect(notReady.statusCode).toBe(503);
+    expect(notReady.json()).toMatchObject({ code: 'NOT_READY', details: { database: 'unreachable: down' } });
+    const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.headers['content-type']).toContain('text/plain');
+    expect(metrics.body).toMatch(/contract_events_processed_total\{status="accepted",code="ACCEPTED",type="supply_energy_start",duplicate="false"\} \d+/);
+    expect(metrics.body).toContain('contract_events_processing_seconds_bucket');
+  });
+
+  it('serves the OpenAPI document and the docs page', async () => {
+    const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
+    expect(spec.openapi).toBe('3.1.0');
+    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/contracts', '/contracts/{contract_number}/timeline', '/events']));
+    expect((await app.inject({ method: 'GET', url: '/docs' })).statusCode).toBeLessThan(400);
+  });
+});
