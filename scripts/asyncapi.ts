@@ -1,0 +1,163 @@
+import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { z } from 'zod';
+import { contractEventSchema } from '../src/schemas/event.js';
+import { outcomeMessageSchema } from '../src/schemas/outcome.js';
+
+// Writes asyncapi.yaml from the zod schemas, so the published Kafka contract
+// cannot drift from the code (`npm run docs:asyncapi`; a test compares).
+
+export const ASYNCAPI_PATH = fileURLToPath(new URL('../asyncapi.yaml', import.meta.url));
+
+type JsonObject = Record<string, unknown>;
+
+/**
+ * JSON Schemas (draft-07, which AsyncAPI schemas extend) of the wire schemas
+ * and everything they name, keyed by their zod `id`, with refs into components.
+ */
+function componentSchemas(schemas: { schema: z.ZodType; io: 'input' | 'output' }[]): Record<string, JsonObject> {
+  const collected: Record<string, JsonObject> = {};
+  for (const { schema, io } of schemas) {
+    const converted = z.toJSONSchema(schema, { target: 'draft-7', io }) as { definitions?: Record<string, JsonObject> };
+    const rewritten = JSON.parse(JSON.stringify(converted.definitions ?? {}).replaceAll('"#/definitions/', '"#/components/schemas/')) as Record<string, JsonObject>;
+    Object.assign(collected, rewritten);
+  }
+  return collected;
+}
+
+const example = {
+  event: {
+    type: 'supply_energy_start',
+    contract_number: '1234',
+    date: '2024-12-01',
+    created_at: '2024-11-20T10:00:00.000000Z',
+    event_id: 'crm-7f3a2c',
+  },
+  accepted: {
+    event_id: 'crm-7f3a2c',
+    status: 'accepted',
+    code: 'ACCEPTED',
+    message: 'Event processed successfully.',
+    duplicate: false,
+    event: { type: 'supply_energy_start', contract_number: '1234', date: '2024-12-01', created_at: '2024-11-20T10:00:00.000000Z' },
+    error: null,
+    source: { topic: 'contract-events', partition: 0, offset: '42' },
+    processed_at: '2026-01-01T00:00:00.000000Z',
+  },
+  error: {
+    event_id: '0d8e6f3c52a1a0f4c1b7a3e6d2f9b8c7a6e5d4c3b2a1f0e9d8c7b6a5f4e3d2c1',
+    status: 'error',
+    code: 'VALIDATION_ERROR',
+    message: 'The event is not valid: date: must be a real calendar date in the form YYYY-MM-DD.',
+    duplicate: false,
+    event: null,
+    error: {
+      code: 'VALIDATION_ERROR',
+      message: 'The event is not valid: date: must be a real calendar date in the form YYYY-MM-DD.',
+      details: { issues: [{ code: 'custom', path: ['date'], message: 'must be a real calendar date in the form YYYY-MM-DD' }], raw: '{"type":"supply_energy_start","contract_number":"1234","date":"2024-02-30","created_at":"2024-11-20T10:00:00Z"}', raw_truncated: false },
+    },
+    source: { topic: 'contract-events', partition: 1, offset: '7' },
+    processed_at: '2026-01-01T00:00:00.000000Z',
+  },
+};
+
+export function buildAsyncApiDocument(): JsonObject {
+  const contractNumberKey = { type: 'string', description: 'The contract_number, so one contract keeps one partition and its order.' };
+  return {
+    asyncapi: '3.0.0',
+    info: {
+      title: 'Contract events service',
+      version: '0.1.0',
+      description: [
+        'Component lifecycle events of utility contracts in, one outcome per consumed message out.',
+        '',
+        'Delivery guarantees:',
+        '- Every consumed message gets an outcome published, also across crashes, restarts, rebalances and outages (at least once).',
+        "- An event's effect on state happens exactly once: a redelivered or re-sent event (same event_id) is answered with the original decision and `duplicate: true`. Downstream consumers de-duplicate on `event_id`.",
+        '- Offsets are committed only after the deciding transaction committed and the outcomes were acknowledged by Kafka.',
+        '- Events of one contract are decided in the order they were consumed.',
+        '- Topic names are defaults; every name is configurable (EVENTS_TOPIC, OUTCOMES_TOPIC).',
+      ].join('\n'),
+    },
+    defaultContentType: 'application/json',
+    servers: {
+      local: { host: '127.0.0.1:9092', protocol: 'kafka', description: 'The broker `npm run dev` / `npm run infra:up` starts.' },
+    },
+    channels: {
+      contractEvents: {
+        address: 'contract-events',
+        description: 'Input: one JSON event per message, keyed by contract_number.',
+        messages: { contractEvent: { $ref: '#/components/messages/ContractEvent' } },
+      },
+      contractEventOutcomes: {
+        address: 'contract-event-outcomes',
+        description: 'Output: one outcome per consumed message.',
+        messages: { eventOutcome: { $ref: '#/components/messages/EventOutcome' } },
+      },
+    },
+    operations: {
+      consumeContractEvents: {
+        action: 'receive',
+        channel: { $ref: '#/channels/contractEvents' },
+        summary: 'The service consumes events (consumer group KAFKA_GROUP_ID, default contract-events-service).',
+        messages: [{ $ref: '#/channels/contractEvents/messages/contractEvent' }],
+      },
+      publishEventOutcomes: {
+        action: 'send',
+        channel: { $ref: '#/channels/contractEventOutcomes' },
+        summary: 'The service publishes the outcome of every consumed message.',
+        messages: [{ $ref: '#/channels/contractEventOutcomes/messages/eventOutcome' }],
+      },
+    },
+    components: {
+      messages: {
+        ContractEvent: {
+          name: 'ContractEvent',
+          title: 'Contract component event',
+          contentType: 'application/json',
+          payload: { $ref: '#/components/schemas/ContractEvent' },
+          bindings: { kafka: { key: contractNumberKey, bindingVersion: '0.5.0' } },
+          examples: [{ name: 'start', summary: 'Sent with key 1234', payload: example.event }],
+        },
+        EventOutcome: {
+          name: 'EventOutcome',
+          title: 'Outcome of one consumed message',
+          contentType: 'application/json',
+          headers: {
+            type: 'object',
+            properties: {
+              'event-id': { type: 'string', description: 'Same as payload.event_id.' },
+              'content-type': { type: 'string', const: 'application/json' },
+            },
+            required: ['event-id'],
+          },
+          payload: { $ref: '#/components/schemas/EventOutcome' },
+          bindings: {
+            kafka: {
+              key: { ...contractNumberKey, type: ['string', 'null'], description: "The event's contract_number; null when the input was not a valid event." },
+              bindingVersion: '0.5.0',
+            },
+          },
+          examples: [
+            { name: 'accepted', headers: { 'event-id': example.accepted.event_id }, payload: example.accepted },
+            { name: 'validationError', headers: { 'event-id': example.error.event_id }, payload: example.error },
+          ],
+        },
+      },
+      schemas: componentSchemas([
+        { schema: contractEventSchema, io: 'input' },
+        { schema: outcomeMessageSchema, io: 'output' },
+      ]),
+    },
+  };
+}
+
+export function renderAsyncApi(): string {
+  return `# Generated from the zod schemas by \`npm run docs:asyncapi\`; do not edit by hand.\n${stringify(buildAsyncApiDocument(), { lineWidth: 0 })}`;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await writeFile(ASYNCAPI_PATH, renderAsyncApi());
+  console.log(`Wrote ${ASYNCAPI_PATH}`);
+}
