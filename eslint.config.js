@@ -13,6 +13,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ['**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  {
     // The domain core stays pure: no I/O, no adapters.
     files: ['src/domain/**/*.ts'],
     rules: {
