@@ -124,10 +124,12 @@ function printBanner(): void {
    HTTP sidecar  ${base}
    API docs      ${base}/docs
    Metrics       ${base}/metrics
- Send events:
-   npm run produce -- examples/events.jsonl
-   curl -X POST localhost:${httpPort}/contracts -H 'content-type: application/json' \\
-     -d '{"contract_number":"1234","components":["energy_supply","battery_optimization","heatpump_optimization"]}'
+ Try the worked example, in another terminal:
+   1. curl -X POST localhost:${httpPort}/contracts -H 'content-type: application/json' \\
+        -d '{"contract_number":"1234","components":["energy_supply","battery_optimization","heatpump_optimization"]}'
+   2. npm run produce -- examples/events.jsonl
+   3. npm run outcomes
+   4. curl localhost:${httpPort}/contracts/1234/timeline
  Ctrl-C stops the service${startedInfra.length > 0 ? ` and the ${startedInfra.map((item) => item.name).join(' and ')} started for it` : ''}.
 ──────────────────────────────────────────────────────────────────────`);
 }

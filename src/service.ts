@@ -46,7 +46,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     auditEnabled: config.ENABLE_EVENT_AUDIT,
   });
 
-  const kafka = createKafkaClient({ clientId: config.KAFKA_CLIENT_ID, brokers: config.KAFKA_BROKERS, logger: logger.child({ component: 'kafka' }) });
+  const kafka = createKafkaClient({ clientId: config.KAFKA_CLIENT_ID, brokers: config.KAFKA_BROKERS, logger: logger.child({ module: 'kafka' }) });
   const created = await keepTrying('creating Kafka topics', () =>
     kafka.ensureTopics([
       { topic: config.EVENTS_TOPIC, partitions: config.TOPIC_PARTITIONS, replicationFactor: config.TOPIC_REPLICATION_FACTOR },

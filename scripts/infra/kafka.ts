@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { createKafkaClient } from '../../src/kafka/kafka-client.js';
+import { createLogger } from '../../src/observability/logger.js';
 import { ensureKafkaJars, KAFKA_VERSION } from './kafka-jars.js';
 import { exited, spawnLogged, stopProcess } from './process.js';
 import { isPortListening, seconds, tailFile, waitFor } from './wait.js';
@@ -143,24 +144,12 @@ export async function startKafka(options: KafkaOptions): Promise<RunningKafka> {
 }
 
 /** True when a Kafka client can list topics on `brokers` (comma-separated host:port). */
-export async function kafkaAnswers(brokers: string): Promise<boolean> {
-  const admin = new Kafka({
-    clientId: 'contract-events-infra',
-    brokers: brokers.split(','),
-    connectionTimeout: 1_000,
-    requestTimeout: 3_000,
-    retry: { retries: 0 },
-    logLevel: logLevel.NOTHING,
-  }).admin();
-  try {
-    await admin.connect();
-    await admin.listTopics();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
+export function kafkaAnswers(brokers: string): Promise<boolean> {
+  const client = createKafkaClient({ clientId: 'contract-events-infra', brokers: brokers.split(','), logger: createLogger('silent'), failFast: true });
+  return client.listTopics().then(
+    () => true,
+    () => false,
+  );
 }
 
 /** A random KRaft cluster id: 16 random bytes, URL-safe base64 (like `kafka-storage.sh random-uuid`). */

@@ -25,7 +25,7 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
 /** The sidecar: routes, validation and OpenAPI all come from the zod schemas. */
 export async function buildHttpApp(deps: HttpDependencies): Promise<FastifyInstance> {
   // Typed as Fastify's logger so the instance keeps Fastify's default generics.
-  const loggerInstance: FastifyBaseLogger = deps.logger.child({ component: 'http' });
+  const loggerInstance: FastifyBaseLogger = deps.logger.child({ module: 'http' });
   const app = Fastify({
     loggerInstance,
     bodyLimit: BODY_LIMIT_BYTES,

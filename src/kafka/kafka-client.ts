@@ -3,6 +3,7 @@ import {
   Kafka,
   logLevel as KafkaLogLevel,
   Partitioners,
+  type Admin,
   type Consumer,
   type IHeaders,
   type LogEntry,
@@ -67,31 +68,51 @@ export interface Subscriber {
 }
 
 export interface KafkaClient {
+  listTopics(): Promise<string[]>;
   /** Creates the missing topics; returns the names it created. */
   ensureTopics(topics: readonly TopicSpec[]): Promise<string[]>;
   connectPublisher(): Promise<Publisher>;
   createSubscriber(options: { groupId: string; topic: string; concurrency: number } & SubscriberEvents): Subscriber;
 }
 
-export function createKafkaClient(options: { clientId: string; brokers: string[]; logger: Logger }): KafkaClient {
+export interface KafkaClientOptions {
+  clientId: string;
+  brokers: string[];
+  logger: Logger;
+  /** For probes: one short attempt instead of retrying. */
+  failFast?: boolean;
+}
+
+export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
   const kafka = new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
     logLevel: KafkaLogLevel.INFO,
     logCreator: () => (entry) => logKafkaEntry(options.logger, entry),
-    retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10 },
+    ...(options.failFast
+      ? { connectionTimeout: 1_000, requestTimeout: 3_000, retry: { retries: 0 } }
+      : { retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10 } }),
   });
   return {
+    listTopics: () => withAdmin(kafka, (admin) => admin.listTopics()),
     ensureTopics: (topics) => ensureTopics(kafka, topics),
     connectPublisher: () => connectPublisher(kafka),
     createSubscriber: (subscription) => createSubscriber(kafka, subscription),
   };
 }
 
-async function ensureTopics(kafka: Kafka, topics: readonly TopicSpec[]): Promise<string[]> {
+async function withAdmin<T>(kafka: Kafka, work: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = kafka.admin();
-  await admin.connect();
   try {
+    await admin.connect();
+    return await work(admin);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+function ensureTopics(kafka: Kafka, topics: readonly TopicSpec[]): Promise<string[]> {
+  return withAdmin(kafka, async (admin) => {
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((spec) => !existing.has(spec.topic));
     if (missing.length > 0) {
@@ -101,9 +122,7 @@ async function ensureTopics(kafka: Kafka, topics: readonly TopicSpec[]): Promise
       });
     }
     return missing.map((spec) => spec.topic);
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
 
 async function connectPublisher(kafka: Kafka): Promise<Publisher> {
