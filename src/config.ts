@@ -35,6 +35,7 @@ const configSchema = z.object({
   HTTP_HOST: z.string().min(1).default('0.0.0.0'),
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PROCESSING_MAX_ATTEMPTS: positiveInt(3),
   RETRY_INITIAL_MS: positiveInt(200),
   RETRY_MAX_MS: positiveInt(10_000),
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),

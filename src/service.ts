@@ -9,6 +9,8 @@ import type { Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { systemClock } from './processing/clock.js';
 import { createBatchDecider } from './processing/decide-batch.js';
+import { createFailureRecorder } from './processing/record-failure.js';
+import { createAuditLog } from './store/audit-log.js';
 import { createContractRepository } from './store/contracts.js';
 import { createDecisionStore } from './store/decision-store.js';
 import { applyMigrations } from './store/migrations.js';
@@ -40,10 +42,14 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     logger.info({ applied }, applied.length ? 'database migrated' : 'database schema up to date');
   }
   const prisma: PrismaClient = createPrismaClient(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
-  const decideBatch = createBatchDecider({
-    store: createDecisionStore(prisma, { onTransaction: (seconds) => metrics.dbTransactionSeconds.observe(seconds) }),
+  const store = createDecisionStore(prisma, { onTransaction: (seconds) => metrics.dbTransactionSeconds.observe(seconds) });
+  const decideBatch = createBatchDecider({ store, clock: systemClock, auditEnabled: config.ENABLE_EVENT_AUDIT });
+  const recordFailure = createFailureRecorder({
+    store,
     clock: systemClock,
     auditEnabled: config.ENABLE_EVENT_AUDIT,
+    onUnrecorded: (decoded, error) =>
+      logger.error({ err: error, event_id: decoded.eventId, ...decoded.source }, 'could not record a failed event; its outcome is published unrecorded'),
   });
 
   const kafka = createKafkaClient({ clientId: config.KAFKA_CLIENT_ID, brokers: config.KAFKA_BROKERS, logger: logger.child({ module: 'kafka' }) });
@@ -60,6 +66,9 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     kafka,
     publisher,
     decideBatch,
+    recordFailure,
+    isPermanentFailure: store.isPermanentFailure,
+    maxAttempts: config.PROCESSING_MAX_ATTEMPTS,
     logger,
     metrics,
     groupId: config.KAFKA_GROUP_ID,
@@ -80,7 +89,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     return { ready: database === 'ok' && running && healthy, checks: { database, consumer: consumerState } };
   };
 
-  const http = await buildHttpApp({ logger, metrics, contracts: createContractRepository(prisma), decideBatch, readiness });
+  const http = await buildHttpApp({ logger, metrics, contracts: createContractRepository(prisma), auditLog: createAuditLog(prisma), decideBatch, readiness });
   await http.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
   await consumer.start();
   logger.info({ eventsTopic: config.EVENTS_TOPIC, outcomesTopic: config.OUTCOMES_TOPIC, groupId: config.KAFKA_GROUP_ID }, 'consuming events');

@@ -13,6 +13,8 @@ export interface RetryOptions {
   maxMs: number;
   /** Retrying ends (with StopRequested) once this turns false. */
   shouldContinue(): boolean;
+  /** Failures for which this is false are rethrown at once (default: retry everything). */
+  retryable?(error: unknown): boolean;
   /** Called while waiting, so the consumer group keeps us as a member. */
   keepAlive(): Promise<void>;
   onFailure(error: unknown, attempt: number, delayMs: number): void;
@@ -24,6 +26,7 @@ export async function retryUntilDone<T>(work: () => Promise<T>, options: RetryOp
     try {
       return await work();
     } catch (error) {
+      if (options.retryable && !options.retryable(error)) throw error;
       if (!options.shouldContinue()) throw new StopRequested('Stopped while retrying', { cause: error });
       const delayMs = backoffDelay(attempt, options.initialMs, options.maxMs);
       options.onFailure(error, attempt + 1, delayMs);

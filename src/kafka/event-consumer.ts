@@ -2,8 +2,10 @@ import { EVENT_CATALOGUE } from '../domain/catalogue.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { BatchDecider } from '../processing/decide-batch.js';
+import { decideIsolatingFailures } from '../processing/decide-isolating-failures.js';
 import { decodeMessage } from '../processing/decode-message.js';
 import type { Outcome } from '../processing/outcome.js';
+import type { FailureRecorder } from '../processing/record-failure.js';
 import { retryUntilDone, StopRequested } from './backoff.js';
 import type { BatchControl, InboundBatch, KafkaClient, OutboundMessage, Publisher, Subscriber } from './kafka-client.js';
 
@@ -11,6 +13,10 @@ export interface EventConsumerOptions {
   kafka: KafkaClient;
   publisher: Publisher;
   decideBatch: BatchDecider;
+  recordFailure: FailureRecorder;
+  isPermanentFailure(error: unknown): boolean;
+  /** Attempts at an event that fails permanently before it is given up as PROCESSING_FAILED. */
+  maxAttempts: number;
   logger: Logger;
   metrics: Metrics;
   groupId: string;
@@ -64,7 +70,7 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     for (let start = 0; start < batch.messages.length; start += options.maxBatchSize) {
       if (!control.isRunning() || control.isStale()) return;
       const chunk = batch.messages.slice(start, start + options.maxBatchSize);
-      const decoded = chunk.map((message) => decodeMessage({ value: message.value, source: { topic, partition, offset: message.offset } }));
+      const decoded = chunk.map((message) => decodeMessage({ key: message.key, value: message.value, source: { topic, partition, offset: message.offset } }));
       const retry = {
         initialMs: options.retry.initialMs,
         maxMs: options.retry.maxMs,
@@ -72,12 +78,25 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
         keepAlive: () => control.heartbeat(),
       };
       const timer = metrics.processingSeconds.startTimer({ source: 'kafka' });
-      const outcomes = await retryUntilDone(() => options.decideBatch(decoded), {
-        ...retry,
-        onFailure: (error, attempt, delayMs) => {
-          metrics.databaseRetries.inc();
-          noteFailure('deciding a batch failed; retrying', error, { topic, partition, attempt, delayMs });
-        },
+      const outcomes = await decideIsolatingFailures(decoded, {
+        decideBatch: options.decideBatch,
+        recordFailure: options.recordFailure,
+        isPermanent: options.isPermanentFailure,
+        maxAttempts: options.maxAttempts,
+        retryTransient: (work) =>
+          retryUntilDone(work, {
+            ...retry,
+            retryable: (error) => !options.isPermanentFailure(error),
+            onFailure: (error, attempt, delayMs) => {
+              metrics.databaseRetries.inc();
+              noteFailure('deciding a batch failed; retrying', error, { topic, partition, attempt, delayMs });
+            },
+          }),
+        onPermanentFailure: (message, error, attempt) =>
+          logger.error(
+            { err: error, topic, partition, attempt, event_id: message?.eventId, offset: message?.source?.offset },
+            message ? 'an event failed permanently' : 'a batch failed permanently; deciding its events one by one',
+          ),
       });
       timer();
       await retryUntilDone(() => options.publisher.send(options.outcomesTopic, outcomes.map(toOutboundMessage)), {

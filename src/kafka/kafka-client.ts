@@ -156,7 +156,9 @@ function createSubscriber(
     maxBytesPerPartition: 1_048_576,
     // An idle fetch returns after this long; it also bounds how long a stop waits.
     maxWaitTimeInMs: 1_000,
-    retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10 },
+    // After a crash (e.g. the broker went away for longer than the retries),
+    // always rejoin: the service must continue by itself when Kafka returns.
+    retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10, restartOnFailure: async () => true },
   });
   consumer.on(consumer.events.GROUP_JOIN, () => options.onGroupJoin?.());
   consumer.on(consumer.events.CRASH, ({ payload }) => options.onCrash?.(payload.error, payload.restart));

@@ -8,6 +8,7 @@ import { deriveEventId, invalidMessageId } from './event-identity.js';
 
 /** The raw bytes of one consumed message and where it came from. */
 export interface RawMessage {
+  key: Buffer | null;
   value: Buffer | null;
   source: SourcePosition;
 }
@@ -43,6 +44,8 @@ export function decodeMessage(raw: RawMessage): DecodedMessage {
   if (!parsed.success) {
     return invalid(raw.source, 'VALIDATION_ERROR', describe(parsed.error), { issues: parsed.error.issues, ...quote(text) });
   }
+  const keyProblem = checkKey(raw.key, parsed.data.contract_number);
+  if (keyProblem) return invalid(raw.source, 'VALIDATION_ERROR', keyProblem, quote(text));
   const event = toDomainEvent(parsed.data);
   return { kind: 'valid', eventId: parsed.data.event_id ?? deriveEventId(event), event, source: raw.source };
 }
@@ -53,6 +56,18 @@ export function toDomainEvent(input: ContractEventInput): DomainEvent {
   // The schema has already refused anything parseInstant cannot read.
   if (createdAt === undefined) throw new TypeError(`created_at passed validation but cannot be parsed: ${input.created_at}`);
   return { type: input.type, contractNumber: input.contract_number, date: input.date, createdAt };
+}
+
+/**
+ * Events must be keyed by their contract_number: that is what keeps one
+ * contract on one partition, and so its events in order.
+ */
+function checkKey(key: Buffer | null, contractNumber: string): string | undefined {
+  if (key === null) return 'The message has no key; events must be keyed by their contract_number.';
+  const text = key.toString('utf8');
+  if (text === contractNumber) return undefined;
+  const shown = text.length > 100 ? `${text.slice(0, 100)}…` : text;
+  return `The message key ${JSON.stringify(shown)} differs from contract_number ${JSON.stringify(contractNumber)}; events must be keyed by their contract_number.`;
 }
 
 function invalid(source: SourcePosition, code: InputErrorCode, message: string, details: Record<string, unknown>): InvalidMessage {

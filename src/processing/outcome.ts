@@ -42,7 +42,7 @@ export function buildOutcome(decoded: DecodedMessage, decision: RecordedDecision
         date: event.date,
         created_at: formatInstant(event.createdAt),
       },
-      error: null,
+      error: decision.status === 'error' ? (decision.error ?? { code: decision.code, message: decision.message }) : null,
       source: decoded.source,
       processed_at: formatInstant(processedAt),
     },

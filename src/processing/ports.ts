@@ -19,6 +19,8 @@ export interface RecordedDecision {
   status: OutcomeStatus;
   code: OutcomeCode;
   message: string;
+  /** Details of an `error` decision made in this run (the ledger keeps code and message only). */
+  error?: ErrorResponse | null;
 }
 
 export interface StateChange {
@@ -54,4 +56,8 @@ export interface DecisionTransaction {
 
 export interface DecisionStore {
   inTransaction<T>(work: (tx: DecisionTransaction) => Promise<T>): Promise<T>;
+  /** True for failures that will repeat on every attempt (bad data, violated constraints), false for outages. */
+  isPermanentFailure(error: unknown): boolean;
+  /** A short, operator-readable cause of a failure. */
+  describeFailure(error: unknown): { sqlstate: string | null; reason: string };
 }

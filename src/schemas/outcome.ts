@@ -6,10 +6,13 @@ import { errorResponseSchema } from './error-response.js';
 export const INPUT_ERROR_CODES = ['INVALID_JSON', 'VALIDATION_ERROR'] as const;
 export type InputErrorCode = (typeof INPUT_ERROR_CODES)[number];
 
+/** A decoded event that could not be decided after repeated permanent database failures. */
+export const PROCESSING_FAILED = 'PROCESSING_FAILED';
+
 export const outcomeStatusSchema = z.enum(['accepted', 'rejected', 'error']);
 export type OutcomeStatus = z.infer<typeof outcomeStatusSchema>;
 
-export const outcomeCodeSchema = z.enum([...DECISION_CODES, ...INPUT_ERROR_CODES]);
+export const outcomeCodeSchema = z.enum([...DECISION_CODES, ...INPUT_ERROR_CODES, PROCESSING_FAILED]);
 export type OutcomeCode = z.infer<typeof outcomeCodeSchema>;
 
 /** The event as the service understood it: created_at normalised to UTC with microseconds. */

@@ -1,5 +1,6 @@
 import { formatInstant, type Micros } from '../domain/timestamp.js';
 import { readContractStates } from './contract-states.js';
+import { describeDatabaseFailure, isPermanentDatabaseFailure } from './database-failure.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { DecisionEntry, DecisionStore, DecisionTransaction, RecordedDecision, StateChange } from '../processing/ports.js';
 import type { OutcomeCode, OutcomeStatus } from '../schemas/outcome.js';
@@ -22,6 +23,8 @@ export function createDecisionStore(prisma: PrismaClient, timings: TransactionTi
         timings.onTransaction?.((performance.now() - started) / 1000);
       }
     },
+    isPermanentFailure: isPermanentDatabaseFailure,
+    describeFailure: describeDatabaseFailure,
   };
 }
 

@@ -4,8 +4,8 @@ import { deriveEventId } from '../../../src/processing/event-identity.js';
 
 const source = { topic: 'contract-events', partition: 2, offset: '41' };
 const valid = { type: 'supply_energy_start', contract_number: '1234', date: '2024-12-01', created_at: '2024-11-20T12:00:00.5+02:00' };
-const decode = (value: Buffer | string | null, at = source) =>
-  decodeMessage({ value: typeof value === 'string' ? Buffer.from(value) : value, source: at });
+const decode = (value: Buffer | string | null, at = source, key: string | null = '1234') =>
+  decodeMessage({ key: key === null ? null : Buffer.from(key), value: typeof value === 'string' ? Buffer.from(value) : value, source: at });
 
 describe('decodeMessage', () => {
   it('reads a valid event and normalises created_at to UTC microseconds', () => {
@@ -55,6 +55,13 @@ describe('decodeMessage', () => {
     expect(decoded.error.message).toContain('date:');
     expect(decoded.error.message).toContain('type:');
     expect((decoded.error.details as { issues: unknown[] }).issues).toHaveLength(2);
+  });
+
+  it('refuses an event without a key, or keyed by something else than its contract_number', () => {
+    const unkeyed = decode(JSON.stringify(valid), source, null);
+    expect(unkeyed).toMatchObject({ kind: 'invalid', code: 'VALIDATION_ERROR', error: { message: expect.stringContaining('no key') } });
+    const miskeyed = decode(JSON.stringify(valid), source, '9999');
+    expect(miskeyed).toMatchObject({ kind: 'invalid', code: 'VALIDATION_ERROR', error: { message: expect.stringContaining('"9999" differs from contract_number "1234"') } });
   });
 
   it('answers a tombstone with a validation error', () => {

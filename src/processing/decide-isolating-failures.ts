@@ -1,0 +1,48 @@
+import type { BatchDecider } from './decide-batch.js';
+import type { DecodedMessage } from './decoded-message.js';
+import type { Outcome } from './outcome.js';
+import type { FailureRecorder } from './record-failure.js';
+
+export interface IsolationOptions {
+  decideBatch: BatchDecider;
+  recordFailure: FailureRecorder;
+  isPermanent(error: unknown): boolean;
+  /** Runs `work`, retrying transient failures as long as it takes; rethrows permanent ones at once. */
+  retryTransient<T>(work: () => Promise<T>): Promise<T>;
+  /** Attempts at one message before it is given up as PROCESSING_FAILED. */
+  maxAttempts: number;
+  onPermanentFailure(message: DecodedMessage | null, error: unknown, attempt: number): void;
+}
+
+/**
+ * Decides a batch; if it fails permanently, decides its messages one by one,
+ * in order, so that one poisonous event cannot block its partition forever:
+ * after `maxAttempts` it is recorded as failed and the rest go on. Transient
+ * failures (outages) are retried without limit and never skip anything.
+ */
+export async function decideIsolatingFailures(messages: readonly DecodedMessage[], options: IsolationOptions): Promise<Outcome[]> {
+  try {
+    return await options.retryTransient(() => options.decideBatch(messages));
+  } catch (error) {
+    if (!options.isPermanent(error)) throw error;
+    options.onPermanentFailure(null, error, 1);
+  }
+  const outcomes: Outcome[] = [];
+  for (const message of messages) outcomes.push(await decideAlone(message, options));
+  return outcomes;
+}
+
+async function decideAlone(message: DecodedMessage, options: IsolationOptions): Promise<Outcome> {
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= options.maxAttempts; attempt += 1) {
+    try {
+      const [outcome] = await options.retryTransient(() => options.decideBatch([message]));
+      if (outcome) return outcome;
+    } catch (error) {
+      if (!options.isPermanent(error)) throw error;
+      lastError = error;
+      options.onPermanentFailure(message, error, attempt);
+    }
+  }
+  return options.retryTransient(() => options.recordFailure(message, lastError, options.maxAttempts));
+}

@@ -1,0 +1,67 @@
+import { PROCESSING_FAILED } from '../schemas/outcome.js';
+import type { Clock } from './clock.js';
+import type { DecodedMessage } from './decoded-message.js';
+import { buildOutcome, type Outcome } from './outcome.js';
+import type { DecisionEntry, DecisionStore, RecordedDecision } from './ports.js';
+
+export type FailureRecorder = (decoded: DecodedMessage, cause: unknown, attempts: number) => Promise<Outcome>;
+
+export interface FailureRecorderOptions {
+  store: DecisionStore;
+  clock: Clock;
+  auditEnabled: boolean;
+  /** Told when even the failure could not be written down; the outcome is published all the same. */
+  onUnrecorded(decoded: DecodedMessage, error: unknown): void;
+}
+
+/**
+ * Gives up on a message that keeps failing permanently: records an `error`
+ * decision for it without touching any state, so its partition moves on. A
+ * decoded event becomes PROCESSING_FAILED; a message that was already invalid
+ * keeps its own error. When the audit itself is what fails, the decision is
+ * kept in the idempotency ledger only, and when even that fails, the outcome
+ * is still published: nothing is lost, and the logs say what was not written.
+ */
+export function createFailureRecorder({ store, clock, auditEnabled, onUnrecorded }: FailureRecorderOptions): FailureRecorder {
+  return async (decoded, cause, attempts) => {
+    const decision = failureDecision(decoded, store.describeFailure(cause), attempts);
+    const processedAt = clock();
+    const entry = failureEntry(decoded, decision, processedAt);
+    for (const audit of auditEnabled ? [true, false] : [false]) {
+      try {
+        await store.inTransaction((tx) => tx.recordDecisions([entry], audit));
+        return buildOutcome(decoded, decision, false, processedAt);
+      } catch (error) {
+        if (!store.isPermanentFailure(error)) throw error;
+        onUnrecorded(decoded, error);
+      }
+    }
+    return buildOutcome(decoded, decision, false, processedAt);
+  };
+}
+
+function failureDecision(decoded: DecodedMessage, failure: { sqlstate: string | null; reason: string }, attempts: number): RecordedDecision {
+  if (decoded.kind === 'invalid') return { status: 'error', code: decoded.code, message: decoded.error.message, error: decoded.error };
+  const message = `The event could not be processed after ${attempts} attempts: ${failure.reason}`;
+  return { status: 'error', code: PROCESSING_FAILED, message, error: { code: PROCESSING_FAILED, message, details: failure } };
+}
+
+function failureEntry(decoded: DecodedMessage, decision: RecordedDecision, processedAt: bigint): DecisionEntry {
+  const event = decoded.kind === 'valid' ? decoded.event : null;
+  return {
+    eventId: decoded.eventId,
+    status: decision.status,
+    code: decision.code,
+    message: decision.message,
+    error: decision.error ?? null,
+    contractId: null,
+    contractNumber: event?.contractNumber ?? null,
+    eventType: event?.type ?? null,
+    component: null,
+    action: null,
+    eventDate: event?.date ?? null,
+    eventCreatedAt: event?.createdAt ?? null,
+    source: decoded.source,
+    processedAt,
+  };
+}

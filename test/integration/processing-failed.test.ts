@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/processing/clock.js';
+import { createBatchDecider } from '../../src/processing/decide-batch.js';
+import { decideIsolatingFailures, type IsolationOptions } from '../../src/processing/decide-isolating-failures.js';
+import { decodeMessage } from '../../src/processing/decode-message.js';
+import { createFailureRecorder } from '../../src/processing/record-failure.js';
+import { createContractRepository } from '../../src/store/contracts.js';
+import { createDecisionStore } from '../../src/store/decision-store.js';
+import { createPrismaClient, type PrismaClient } from '../../src/store/prisma-client.js';
+import { createTestDatabase, withClient, type TestDatabase } from '../support/database.js';
+
+// A poisonous event (one that fails the same way on every attempt) is given up
+// as PROCESSING_FAILED after a bounded number of attempts, audited, and the
+// events around it are decided as usual.
+
+let db: TestDatabase;
+let prisma: PrismaClient;
+let options: IsolationOptions;
+let offset = 0;
+const unrecorded: string[] = [];
+const permanentFailures: (string | null)[] = [];
+
+const message = (date: string, minute: number, type = 'supply_energy_start') => {
+  const value = JSON.stringify({ type, contract_number: 'p-1', date, created_at: `2024-01-01T00:${String(minute).padStart(2, '0')}:00Z` });
+  return decodeMessage({ key: Buffer.from('p-1'), value: Buffer.from(value), source: { topic: 't', partition: 0, offset: String(offset++) } });
+};
+const sql = (text: string) => withClient(db.url, (client) => client.query(text));
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  prisma = createPrismaClient(db.url, 2);
+  const store = createDecisionStore(prisma);
+  options = {
+    decideBatch: createBatchDecider({ store, clock: systemClock, auditEnabled: true }),
+    recordFailure: createFailureRecorder({ store, clock: systemClock, auditEnabled: true, onUnrecorded: (decoded) => unrecorded.push(decoded.eventId) }),
+    isPermanent: store.isPermanentFailure,
+    retryTransient: (work) => work(),
+    maxAttempts: 3,
+    onPermanentFailure: (decoded) => permanentFailures.push(decoded?.eventId ?? null),
+  };
+});
+afterAll(async () => {
+  await prisma?.$disconnect();
+  await db?.drop();
+});
+beforeEach(async () => {
+  await sql('TRUNCATE contracts, component_states, processed_events, event_audit');
+  await createContractRepository(prisma).create({ contractNumber: 'p-1', components: ['energy_supply', 'battery_optimization'] });
+  unrecorded.length = 0;
+  permanentFailures.length = 0;
+});
+
+describe('an event that fails permanently', () => {
+  it('is given up as PROCESSING_FAILED after the attempts, and the rest of the batch goes on', async () => {
+    // A rule the service does not know about: no start dates in 2099.
+    await sql(`ALTER TABLE component_states ADD CONSTRAINT no_2099 CHECK (start_date < '2099-01-01')`);
+    try {
+      const batch = [message('2024-01-01', 1), message('2099-06-01', 2), message('2024-02-01', 3, 'battery_optimization_start')];
+      const outcomes = await decideIsolatingFailures(batch, options);
+      expect(outcomes.map((o) => o.message.code)).toEqual(['ACCEPTED', 'PROCESSING_FAILED', 'ACCEPTED']);
+      const failed = outcomes[1]!.message;
+      expect(failed).toMatchObject({ status: 'error', event: { date: '2099-06-01' }, error: { code: 'PROCESSING_FAILED', details: { sqlstate: '23514' } } });
+      expect(failed.message).toContain('after 3 attempts');
+      expect(failed.message).toContain('no_2099');
+      // One failure of the whole batch, then three of the poisonous event alone.
+      expect(permanentFailures).toEqual([null, batch[1]!.eventId, batch[1]!.eventId, batch[1]!.eventId]);
+      const audit = await sql('SELECT code, status::text FROM event_audit ORDER BY id');
+      expect(audit.rows.map((row) => row.code)).toEqual(['ACCEPTED', 'PROCESSING_FAILED', 'ACCEPTED']);
+      const state = await sql(`SELECT component_type::text, to_char(start_date, 'YYYY-MM-DD') AS start FROM component_states ORDER BY 1 DESC`);
+      expect(state.rows).toEqual([
+        { component_type: 'energy_supply', start: '2024-01-01' },
+        { component_type: 'battery_optimization', start: '2024-02-01' },
+      ]);
+      // Redelivered, it is answered from the ledger, without new attempts.
+      const [again] = await decideIsolatingFailures([batch[1]!], options);
+      expect(again!.message).toMatchObject({ code: 'PROCESSING_FAILED', duplicate: true });
+    } finally {
+      await sql('ALTER TABLE component_states DROP CONSTRAINT no_2099');
+    }
+  });
+
+  it('is kept in the ledger only when the audit itself refuses it, and published all the same', async () => {
+    await sql(`ALTER TABLE event_audit ADD CONSTRAINT no_2099 CHECK (event_date < '2099-01-01')`);
+    try {
+      const poisonous = message('2099-06-01', 2);
+      const outcomes = await decideIsolatingFailures([message('2024-01-01', 1), poisonous], options);
+      expect(outcomes.map((o) => o.message.code)).toEqual(['ACCEPTED', 'PROCESSING_FAILED']);
+      expect(unrecorded).toEqual([poisonous.eventId]);
+      expect((await sql('SELECT code FROM processed_events ORDER BY code')).rows.map((r) => r.code)).toEqual(['ACCEPTED', 'PROCESSING_FAILED']);
+      expect((await sql('SELECT count(*)::int AS n FROM event_audit')).rows[0].n).toBe(1);
+    } finally {
+      await sql('ALTER TABLE event_audit DROP CONSTRAINT no_2099');
+    }
+  });
+
+  it('retries transient failures without giving anything up', async () => {
+    let calls = 0;
+    const flaky: IsolationOptions = {
+      ...options,
+      retryTransient: async (work) => {
+        for (;;) {
+          try {
+            return await work();
+          } catch (error) {
+            if (options.isPermanent(error)) throw error;
+          }
+        }
+      },
+      decideBatch: (messages) => {
+        calls += 1;
+        return calls < 3 ? Promise.reject(new Error('connection reset')) : options.decideBatch(messages);
+      },
+    };
+    const outcomes = await decideIsolatingFailures([message('2024-01-01', 1)], flaky);
+    expect(outcomes.map((o) => o.message.code)).toEqual(['ACCEPTED']);
+    expect(permanentFailures).toEqual([]);
+  });
+});
