@@ -24,6 +24,7 @@ const configSchema = z.object({
   TOPIC_PARTITIONS: positiveInt(6),
   TOPIC_REPLICATION_FACTOR: positiveInt(1),
   PARTITIONS_CONSUMED_CONCURRENTLY: positiveInt(3),
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
   BATCH_MAX_SIZE: positiveInt(1000),
   DATABASE_URL: z
     .string()

@@ -23,6 +23,7 @@ export interface EventConsumerOptions {
   eventsTopic: string;
   outcomesTopic: string;
   concurrency: number;
+  sessionTimeoutMs: number;
   maxBatchSize: number;
   retry: { initialMs: number; maxMs: number };
 }
@@ -50,6 +51,7 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     groupId: options.groupId,
     topic: options.eventsTopic,
     concurrency: options.concurrency,
+    sessionTimeoutMs: options.sessionTimeoutMs,
     onGroupJoin() {
       running = true;
       metrics.rebalances.inc();

@@ -48,6 +48,8 @@ export interface TopicSpec {
   topic: string;
   partitions: number;
   replicationFactor: number;
+  /** Topic-level settings, e.g. `max.message.bytes`. */
+  config?: Record<string, string>;
 }
 
 export interface Publisher {
@@ -61,6 +63,14 @@ export interface SubscriberEvents {
   onStop?(): void;
 }
 
+export interface SubscriberOptions extends SubscriberEvents {
+  groupId: string;
+  topic: string;
+  concurrency: number;
+  /** How long the group waits for a silent member (e.g. one killed) before it moves its partitions. */
+  sessionTimeoutMs?: number;
+}
+
 export interface Subscriber {
   start(onBatch: (batch: InboundBatch, control: BatchControl) => Promise<void>): Promise<void>;
   /** Stops fetching, waits for the batch in hand, and leaves the group. */
@@ -69,10 +79,14 @@ export interface Subscriber {
 
 export interface KafkaClient {
   listTopics(): Promise<string[]>;
+  /** The group's committed offset (next offset to read) per partition; -1 where none. */
+  committedOffsets(groupId: string, topic: string): Promise<Map<number, bigint>>;
+  /** The high watermark (offset of the next message written) per partition. */
+  endOffsets(topic: string): Promise<Map<number, bigint>>;
   /** Creates the missing topics; returns the names it created. */
   ensureTopics(topics: readonly TopicSpec[]): Promise<string[]>;
   connectPublisher(): Promise<Publisher>;
-  createSubscriber(options: { groupId: string; topic: string; concurrency: number } & SubscriberEvents): Subscriber;
+  createSubscriber(options: SubscriberOptions): Subscriber;
 }
 
 export interface KafkaClientOptions {
@@ -95,6 +109,13 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
   });
   return {
     listTopics: () => withAdmin(kafka, (admin) => admin.listTopics()),
+    committedOffsets: (groupId, topic) =>
+      withAdmin(kafka, async (admin) => {
+        const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+        return new Map((offsets?.partitions ?? []).map(({ partition, offset }) => [partition, BigInt(offset)]));
+      }),
+    endOffsets: (topic) =>
+      withAdmin(kafka, async (admin) => new Map((await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => [partition, BigInt(high)]))),
     ensureTopics: (topics) => ensureTopics(kafka, topics),
     connectPublisher: () => connectPublisher(kafka),
     createSubscriber: (subscription) => createSubscriber(kafka, subscription),
@@ -118,7 +139,12 @@ function ensureTopics(kafka: Kafka, topics: readonly TopicSpec[]): Promise<strin
     if (missing.length > 0) {
       await admin.createTopics({
         waitForLeaders: true,
-        topics: missing.map((spec) => ({ topic: spec.topic, numPartitions: spec.partitions, replicationFactor: spec.replicationFactor })),
+        topics: missing.map((spec) => ({
+          topic: spec.topic,
+          numPartitions: spec.partitions,
+          replicationFactor: spec.replicationFactor,
+          configEntries: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
+        })),
       });
     }
     return missing.map((spec) => spec.topic);
@@ -144,15 +170,13 @@ async function connectPublisher(kafka: Kafka): Promise<Publisher> {
   };
 }
 
-function createSubscriber(
-  kafka: Kafka,
-  options: { groupId: string; topic: string; concurrency: number } & SubscriberEvents,
-): Subscriber {
+function createSubscriber(kafka: Kafka, options: SubscriberOptions): Subscriber {
+  const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
   const consumer: Consumer = kafka.consumer({
     groupId: options.groupId,
     allowAutoTopicCreation: false,
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3_000,
+    sessionTimeout,
+    heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 10)),
     maxBytesPerPartition: 1_048_576,
     // An idle fetch returns after this long; it also bounds how long a stop waits.
     maxWaitTimeInMs: 1_000,

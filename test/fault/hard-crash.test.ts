@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { sleep } from '../../scripts/infra/wait.js';
+import { committedOffsetViolations } from '../support/fault/reconcile.js';
+import { createScenario, waitUntilConsumed, type Scenario } from '../support/fault/scenario.js';
+import { generateWorkload, seededRandom } from '../support/fault/workload.js';
+import { startServiceProcess } from '../support/service-process.js';
+
+// kill -9 at random moments while the service works, restart, and reconcile.
+
+const KILLS = 3;
+const workload = generateWorkload({ contracts: 500, events: 20_000, seed: 1, prefix: 'crash' });
+let scenario: Scenario;
+
+beforeAll(async () => {
+  scenario = await createScenario({ name: 'hard-crash', brokers: inject('kafkaBrokers'), partitions: 6 });
+  await scenario.createContracts(workload.contracts);
+  await scenario.produce(workload.messages);
+});
+afterAll(async () => scenario?.dispose());
+
+describe('hard crash', () => {
+  it('loses nothing and applies nothing twice across repeated kill -9', async () => {
+    const seed = Date.now();
+    const random = seededRandom(seed);
+    const produced = await scenario.produced(workload.messages.length);
+    const check = () =>
+      committedOffsetViolations({ kafka: scenario.kafka, groupId: scenario.groupId, topic: scenario.eventsTopic, produced, databaseUrl: scenario.db.url });
+    let committedBefore = 0;
+    for (let kill = 1; kill <= KILLS; kill += 1) {
+      const service = await startServiceProcess({ ...scenario.env, BATCH_MAX_SIZE: '200' });
+      // Kill at a random moment once this instance is visibly at work.
+      const deadline = Date.now() + 30_000;
+      while ((await check()).committed <= committedBefore && Date.now() < deadline) await sleep(100);
+      await sleep(random(800));
+      await service.stop('SIGKILL');
+      const { committed, violations } = await check();
+      console.log(`[hard-crash] kill ${kill} (seed ${seed}): ${committed} of ${produced.length} messages committed`);
+      expect(violations).toEqual([]);
+      expect(committed).toBeGreaterThan(committedBefore);
+      expect(committed).toBeLessThan(produced.length);
+      committedBefore = committed;
+    }
+    const service = await startServiceProcess(scenario.env);
+    await waitUntilConsumed(scenario);
+    expect(await service.stop('SIGTERM')).toBe(0);
+
+    const result = await scenario.reconcile(workload.contracts, produced.length);
+    expect(result.mismatches).toEqual([]);
+    expect(result.distinctEventIds).toBe(20_000);
+    expect(result.auditRows).toBe(20_000);
+  });
+});

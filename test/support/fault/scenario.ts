@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import { createKafkaClient, type KafkaClient, type OutboundMessage, type TopicSpec } from '../../../src/kafka/kafka-client.js';
+import { createLogger } from '../../../src/observability/logger.js';
+import { createTestDatabase, withClient, type TestDatabase } from '../database.js';
+import { readOutcomes, type ReadOutcome } from '../outcome-reader.js';
+import { readTopic, type TopicRecord } from '../topic-reader.js';
+import { reconcile, type Reconciliation } from './reconcile.js';
+
+/** One fault scenario's world: its own database, topics and consumer group on a given broker. */
+export interface Scenario {
+  name: string;
+  brokers: string;
+  kafka: KafkaClient;
+  db: TestDatabase;
+  /** Environment for a service process of this scenario. */
+  env: Record<string, string>;
+  eventsTopic: string;
+  outcomesTopic: string;
+  groupId: string;
+  createContracts(contracts: ReadonlyMap<string, readonly string[]>): Promise<void>;
+  produce(messages: readonly OutboundMessage[]): Promise<void>;
+  /** Outcomes published so far (reads until `expected` or the timeout). */
+  outcomes(expected: number, timeoutMs?: number): Promise<ReadOutcome[]>;
+  /** The events topic as Kafka holds it. */
+  produced(expected: number): Promise<TopicRecord[]>;
+  reconcile(contracts: ReadonlyMap<string, readonly string[]>, expectedMessages: number): Promise<Reconciliation>;
+  dispose(): Promise<void>;
+}
+
+export async function createScenario(options: { name: string; brokers: string; partitions: number; eventsTopicConfig?: Record<string, string> }): Promise<Scenario> {
+  const run = `${options.name}-${randomUUID().slice(0, 8)}`;
+  const eventsTopic = `${run}-events`;
+  const outcomesTopic = `${run}-outcomes`;
+  const groupId = `${run}-service`;
+  const kafka = createKafkaClient({ clientId: `fault-${options.name}`, brokers: options.brokers.split(','), logger: createLogger('silent') });
+  const topics: TopicSpec[] = [
+    { topic: eventsTopic, partitions: options.partitions, replicationFactor: 1, config: options.eventsTopicConfig },
+    { topic: outcomesTopic, partitions: options.partitions, replicationFactor: 1 },
+  ];
+  await kafka.ensureTopics(topics);
+  const db = await createTestDatabase();
+  const publisher = await kafka.connectPublisher();
+  const env = {
+    KAFKA_BROKERS: options.brokers,
+    DATABASE_URL: db.url,
+    EVENTS_TOPIC: eventsTopic,
+    OUTCOMES_TOPIC: outcomesTopic,
+    KAFKA_GROUP_ID: groupId,
+    TOPIC_PARTITIONS: String(options.partitions),
+    LOG_LEVEL: 'warn',
+    // A killed member's partitions move after 6 s (the broker's minimum), not 30.
+    KAFKA_SESSION_TIMEOUT_MS: '6000',
+    RETRY_INITIAL_MS: '100',
+    RETRY_MAX_MS: '2000',
+  };
+  const scenario: Scenario = {
+    name: options.name,
+    brokers: options.brokers,
+    kafka,
+    db,
+    env,
+    eventsTopic,
+    outcomesTopic,
+    groupId,
+    async createContracts(contracts) {
+      const numbers = [...contracts.keys()];
+      const components = numbers.map((n) => `{${contracts.get(n)!.join(',')}}`);
+      await withClient(db.url, (client) =>
+        client.query('INSERT INTO contracts (contract_number, components) SELECT n, c::component_type[] FROM unnest($1::text[], $2::text[]) AS t(n, c)', [numbers, components]),
+      );
+    },
+    async produce(messages) {
+      for (let start = 0; start < messages.length; start += 500) await publisher.send(eventsTopic, messages.slice(start, start + 500));
+    },
+    outcomes: (expected, timeoutMs = 120_000) => readOutcomes(options.brokers, outcomesTopic, expected, timeoutMs),
+    produced: (expected) => readTopic(options.brokers, eventsTopic, expected),
+    async reconcile(contracts, expectedMessages) {
+      const produced = await scenario.produced(expectedMessages);
+      const outcomes = await scenario.outcomes(expectedMessages);
+      return reconcile({ scenario: options.name, topic: eventsTopic, produced, outcomes, databaseUrl: db.url, contracts });
+    },
+    async dispose() {
+      await publisher.disconnect().catch(() => undefined);
+      await db.drop().catch(() => undefined);
+    },
+  };
+  return scenario;
+}
+
+/** Waits until the service's group has committed every message of the events topic. */
+export async function waitUntilConsumed(scenario: Scenario, timeoutMs = 180_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [ends, committed] = await Promise.all([scenario.kafka.endOffsets(scenario.eventsTopic), scenario.kafka.committedOffsets(scenario.groupId, scenario.eventsTopic)]);
+    let lag = 0n;
+    for (const [partition, end] of ends) {
+      const position = committed.get(partition) ?? -1n;
+      lag += end - (position < 0n ? 0n : position);
+    }
+    if (lag <= 0n) return;
+    if (Date.now() > deadline) throw new Error(`${scenario.name}: ${lag} messages still unconsumed after ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
