@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { sleep } from '../../scripts/infra/wait.js';
+import { committedOffsetViolations } from '../support/fault/reconcile.js';
+import { createScenario, waitUntilConsumed, type Scenario } from '../support/fault/scenario.js';
+import { generateWorkload } from '../support/fault/workload.js';
+import { startServiceProcess } from '../support/service-process.js';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+
+// Postgres becomes unreachable mid-stream for 12 s (cut at a TCP proxy between
+// the service and the database): the consumer stops advancing, retries with
+// capped backoff, reports not-ready, logs once per attempt, and resumes.
+
+const OUTAGE_MS = 12_000;
+const RETRY_MAX_MS = 2_000;
+const workload = generateWorkload({ contracts: 300, events: 12_000, seed: 2, prefix: 'outage' });
+let scenario: Scenario;
+let proxy: TcpProxy;
+
+beforeAll(async () => {
+  scenario = await createScenario({ name: 'database-outage', brokers: inject('kafkaBrokers'), partitions: 4 });
+  await scenario.createContracts(workload.contracts);
+  await scenario.produce(workload.messages);
+  const url = new URL(scenario.db.url);
+  proxy = await startTcpProxy(url.hostname, Number(url.port));
+});
+afterAll(async () => {
+  await proxy?.close();
+  await scenario?.dispose();
+});
+
+describe('database outage', () => {
+  it('stops advancing, reports not ready, retries with capped backoff and resumes by itself', async () => {
+    const viaProxy = new URL(scenario.db.url);
+    viaProxy.port = String(proxy.port);
+    const produced = await scenario.produced(workload.messages.length);
+    const committed = async () =>
+      (await committedOffsetViolations({ kafka: scenario.kafka, groupId: scenario.groupId, topic: scenario.eventsTopic, produced, databaseUrl: scenario.db.url }))
+        .committed;
+    const service = await startServiceProcess({
+      ...scenario.env,
+      DATABASE_URL: viaProxy.toString(),
+      BATCH_MAX_SIZE: '100',
+      RETRY_MAX_MS: String(RETRY_MAX_MS),
+    });
+    while ((await committed()) === 0) await sleep(100);
+
+    proxy.cut();
+    const cutAt = Date.now();
+    const logLengthAtCut = service.output().length;
+    await sleep(2_000);
+    const committedEarly = await committed();
+    const readiness: number[] = [];
+    while (Date.now() - cutAt < OUTAGE_MS) {
+      readiness.push((await fetch(`${service.baseUrl}/health/ready`)).status);
+      await sleep(1_000);
+    }
+    const committedLate = await committed();
+    proxy.restore();
+
+    await waitUntilConsumed(scenario);
+    const ready = await fetch(`${service.baseUrl}/health/ready`);
+    expect(await service.stop('SIGTERM')).toBe(0);
+
+    expect(committedLate).toBe(committedEarly); // nothing advanced during the outage
+    expect(readiness.length).toBeGreaterThanOrEqual(5);
+    expect(readiness.every((status) => status === 503)).toBe(true);
+    expect(ready.status).toBe(200);
+
+    const retries = service
+      .output()
+      .slice(logLengthAtCut)
+      .split('\n')
+      .filter((line) => line.includes('deciding a batch failed; retrying'))
+      .map((line) => JSON.parse(line) as { delayMs: number; attempt: number; partition: number; err?: { message?: string } });
+    const delays = retries.map((r) => r.delayMs);
+    console.log(`[database-outage] ${retries.length} retry log lines during ${OUTAGE_MS / 1000} s; delays up to ${Math.max(...delays)} ms`);
+    expect(retries.length).toBeGreaterThan(3);
+    expect(retries.length).toBeLessThan(80); // once per attempt, not a flood
+    expect(retries.every((r) => typeof r.err?.message === 'string' && r.err.message.length > 0)).toBe(true);
+    expect(Math.max(...delays)).toBeLessThanOrEqual(RETRY_MAX_MS);
+    expect(Math.max(...retries.map((r) => r.attempt))).toBeGreaterThanOrEqual(4);
+
+    const result = await scenario.reconcile(workload.contracts, produced.length);
+    expect(result.mismatches).toEqual([]);
+  });
+});
