@@ -18,7 +18,8 @@ export interface Scenario {
   outcomesTopic: string;
   groupId: string;
   createContracts(contracts: ReadonlyMap<string, readonly string[]>): Promise<void>;
-  produce(messages: readonly OutboundMessage[]): Promise<void>;
+  /** Sends the messages in order, in chunks; with `perSecond`, paced like a live upstream. */
+  produce(messages: readonly OutboundMessage[], perSecond?: number): Promise<void>;
   /** Outcomes published so far (reads until `expected` or the timeout). */
   outcomes(expected: number, timeoutMs?: number): Promise<ReadOutcome[]>;
   /** The events topic as Kafka holds it. */
@@ -69,8 +70,13 @@ export async function createScenario(options: { name: string; brokers: string; p
         client.query('INSERT INTO contracts (contract_number, components) SELECT n, c::component_type[] FROM unnest($1::text[], $2::text[]) AS t(n, c)', [numbers, components]),
       );
     },
-    async produce(messages) {
-      for (let start = 0; start < messages.length; start += 500) await publisher.send(eventsTopic, messages.slice(start, start + 500));
+    async produce(messages, perSecond) {
+      const chunk = perSecond ? Math.max(1, Math.round(perSecond / 10)) : 500;
+      const started = Date.now();
+      for (let start = 0; start < messages.length; start += chunk) {
+        await publisher.send(eventsTopic, messages.slice(start, start + chunk));
+        if (perSecond) await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + ((start + chunk) / perSecond) * 1000 - Date.now())));
+      }
     },
     outcomes: (expected, timeoutMs = 120_000) => readOutcomes(options.brokers, outcomesTopic, expected, timeoutMs),
     produced: (expected) => readTopic(options.brokers, eventsTopic, expected),
@@ -91,7 +97,15 @@ export async function createScenario(options: { name: string; brokers: string; p
 export async function waitUntilConsumed(scenario: Scenario, timeoutMs = 180_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const [ends, committed] = await Promise.all([scenario.kafka.endOffsets(scenario.eventsTopic), scenario.kafka.committedOffsets(scenario.groupId, scenario.eventsTopic)]);
+    // Right after a broker restart the group coordinator may still be loading: ask again.
+    const offsets = await Promise.all([scenario.kafka.endOffsets(scenario.eventsTopic), scenario.kafka.committedOffsets(scenario.groupId, scenario.eventsTopic)]).catch(
+      () => undefined,
+    );
+    if (!offsets) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      continue;
+    }
+    const [ends, committed] = offsets;
     let lag = 0n;
     for (const [partition, end] of ends) {
       const position = committed.get(partition) ?? -1n;
