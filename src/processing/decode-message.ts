@@ -15,12 +15,21 @@ export interface RawMessage {
 
 /** How much of a bad value an error outcome quotes back. */
 const RAW_QUOTE_LIMIT = 4096;
+/** An event is a few hundred bytes; anything this large is refused before it is parsed. */
+export const MAX_EVENT_BYTES = 64 * 1024;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Turns a consumed message into a valid event or a described error; never throws. */
 export function decodeMessage(raw: RawMessage): DecodedMessage {
   if (raw.value === null) {
     return invalid(raw.source, 'VALIDATION_ERROR', 'The message has no value (a tombstone); expected a JSON event.', {});
+  }
+  if (raw.value.length > MAX_EVENT_BYTES) {
+    return invalid(raw.source, 'VALIDATION_ERROR', `The message value is ${raw.value.length} bytes; an event is at most ${MAX_EVENT_BYTES} bytes.`, {
+      raw: raw.value.subarray(0, RAW_QUOTE_LIMIT).toString('utf8'),
+      raw_truncated: true,
+      raw_bytes: raw.value.length,
+    });
   }
   let text: string;
   try {

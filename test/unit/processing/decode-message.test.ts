@@ -74,8 +74,13 @@ describe('decodeMessage', () => {
     expect(decoded).toMatchObject({ kind: 'invalid', code: 'INVALID_JSON', error: { details: { raw_base64: 'e//+fQ==' } } });
   });
 
-  it('quotes at most 4 KiB of a huge value', () => {
-    const decoded = decode(`{"junk":"${'a'.repeat(1024 * 1024)}"`);
+  it('refuses a value over 64 KiB before parsing it, even a valid event', () => {
+    const decoded = decode(JSON.stringify({ ...valid, padding: 'a'.repeat(1024 * 1024) }));
+    expect(decoded).toMatchObject({ kind: 'invalid', code: 'VALIDATION_ERROR', error: { message: expect.stringContaining('at most 65536 bytes') } });
+  });
+
+  it('quotes at most 4 KiB of a bad value', () => {
+    const decoded = decode(`{"junk":"${'a'.repeat(60 * 1024)}"`);
     if (decoded.kind !== 'invalid') throw new Error('expected invalid');
     const details = decoded.error.details as { raw: string; raw_truncated: boolean };
     expect(details.raw).toHaveLength(4096);
