@@ -14,7 +14,8 @@ export const EVENT_TYPES = [
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-export type Action = 'start' | 'end';
+export const ACTIONS = ['start', 'end'] as const;
+export type Action = (typeof ACTIONS)[number];
 
 /** What each event type does to which component. */
 export const EVENT_CATALOGUE: Readonly<Record<EventType, { component: ComponentType; action: Action }>> = Object.freeze({

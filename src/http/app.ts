@@ -1,12 +1,14 @@
-import fastifySwagger from '@fastify/swagger';
-import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { BatchDecider } from '../processing/decide-batch.js';
+import type { AuditLog } from '../store/audit-log.js';
 import type { ContractRepository } from '../store/contracts.js';
+import { BODY_LIMIT_BYTES } from './error-responses.js';
 import { installErrorHandlers } from './errors.js';
+import { registerOpenApi } from './openapi.js';
+import { registerContractEventRoutes } from './routes/contract-events.js';
 import { registerContractRoutes } from './routes/contracts.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerOperationsRoutes, type ReadinessReport } from './routes/operations.js';
@@ -15,12 +17,12 @@ export interface HttpDependencies {
   logger: Logger;
   metrics: Metrics;
   contracts: ContractRepository;
+  auditLog: AuditLog;
   decideBatch: BatchDecider;
   readiness: () => Promise<ReadinessReport>;
 }
 
-/** Request bodies larger than this are refused with 413. */
-export const BODY_LIMIT_BYTES = 64 * 1024;
+export { BODY_LIMIT_BYTES };
 
 /** The sidecar: routes, validation and OpenAPI all come from the zod schemas. */
 export async function buildHttpApp(deps: HttpDependencies): Promise<FastifyInstance> {
@@ -37,24 +39,9 @@ export async function buildHttpApp(deps: HttpDependencies): Promise<FastifyInsta
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app);
-  await app.register(fastifySwagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Contract events service',
-        version: '0.1.0',
-        description: 'Timelines, contract administration, synchronous event decisions, health and metrics.',
-      },
-      tags: [
-        { name: 'contracts', description: 'Contracts and their component timelines' },
-        { name: 'events', description: 'Deciding events over HTTP' },
-        { name: 'operations', description: 'Health and metrics' },
-      ],
-    },
-    transform: jsonSchemaTransform,
-  });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await registerOpenApi(app);
   registerContractRoutes(app, deps.contracts);
+  registerContractEventRoutes(app, deps.auditLog);
   registerEventRoutes(app, deps.decideBatch, deps.metrics);
   registerOperationsRoutes(app, deps.metrics, deps.readiness);
   return app;

@@ -15,6 +15,8 @@ export class HttpError extends Error {
   }
 }
 
+export const contractNotFound = (contractNumber: string) => new HttpError(404, 'CONTRACT_NOT_FOUND', `Contract ${contractNumber} not found.`);
+
 // Fastify's own errors that are the client's fault, as ErrorResponse codes.
 const CLIENT_ERRORS: Record<string, { status: number; code: string }> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },

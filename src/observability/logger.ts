@@ -1,13 +1,37 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
-/** JSON logs on stdout; connection strings are redacted wherever they appear. */
-export function createLogger(level: string): Logger {
-  return pino({
+// `scheme://user:password@host` anywhere in a string: driver errors quote connection strings.
+const CREDENTIALS_IN_URL = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/gi;
+
+/** Hides the password of any connection string inside a text. */
+export function redactCredentials(text: string): string {
+  return text.replace(CREDENTIALS_IN_URL, '$1[redacted]@');
+}
+
+/** Errors as pino serialises them, with connection-string passwords taken out of message and stack. */
+function errorSerializer(error: unknown): unknown {
+  const serialized: unknown = pino.stdSerializers.err(error as Error);
+  try {
+    const text = JSON.stringify(serialized);
+    return text === undefined ? serialized : (JSON.parse(redactCredentials(text)) as unknown);
+  } catch {
+    return serialized; // not JSON-able (a cycle, a bigint): pino copes, and it holds no URL we could have scrubbed anyway
+  }
+}
+
+/**
+ * JSON logs, on stdout unless a destination is given (tests pass a buffer).
+ * Connection strings are redacted by field name and, inside errors, by pattern.
+ */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options = {
     level,
     base: { service: 'contract-events-service' },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: ['databaseUrl', '*.databaseUrl', 'config.DATABASE_URL', 'password', '*.password'], censor: '[redacted]' },
-  });
+    serializers: { err: errorSerializer },
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -30,6 +30,10 @@ export const contractEventSchema = z
     created_at: instantSchema,
     event_id: z.string().min(1).max(128).optional().meta({ description: "The producer's idempotency key." }),
   })
-  .meta({ id: 'ContractEvent', description: 'A component of a contract starts or ends.' });
+  .meta({
+    id: 'ContractEvent',
+    description: 'A component of a contract starts or ends.',
+    example: { type: 'supply_energy_start', contract_number: '1234', date: '2024-12-01', created_at: '2024-11-20T10:00:00.123456+01:00', event_id: 'crm-7f3a2c' },
+  });
 
 export type ContractEventInput = z.infer<typeof contractEventSchema>;

@@ -6,6 +6,7 @@ import { createLogger } from '../../src/observability/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { systemClock } from '../../src/processing/clock.js';
 import { createBatchDecider } from '../../src/processing/decide-batch.js';
+import { createAuditLog } from '../../src/store/audit-log.js';
 import { createContractRepository } from '../../src/store/contracts.js';
 import { createDecisionStore } from '../../src/store/decision-store.js';
 import { createPrismaClient, type PrismaClient } from '../../src/store/prisma-client.js';
@@ -25,6 +26,7 @@ beforeAll(async () => {
     logger: createLogger('silent'),
     metrics,
     contracts: createContractRepository(prisma),
+    auditLog: createAuditLog(prisma),
     decideBatch: createBatchDecider({ store: createDecisionStore(prisma), clock: systemClock, auditEnabled: true }),
     readiness: async () => readiness,
   });

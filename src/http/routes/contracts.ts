@@ -5,10 +5,8 @@ import { buildTimeline } from '../../domain/timeline.js';
 import { parseInstant } from '../../domain/timestamp.js';
 import type { ContractRepository } from '../../store/contracts.js';
 import { contractParamsSchema, contractSchema, createContractSchema, timelineSchema } from '../../schemas/contract.js';
-import { errorResponseSchema } from '../../schemas/error-response.js';
-import { HttpError } from '../errors.js';
-
-const notFound = (contractNumber: string) => new HttpError(404, 'CONTRACT_NOT_FOUND', `Contract ${contractNumber} not found.`);
+import { errorResponses, JSON_BODY_ERRORS } from '../error-responses.js';
+import { contractNotFound, HttpError } from '../errors.js';
 
 /** Contract administration and timelines, under `/contracts` and the earlier service's `/contract` paths. */
 export function registerContractRoutes(app: FastifyInstance, contracts: ContractRepository): void {
@@ -23,7 +21,7 @@ export function registerContractRoutes(app: FastifyInstance, contracts: Contract
         summary: alias ? 'Create a contract (alias of POST /contracts)' : 'Create a contract',
         deprecated: alias,
         body: createContractSchema,
-        response: { 201: contractSchema, 409: errorResponseSchema, 422: errorResponseSchema },
+        response: { 201: contractSchema, ...errorResponses(409, ...JSON_BODY_ERRORS) },
       },
       handler: async (request, reply) => {
         const { contract_number: contractNumber, components, created_at: createdAt } = request.body;
@@ -43,11 +41,11 @@ export function registerContractRoutes(app: FastifyInstance, contracts: Contract
         summary: alias ? 'Read a contract (alias)' : 'Read a contract',
         deprecated: alias,
         params: contractParamsSchema,
-        response: { 200: contractSchema, 404: errorResponseSchema },
+        response: { 200: contractSchema, ...errorResponses(404, 422) },
       },
       handler: async (request) => {
         const found = await contracts.find(request.params.contract_number);
-        if (!found) throw notFound(request.params.contract_number);
+        if (!found) throw contractNotFound(request.params.contract_number);
         return { contract_number: found.contractNumber, components: found.components, created_at: found.createdAt };
       },
     });
@@ -58,10 +56,10 @@ export function registerContractRoutes(app: FastifyInstance, contracts: Contract
         summary: alias ? 'Delete a contract (alias)' : 'Delete a contract, its component states stay in the audit only',
         deprecated: alias,
         params: contractParamsSchema,
-        response: { 204: z.null().meta({ description: 'Deleted' }), 404: errorResponseSchema },
+        response: { 204: z.null().meta({ description: 'Deleted' }), ...errorResponses(404, 422) },
       },
       handler: async (request, reply) => {
-        if (!(await contracts.delete(request.params.contract_number))) throw notFound(request.params.contract_number);
+        if (!(await contracts.delete(request.params.contract_number))) throw contractNotFound(request.params.contract_number);
         return reply.code(204).send(null);
       },
     });
@@ -72,11 +70,11 @@ export function registerContractRoutes(app: FastifyInstance, contracts: Contract
         summary: alias ? 'Timeline of a contract (alias)' : "Timeline of a contract's components",
         deprecated: alias,
         params: contractParamsSchema,
-        response: { 200: timelineSchema, 404: errorResponseSchema },
+        response: { 200: timelineSchema, ...errorResponses(404, 422) },
       },
       handler: async (request) => {
         const contract = await contracts.findWithStates(request.params.contract_number);
-        if (!contract) throw notFound(request.params.contract_number);
+        if (!contract) throw contractNotFound(request.params.contract_number);
         return buildTimeline(contract);
       },
     });

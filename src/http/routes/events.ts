@@ -5,9 +5,9 @@ import type { Metrics } from '../../observability/metrics.js';
 import type { BatchDecider } from '../../processing/decide-batch.js';
 import { toDomainEvent } from '../../processing/decode-message.js';
 import { deriveEventId } from '../../processing/event-identity.js';
-import { errorResponseSchema } from '../../schemas/error-response.js';
 import { contractEventSchema } from '../../schemas/event.js';
 import { outcomeCodeSchema, outcomeStatusSchema } from '../../schemas/outcome.js';
+import { errorResponses, JSON_BODY_ERRORS } from '../error-responses.js';
 
 export const eventDecisionSchema = z
   .object({
@@ -17,7 +17,11 @@ export const eventDecisionSchema = z
     event_id: z.string(),
     duplicate: z.boolean(),
   })
-  .meta({ id: 'EventDecision' });
+  .meta({
+    id: 'EventDecision',
+    description: 'The decision, as the outcome topic would carry it.',
+    example: { status: 'rejected', code: 'RESTART_AFTER_END', message: 'Start event that comes after the end event should be rejected.', event_id: 'crm-7f3a2c', duplicate: false },
+  });
 
 /** Decides one event synchronously through the consumer's own use case. */
 export function registerEventRoutes(app: FastifyInstance, decideBatch: BatchDecider, metrics: Metrics): void {
@@ -29,7 +33,7 @@ export function registerEventRoutes(app: FastifyInstance, decideBatch: BatchDeci
         summary: alias ? 'Decide one event (alias of POST /events)' : 'Decide one event now, with the same rules, transaction and idempotency as the consumer',
         deprecated: alias,
         body: contractEventSchema,
-        response: { 200: eventDecisionSchema, 422: errorResponseSchema },
+        response: { 200: eventDecisionSchema, ...errorResponses(...JSON_BODY_ERRORS) },
       },
       handler: async (request) => {
         const event = toDomainEvent(request.body);

@@ -2,30 +2,40 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Metrics } from '../../observability/metrics.js';
-import { errorResponseSchema } from '../../schemas/error-response.js';
+import { errorResponses } from '../error-responses.js';
 
 export interface ReadinessReport {
   ready: boolean;
   checks: { database: string; consumer: string };
 }
 
-const readySchema = z.object({
-  status: z.literal('ready'),
-  checks: z.object({ database: z.string(), consumer: z.string() }),
-});
+const readySchema = z
+  .object({
+    status: z.literal('ready'),
+    checks: z.object({ database: z.string(), consumer: z.string() }),
+  })
+  .meta({ description: 'Ready', example: { status: 'ready', checks: { database: 'ok', consumer: 'running' } } });
+
+const liveSchema = z.object({ status: z.literal('live') }).meta({ description: 'Alive', example: { status: 'live' } });
+
+// Not JSON: documented here, sent as text by the handler.
+const metricsResponse = {
+  description: 'Prometheus text exposition format (version 0.0.4).',
+  content: { 'text/plain': { schema: z.string().meta({ example: 'contract_events_processed_total{status="accepted",code="ACCEPTED",type="supply_energy_start",duplicate="false"} 12' }) } },
+};
 
 /** Liveness, readiness and Prometheus metrics. */
 export function registerOperationsRoutes(app: FastifyInstance, metrics: Metrics, readiness: () => Promise<ReadinessReport>): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
   routes.get('/health/live', {
-    schema: { tags: ['operations'], summary: 'The process is up', response: { 200: z.object({ status: z.literal('live') }) } },
+    schema: { tags: ['operations'], summary: 'The process is up', response: { 200: liveSchema, ...errorResponses() } },
     handler: async () => ({ status: 'live' as const }),
   });
   routes.get('/health/ready', {
     schema: {
       tags: ['operations'],
       summary: 'The database answers and the consumer runs',
-      response: { 200: readySchema, 503: errorResponseSchema },
+      response: { 200: readySchema, ...errorResponses(503) },
     },
     handler: async (_request, reply) => {
       const report = await readiness();
@@ -34,7 +44,7 @@ export function registerOperationsRoutes(app: FastifyInstance, metrics: Metrics,
     },
   });
   routes.get('/metrics', {
-    schema: { tags: ['operations'], summary: 'Prometheus metrics (text exposition format)' },
+    schema: { tags: ['operations'], summary: 'Prometheus metrics (text exposition format)', response: { 200: metricsResponse, ...errorResponses() } },
     handler: async (_request, reply) => {
       const body = await metrics.registry.metrics();
       return reply.type(metrics.registry.contentType).send(body);

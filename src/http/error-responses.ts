@@ -1,0 +1,35 @@
+import { errorResponseSchema } from '../schemas/error-response.js';
+
+/** Request bodies larger than this are refused with 413. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+// When each error status is answered, as the OpenAPI document says it.
+const WHEN = {
+  400: 'The body is not valid JSON (`INVALID_JSON`).',
+  404: 'Not found (`CONTRACT_NOT_FOUND`, or `NOT_FOUND` for an unknown route).',
+  409: 'Conflict (`CONTRACT_EXISTS`).',
+  413: `The body is larger than ${BODY_LIMIT_BYTES / 1024} KiB (\`PAYLOAD_TOO_LARGE\`).`,
+  415: 'The body is not `application/json` (`UNSUPPORTED_MEDIA_TYPE`).',
+  422: 'The request is not valid (`VALIDATION_ERROR`); `details.issues` lists each problem.',
+  500: 'Unexpected failure (`INTERNAL_ERROR`); the cause is logged, never sent.',
+  503: 'Not ready (`NOT_READY`); `details` holds each check.',
+} as const;
+
+export type ErrorStatus = keyof typeof WHEN;
+
+interface ErrorResponseContent {
+  description: string;
+  content: { 'application/json': { schema: typeof errorResponseSchema } };
+}
+
+/** What every route that takes a JSON body can also answer. */
+export const JSON_BODY_ERRORS = [400, 413, 415, 422] as const;
+
+/** Response schemas for the given error statuses, plus 500, which any route can answer. */
+export function errorResponses<S extends ErrorStatus>(...statuses: S[]): Record<S | 500, ErrorResponseContent> {
+  const responses: Partial<Record<ErrorStatus, ErrorResponseContent>> = {};
+  for (const status of [...statuses, 500 as const]) {
+    responses[status] = { description: WHEN[status], content: { 'application/json': { schema: errorResponseSchema } } };
+  }
+  return responses as Record<S | 500, ErrorResponseContent>;
+}

@@ -1,0 +1,58 @@
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+
+type TransformObject = typeof jsonSchemaTransformObject;
+
+/**
+ * Keeps only the component schemas the paths reach: the zod registry holds
+ * every schema with an id (Kafka ones too), each in an input and an output form.
+ */
+const reachableComponentsOnly: TransformObject = (document) => {
+  const openapi = jsonSchemaTransformObject(document) as { paths?: unknown; components?: { schemas?: Record<string, unknown> } };
+  const schemas = openapi.components?.schemas ?? {};
+  const reached = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (node === null || typeof node !== 'object') return;
+    for (const [key, value] of Object.entries(node)) {
+      const name = key === '$ref' && typeof value === 'string' ? value.replace('#/components/schemas/', '') : undefined;
+      if (name !== undefined && !reached.has(name)) {
+        reached.add(name);
+        visit(schemas[name]);
+      } else visit(value);
+    }
+  };
+  visit(openapi.paths);
+  const kept = Object.fromEntries(Object.entries(schemas).filter(([name]) => reached.has(name)));
+  return { ...openapi, components: { ...openapi.components, schemas: kept } } as ReturnType<TransformObject>;
+};
+
+/** OpenAPI 3.1 from the routes' zod schemas at `/docs/json`, and swagger-ui at `/docs`. */
+export async function registerOpenApi(app: FastifyInstance): Promise<void> {
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Contract events service',
+        version: '0.1.0',
+        description:
+          'Timelines, contract administration, audited events, synchronous event decisions, health and metrics. ' +
+          'Every non-2xx answer is an `ErrorResponse`. Paths under `/contract` are aliases kept for clients of the earlier service.',
+      },
+      tags: [
+        { name: 'contracts', description: 'Contracts, their component timelines and audited events' },
+        { name: 'events', description: 'Deciding events over HTTP' },
+        { name: 'operations', description: 'Health and metrics' },
+      ],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: reachableComponentsOnly,
+  });
+  // swagger-ui's assets are served from the package; no validator badge, so the page never calls out.
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { docExpansion: 'list', deepLinking: true, displayRequestDuration: true },
+  });
+}

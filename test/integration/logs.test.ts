@@ -1,0 +1,91 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createLogger } from '../../src/observability/logger.js';
+import { applyMigrations } from '../../src/store/migrations.js';
+import type { ReadOutcome } from '../support/outcome-reader.js';
+import { createTestDatabase, withClient, type TestDatabase } from '../support/database.js';
+import { createContracts, mixedTraffic, startInProcessService } from '../support/in-process-service.js';
+
+// The service in this process, logging into a buffer: one line per decided
+// event with its fields, no secrets, and LOG_LEVEL honoured.
+
+interface LogLine {
+  level: number;
+  msg: string;
+  [field: string]: unknown;
+}
+
+const INFO = 30;
+const password = `pw-${randomBytes(8).toString('hex')}`;
+const role = `log_test_${randomBytes(4).toString('hex')}`;
+let db: TestDatabase;
+let databaseUrl: string;
+
+/** Runs the service through the mixed traffic at a log level, and returns its log lines and the outcomes. */
+async function runWithLogs(level: string, contractNumber: string): Promise<{ lines: LogLine[]; text: string; outcomes: ReadOutcome[] }> {
+  let text = '';
+  const logger = createLogger(level, { write: (chunk: string) => void (text += chunk) });
+  const running = await startInProcessService({ ...db, url: databaseUrl }, logger, { LOG_LEVEL: level, DATABASE_URL: databaseUrl });
+  try {
+    const outcomes = await running.sendAndAwait(mixedTraffic(contractNumber));
+    // The per-event line is written right after the commit, which follows publication.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    return { lines: text.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as LogLine), text, outcomes };
+  } finally {
+    await running.service.stop();
+  }
+}
+
+beforeAll(async () => {
+  // A role with a password of its own, so any trace of it in the logs is unmistakable.
+  db = await createTestDatabase({ migrate: false });
+  const url = new URL(db.url);
+  await withClient(db.url, async (client) => {
+    await client.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
+    await client.query(`ALTER DATABASE "${url.pathname.slice(1)}" OWNER TO ${role}`);
+  });
+  url.username = role;
+  url.password = password;
+  databaseUrl = url.toString();
+  // Migrated as the role, so it owns the tables the service writes.
+  await applyMigrations(databaseUrl);
+  await createContracts({ ...db, url: databaseUrl }, ['l-1', 'l-2'].map((contractNumber) => ({ contractNumber, components: ['energy_supply'] })));
+});
+afterAll(async () => {
+  await db?.drop();
+  await withClient(inject('databaseUrl'), (client) => client.query(`DROP ROLE IF EXISTS ${role}`));
+});
+
+describe('logs', () => {
+  it('logs every decided event once with its fields and Kafka position, and never the database password', async () => {
+    const { lines, text, outcomes } = await runWithLogs('info', 'l-1');
+    const decided = lines.filter((line) => line.msg === 'event decided');
+    const position = (source: Record<string, unknown>) => `${source.topic}/${source.partition}/${source.offset}`;
+    expect(decided.map(position).sort()).toEqual(outcomes.map((outcome) => position(outcome.message.source!)).sort());
+    for (const line of decided) {
+      expect(line.level).toBe(INFO);
+      for (const field of ['event_id', 'status', 'code', 'topic', 'partition', 'offset']) expect(line[field], `${field} in ${JSON.stringify(line)}`).toBeDefined();
+    }
+    const accepted = decided.find((line) => line.code === 'ACCEPTED' && line.duplicate === false && line.action === 'start');
+    expect(accepted).toMatchObject({
+      event_id: 'l-1-1',
+      contract_number: 'l-1',
+      component: 'energy_supply',
+      action: 'start',
+      created_at: '2024-11-20T10:00:00.000001Z',
+      status: 'accepted',
+      topic: expect.stringMatching(/-events$/),
+      partition: expect.any(Number),
+      offset: expect.any(String),
+    });
+    expect(decided.filter((line) => line.event_id === 'l-1-1').map((line) => line.duplicate)).toEqual([false, true]);
+    expect(text).not.toContain(password);
+    expect(text).not.toContain(databaseUrl);
+  });
+
+  it('writes no info lines at LOG_LEVEL=warn', async () => {
+    const { lines, outcomes } = await runWithLogs('warn', 'l-2');
+    expect(outcomes.length).toBeGreaterThan(0);
+    expect(lines.filter((line) => line.level < 40)).toEqual([]);
+  });
+});

@@ -1,0 +1,21 @@
+/** SPEC section 4, as `METHOD /openapi/path`. */
+export const SPEC_ROUTES = [
+  'GET /contracts/{contract_number}/timeline',
+  'POST /contracts',
+  'GET /contracts/{contract_number}',
+  'DELETE /contracts/{contract_number}',
+  'GET /contracts/{contract_number}/events',
+  'POST /events',
+  'GET /health/live',
+  'GET /health/ready',
+  'GET /metrics',
+];
+
+/** The earlier HTTP service's paths, kept as deprecated aliases. */
+export const ALIAS_ROUTES = [
+  'POST /contract',
+  'GET /contract/{contract_number}',
+  'DELETE /contract/{contract_number}',
+  'GET /contract/{contract_number}/contract_timeline',
+  'POST /event',
+];

@@ -1,0 +1,83 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMPONENT_TYPES, EVENT_TYPES } from '../../../src/domain/catalogue.js';
+import { ALIAS_ROUTES, SPEC_ROUTES } from '../../support/documented-routes.js';
+import { buildStubHttpApp } from '../../support/stub-http-app.js';
+
+interface Operation {
+  summary?: string;
+  tags?: string[];
+  deprecated?: boolean;
+  requestBody?: { content: Record<string, { schema: { $ref?: string } }> };
+  responses: Record<string, { description: string; content?: Record<string, { schema: { $ref?: string } }> }>;
+}
+interface OpenApi {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, Record<string, unknown>> };
+}
+
+let app: FastifyInstance;
+let spec: OpenApi;
+const operations = () =>
+  Object.entries(spec.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, operation]) => ({ route: `${method.toUpperCase()} ${path}`, operation })));
+const operation = (route: string) => operations().find((entry) => entry.route === route)?.operation;
+const schema = (name: string) => spec.components.schemas[name]!;
+
+beforeAll(async () => {
+  app = await buildStubHttpApp();
+  spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json<OpenApi>();
+});
+afterAll(() => app.close());
+
+describe('the OpenAPI document at /docs/json', () => {
+  it('is OpenAPI 3.1 with every route of the spec, and only those plus the deprecated aliases', () => {
+    expect(spec.openapi).toBe('3.1.0');
+    expect(operations().map((entry) => entry.route).sort()).toEqual([...SPEC_ROUTES, ...ALIAS_ROUTES].sort());
+    for (const route of SPEC_ROUTES) expect(operation(route)?.deprecated, route).toBeFalsy();
+    for (const route of ALIAS_ROUTES) expect(operation(route)?.deprecated, route).toBe(true);
+  });
+
+  it('gives every route a tag, a summary and described ErrorResponse answers for its error statuses, 500 included', () => {
+    for (const { route, operation: op } of operations()) {
+      expect(op.tags?.length, route).toBeGreaterThan(0);
+      expect(op.summary, route).toBeTruthy();
+      const errors = Object.entries(op.responses).filter(([status]) => Number(status) >= 400);
+      expect(errors.map(([status]) => status), route).toContain('500');
+      for (const [status, response] of errors) {
+        expect(response.content?.['application/json']?.schema.$ref, `${route} ${status}`).toBe('#/components/schemas/ErrorResponse');
+        expect(response.description, `${route} ${status}`).not.toBe('Default Response');
+      }
+    }
+    expect(Object.keys(operation('GET /health/ready')!.responses)).toContain('503');
+    expect(Object.keys(operation('POST /contracts')!.responses)).toEqual(expect.arrayContaining(['409', '413', '415', '422']));
+    expect(Object.keys(operation('GET /contracts/{contract_number}/events')!.responses)).toEqual(expect.arrayContaining(['404', '422']));
+  });
+
+  it('shows the enums of event types, components, statuses and codes', () => {
+    const event = schema('ContractEventInput').properties as Record<string, { enum?: string[] }>;
+    expect(event.type!.enum).toEqual([...EVENT_TYPES]);
+    const contract = schema('CreateContractInput').properties as Record<string, { items?: { enum?: string[] } }>;
+    expect(contract.components!.items!.enum).toEqual([...COMPONENT_TYPES]);
+    const audited = schema('AuditedEvent').properties as Record<string, { enum?: string[] }>;
+    expect(audited.component!.enum).toEqual([...COMPONENT_TYPES]);
+    expect(audited.status!.enum).toEqual(['accepted', 'rejected', 'error']);
+    expect(audited.code!.enum).toContain('RESTART_AFTER_END');
+  });
+
+  it('carries examples on request bodies and responses, taken from the zod schemas', () => {
+    for (const name of ['ContractEventInput', 'CreateContractInput', 'Contract', 'Timeline', 'ContractEventsPage', 'EventDecision', 'ErrorResponse']) {
+      expect(schema(name).example, name).toBeDefined();
+    }
+    // Each example is itself valid against its schema's required fields.
+    const page = schema('ContractEventsPage');
+    expect(Object.keys(page.example as object).sort()).toEqual([...(page.required as string[])].sort());
+  });
+
+  it('names the pagination parameters of the events route', () => {
+    const op = operation('GET /contracts/{contract_number}/events') as Operation & { parameters: { name: string; in: string; schema: Record<string, unknown> }[] };
+    const limit = op.parameters.find((parameter) => parameter.name === 'limit');
+    expect(limit).toMatchObject({ in: 'query', schema: { default: 50, minimum: 1, maximum: 500 } });
+    expect(op.parameters.find((parameter) => parameter.name === 'cursor')).toMatchObject({ in: 'query' });
+  });
+});
