@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { buildHttpApp } from './http/app.js';
-import type { ReadinessReport } from './http/routes/operations.js';
 import { retryUntilDone } from './kafka/backoff.js';
 import { createEventConsumer, type EventConsumer } from './kafka/event-consumer.js';
 import { createKafkaClient, type Publisher } from './kafka/kafka-client.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
+import { createReadinessCheck } from './observability/readiness.js';
 import { systemClock } from './processing/clock.js';
 import { createBatchDecider } from './processing/decide-batch.js';
 import { createFailureRecorder } from './processing/record-failure.js';
@@ -80,15 +80,13 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     retry: { initialMs: config.RETRY_INITIAL_MS, maxMs: config.RETRY_MAX_MS },
   });
 
-  const readiness = async (): Promise<ReadinessReport> => {
-    const database = await prisma.$queryRaw`SELECT 1`.then(
-      () => 'ok',
-      (error: Error) => `unreachable: ${error.message}`,
-    );
-    const { running, healthy, lastError } = consumer.status();
-    const consumerState = !running ? 'not running' : healthy ? 'running' : `retrying: ${lastError}`;
-    return { ready: database === 'ok' && running && healthy, checks: { database, consumer: consumerState } };
-  };
+  // A probe answers in about a second, however long the service's own retries would wait.
+  const kafkaProbe = createKafkaClient({ clientId: `${config.KAFKA_CLIENT_ID}-probe`, brokers: config.KAFKA_BROKERS, logger, failFast: true });
+  const readiness = createReadinessCheck({
+    pingDatabase: () => prisma.$queryRaw`SELECT 1`,
+    pingKafka: () => kafkaProbe.listTopics(),
+    consumerStatus: () => consumer.status(),
+  });
 
   const http = await buildHttpApp({ logger, metrics, contracts: createContractRepository(prisma), auditLog: createAuditLog(prisma), decideBatch, readiness });
   await http.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });

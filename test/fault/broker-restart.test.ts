@@ -53,6 +53,7 @@ describe('broker restart', () => {
     const readyAfter = (await fetch(`${service.baseUrl}/health/ready`)).status;
     expect(await service.stop('SIGTERM')).toBe(0);
     console.log(`[broker-restart] readiness while down ${readyWhileDown}, after ${readyAfter}`);
+    expect(readyWhileDown).toBe(503);
     expect(readyAfter).toBe(200);
 
     const result = await scenario.reconcile(workload.contracts, produced.length);

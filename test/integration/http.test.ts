@@ -16,7 +16,7 @@ import { ALL_COMPONENTS, WORKED_EXAMPLE_CODES, WORKED_EXAMPLE_LINES, WORKED_EXAM
 let db: TestDatabase;
 let prisma: PrismaClient;
 let app: FastifyInstance;
-let readiness: ReadinessReport = { ready: true, checks: { database: 'ok', consumer: 'running' } };
+let readiness: ReadinessReport = { ready: true, checks: { database: 'ok', kafka: 'ok', consumer: 'running' } };
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -135,7 +135,7 @@ describe('operations', () => {
   it('reports liveness, readiness and metrics', async () => {
     expect((await app.inject({ method: 'GET', url: '/health/live' })).json()).toEqual({ status: 'live' });
     expect((await app.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(200);
-    readiness = { ready: false, checks: { database: 'unreachable: down', consumer: 'running' } };
+    readiness = { ready: false, checks: { database: 'unreachable: down', kafka: 'ok', consumer: 'running' } };
     const notReady = await app.inject({ method: 'GET', url: '/health/ready' });
     expect(notReady.statusCode).toBe(503);
     expect(notReady.json()).toMatchObject({ code: 'NOT_READY', details: { database: 'unreachable: down' } });

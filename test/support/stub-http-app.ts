@@ -13,7 +13,7 @@ export function buildStubHttpApp(overrides: Partial<HttpDependencies> = {}): Pro
     contracts: { create: unexpected('create'), find: unexpected('find'), findWithStates: unexpected('findWithStates'), delete: unexpected('delete') },
     auditLog: { contractEvents: unexpected('contractEvents') },
     decideBatch: unexpected('decideBatch'),
-    readiness: async () => ({ ready: true, checks: { database: 'ok', consumer: 'running' } }),
+    readiness: async () => ({ ready: true, checks: { database: 'ok', kafka: 'ok', consumer: 'running' } }),
     ...overrides,
   });
 }

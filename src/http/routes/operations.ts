@@ -2,19 +2,17 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Metrics } from '../../observability/metrics.js';
+import type { ReadinessReport } from '../../observability/readiness.js';
 import { errorResponses } from '../error-responses.js';
 
-export interface ReadinessReport {
-  ready: boolean;
-  checks: { database: string; consumer: string };
-}
+export type { ReadinessReport };
 
 const readySchema = z
   .object({
     status: z.literal('ready'),
-    checks: z.object({ database: z.string(), consumer: z.string() }),
+    checks: z.object({ database: z.string(), kafka: z.string(), consumer: z.string() }),
   })
-  .meta({ description: 'Ready', example: { status: 'ready', checks: { database: 'ok', consumer: 'running' } } });
+  .meta({ description: 'Ready', example: { status: 'ready', checks: { database: 'ok', kafka: 'ok', consumer: 'running' } } });
 
 const liveSchema = z.object({ status: z.literal('live') }).meta({ description: 'Alive', example: { status: 'live' } });
 

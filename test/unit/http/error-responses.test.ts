@@ -87,9 +87,9 @@ describe('error answers', () => {
   });
 
   it('503 when not ready, with each check in details', async () => {
-    app = await buildStubHttpApp({ readiness: async () => ({ ready: false, checks: { database: 'ok', consumer: 'not running' } }) });
+    app = await buildStubHttpApp({ readiness: async () => ({ ready: false, checks: { database: 'ok', kafka: 'ok', consumer: 'not running' } }) });
     const body = expectError(await app.inject({ method: 'GET', url: '/health/ready' }), 503, 'NOT_READY');
-    expect(body.details).toEqual({ database: 'ok', consumer: 'not running' });
+    expect(body.details).toEqual({ database: 'ok', kafka: 'ok', consumer: 'not running' });
   });
 
   it('500 with a generic message when a store fails, leaking neither SQL, connection string nor stack', async () => {
