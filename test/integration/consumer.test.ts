@@ -1,17 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMPONENT_TYPES, EVENT_TYPES, type ComponentType } from '../../src/domain/catalogue.js';
 import { decide, type ContractView } from '../../src/domain/decide.js';
 import { buildTimeline } from '../../src/domain/timeline.js';
 import { parseInstant } from '../../src/domain/timestamp.js';
-import { createKafkaClient } from '../../src/kafka/kafka-client.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { startService, type RunningService } from '../../src/service.js';
 import { createContractRepository } from '../../src/store/contracts.js';
 import { createPrismaClient, type PrismaClient } from '../../src/store/prisma-client.js';
 import { createTestDatabase, withClient, type TestDatabase } from '../support/database.js';
-import { readOutcomes } from '../support/outcome-reader.js';
+import { seededRandom } from '../support/fault/workload.js';
+import { startInProcessService, type InProcessService } from '../support/in-process-service.js';
 
 // Many contracts over several partitions, decided in batches by partitions in
 // parallel: every message gets one outcome and the final states equal a fold
@@ -19,33 +16,13 @@ import { readOutcomes } from '../support/outcome-reader.js';
 
 const CONTRACTS = 40;
 const EVENTS = 2_000;
-const run = randomUUID().slice(0, 8);
-const brokers = inject('kafkaBrokers');
 let db: TestDatabase;
 let prisma: PrismaClient;
-let service: RunningService;
+let running: InProcessService;
 
-const config = () =>
-  loadConfig({
-    KAFKA_BROKERS: brokers,
-    DATABASE_URL: db.url,
-    EVENTS_TOPIC: `it-${run}-events`,
-    OUTCOMES_TOPIC: `it-${run}-outcomes`,
-    KAFKA_GROUP_ID: `it-${run}`,
-    TOPIC_PARTITIONS: '4',
-    BATCH_MAX_SIZE: '100',
-    HTTP_PORT: '0',
-    HTTP_HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
-  });
-
-/** A deterministic pseudo-random sequence, so a failure can be replayed. */
+/** Seeded events, so a failure can be replayed. */
 function* randomEvents(seed: number) {
-  let state = seed;
-  const next = (n: number) => {
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    return Math.floor((state / 2 ** 31) * n); // high bits: an LCG's low bits repeat quickly
-  };
+  const next = seededRandom(seed);
   for (let i = 0; i < EVENTS; i += 1) {
     const contract = `k-${next(CONTRACTS + 2)}`; // two of them do not exist
     const day = String(1 + next(28)).padStart(2, '0');
@@ -64,7 +41,7 @@ function* randomEvents(seed: number) {
 beforeAll(async () => {
   db = await createTestDatabase();
   prisma = createPrismaClient(db.url, 2);
-  service = await startService(config(), createLogger('silent'));
+  running = await startInProcessService(db, createLogger('silent'), { TOPIC_PARTITIONS: '4', BATCH_MAX_SIZE: '100' });
   const contracts = createContractRepository(prisma);
   for (let i = 0; i < CONTRACTS; i += 1) {
     // Contract k-0 lacks the heat pump, so COMPONENT_NOT_CONFIGURED happens too.
@@ -73,7 +50,7 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
-  await service?.stop();
+  await running?.service.stop();
   await prisma?.$disconnect();
   await db?.drop();
 });
@@ -81,18 +58,8 @@ afterAll(async () => {
 describe('the consumer under load', () => {
   it('decides every message once and ends in the state a sequential fold predicts', async () => {
     const events = [...randomEvents(42)];
-    const kafka = createKafkaClient({ clientId: 'it-producer', brokers: brokers.split(','), logger: createLogger('silent') });
-    const publisher = await kafka.connectPublisher();
     const lines = [...events.map((event) => JSON.stringify(event)), 'garbage'];
-    for (let start = 0; start < lines.length; start += 250) {
-      await publisher.send(
-        config().EVENTS_TOPIC,
-        lines.slice(start, start + 250).map((value) => ({ key: value.startsWith('{') ? (JSON.parse(value) as { contract_number: string }).contract_number : null, value, headers: {} })),
-      );
-    }
-    await publisher.disconnect();
-
-    const outcomes = await readOutcomes(brokers, config().OUTCOMES_TOPIC, lines.length, 120_000);
+    const outcomes = await running.sendAndAwait(lines);
     expect(outcomes).toHaveLength(lines.length);
     const positions = new Set(outcomes.map((o) => `${o.message.source!.partition}/${o.message.source!.offset}`));
     expect(positions.size).toBe(lines.length);
