@@ -1,4 +1,4 @@
-import { EVENT_CATALOGUE } from '../domain/catalogue.js';
+import { recordDecision } from '../observability/decision-log.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { BatchDecider } from '../processing/decide-batch.js';
@@ -126,26 +126,7 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
       { topic: batch.topic, partition: String(batch.partition) },
       Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(lastOffset) - 1n)),
     );
-    for (const { message } of outcomes) {
-      const type = message.event?.type;
-      metrics.eventsProcessed.inc({ status: message.status, code: message.code, type: type ?? 'unknown', duplicate: String(message.duplicate) });
-      logger.info(
-        {
-          event_id: message.event_id,
-          contract_number: message.event?.contract_number,
-          component: type && EVENT_CATALOGUE[type].component,
-          action: type && EVENT_CATALOGUE[type].action,
-          created_at: message.event?.created_at,
-          status: message.status,
-          code: message.code,
-          duplicate: message.duplicate,
-          topic: message.source?.topic,
-          partition: message.source?.partition,
-          offset: message.source?.offset,
-        },
-        'event decided',
-      );
-    }
+    for (const { message } of outcomes) recordDecision(logger, metrics, message);
   }
 
   return {

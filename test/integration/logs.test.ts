@@ -83,6 +83,23 @@ describe('logs', () => {
     expect(text).not.toContain(databaseUrl);
   });
 
+  it('logs an event decided over HTTP once too, without a Kafka position', async () => {
+    let text = '';
+    const logger = createLogger('info', { write: (chunk: string) => void (text += chunk) });
+    const running = await startInProcessService({ ...db, url: databaseUrl }, logger, { DATABASE_URL: databaseUrl });
+    try {
+      const event = { type: 'supply_energy_end', contract_number: 'l-1', date: '2025-01-01', created_at: '2024-12-01T00:00:00Z', event_id: 'l-1-http' };
+      const response = await running.service.http.inject({ method: 'POST', url: '/events', payload: event });
+      expect(response.statusCode).toBe(200);
+    } finally {
+      await running.service.stop();
+    }
+    const decided = text.trim().split('\n').map((line) => JSON.parse(line) as LogLine).filter((line) => line.msg === 'event decided');
+    expect(decided).toHaveLength(1);
+    expect(decided[0]).toMatchObject({ event_id: 'l-1-http', contract_number: 'l-1', component: 'energy_supply', action: 'end', status: 'accepted' });
+    expect(decided[0]!.offset).toBeUndefined();
+  });
+
   it('writes no info lines at LOG_LEVEL=warn', async () => {
     const { lines, outcomes } = await runWithLogs('warn', 'l-2');
     expect(outcomes.length).toBeGreaterThan(0);

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { recordDecision } from '../../observability/decision-log.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { BatchDecider } from '../../processing/decide-batch.js';
 import { toDomainEvent } from '../../processing/decode-message.js';
@@ -42,8 +43,8 @@ export function registerEventRoutes(app: FastifyInstance, decideBatch: BatchDeci
         const [outcome] = await decideBatch([{ kind: 'valid', eventId, event, source: null }]);
         timer();
         if (!outcome) throw new Error('The decider returned no outcome for one event.');
+        recordDecision(request.log, metrics, outcome.message);
         const { status, code, message, duplicate } = outcome.message;
-        metrics.eventsProcessed.inc({ status, code, type: event.type, duplicate: String(duplicate) });
         return { status, code, message, event_id: eventId, duplicate };
       },
     });
