@@ -32,7 +32,7 @@ export function registerOperationsRoutes(app: FastifyInstance, metrics: Metrics,
   routes.get('/health/ready', {
     schema: {
       tags: ['operations'],
-      summary: 'The database answers and the consumer runs',
+      summary: 'The database and Kafka answer and the consumer runs',
       response: { 200: readySchema, ...errorResponses(503) },
     },
     handler: async (_request, reply) => {
