@@ -1,0 +1,49 @@
+import pg from 'pg';
+import { dropDatabase, withDatabase } from '../scripts/infra/pg-admin.js';
+import { applyMigrations } from '../src/store/migrations.js';
+import type { BenchContract } from './dataset.js';
+
+// Every implementation starts from an identical database: one template is
+// migrated and seeded once, and each run gets its own copy of it
+// (CREATE DATABASE … TEMPLATE), so runs never see each other's state and
+// per-database statistics belong to one implementation.
+
+export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Creates, migrates and seeds the template database; returns its name. */
+export async function createTemplate(serverUrl: string, name: string, contracts: readonly BenchContract[]): Promise<void> {
+  await withClient(serverUrl, (client) => client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`));
+  const url = withDatabase(serverUrl, name);
+  await applyMigrations(url);
+  // Bulk set-up in one statement; components travel as Postgres array literals.
+  await withClient(url, (client) =>
+    client.query(
+      `INSERT INTO contracts (contract_number, components)
+       SELECT n, c::component_type[] FROM unnest($1::text[], $2::text[]) AS t(n, c)`,
+      [contracts.map((c) => c.contractNumber), contracts.map((c) => `{${c.components.join(',')}}`)],
+    ),
+  );
+  await withClient(url, (client) => client.query('VACUUM ANALYZE'));
+}
+
+/** A fresh copy of the template; returns its URL. */
+export async function cloneDatabase(serverUrl: string, template: string, name: string): Promise<string> {
+  await withClient(serverUrl, (client) => client.query(`CREATE DATABASE ${client.escapeIdentifier(name)} TEMPLATE ${client.escapeIdentifier(template)}`));
+  return withDatabase(serverUrl, name);
+}
+
+export async function dropDatabases(serverUrl: string, names: readonly string[]): Promise<void> {
+  for (const name of names) await dropDatabase(serverUrl, name).catch(() => undefined);
+}
+
+export async function serverVersion(serverUrl: string): Promise<string> {
+  return withClient(serverUrl, async (client) => (await client.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version);
+}

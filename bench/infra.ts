@@ -1,0 +1,70 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KAFKA_VERSION, startKafka, type RunningKafka } from '../scripts/infra/kafka.js';
+import { startPostgres, type RunningPostgres } from '../scripts/infra/postgres.js';
+import { getFreePorts } from '../scripts/infra/wait.js';
+import { withClient } from './database.js';
+import { enableStatementStats } from './measure/pg-stats.js';
+
+// Kafka and Postgres for one benchmark run: KAFKA_BROKERS / DATABASE_URL when
+// set, otherwise the project's local launchers on free ports with throw-away
+// data. The local Postgres keeps its default durability (fsync, synchronous
+// commit), as in production, and is restarted once to preload
+// pg_stat_statements, which the embedded binaries ship.
+
+export interface BenchInfra {
+  brokers: string[];
+  /** Any database on the server; benchmark databases are created next to it. */
+  serverUrl: string;
+  kafkaVersion: string;
+  statementStats: boolean;
+  description: string;
+  /** Where logs and profiles of this run go. */
+  workDir: string;
+  stop(): Promise<void>;
+}
+
+export async function provideInfra(): Promise<BenchInfra> {
+  const workDir = mkdtempSync(join(tmpdir(), 'contract-events-bench-'));
+  chmodSync(workDir, 0o755); // as root, Postgres runs as user postgres and must enter it
+  const [kafkaPort, controllerPort, postgresPort] = (await getFreePorts(3)) as [number, number, number];
+  const envBrokers = process.env.KAFKA_BROKERS?.split(',').map((b) => b.trim()).filter(Boolean);
+  const envDatabase = process.env.DATABASE_URL || undefined;
+
+  const [kafka, postgres] = await Promise.allSettled([
+    envBrokers?.length ? Promise.resolve(undefined) : startKafka({ port: kafkaPort, controllerPort, dataDir: join(workDir, 'kafka'), logFile: join(workDir, 'kafka.log') }),
+    envDatabase ? Promise.resolve(undefined) : startLocalPostgres(postgresPort, workDir),
+  ]);
+  const started = [kafka, postgres].flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
+  const stop = async () => {
+    for (const service of started) await service.stop().catch(() => undefined);
+    rmSync(workDir, { recursive: true, force: true });
+  };
+  if (kafka.status === 'rejected' || postgres.status === 'rejected') {
+    await stop();
+    throw kafka.status === 'rejected' ? kafka.reason : (postgres as PromiseRejectedResult).reason;
+  }
+  const runningKafka: RunningKafka | undefined = kafka.value;
+  const runningPostgres: RunningPostgres | undefined = postgres.value;
+  const serverUrl = envDatabase ?? runningPostgres!.url;
+  const statementStats = await enableStatementStats(serverUrl);
+  return {
+    brokers: envBrokers?.length ? envBrokers : [runningKafka!.brokers],
+    serverUrl,
+    kafkaVersion: runningKafka ? KAFKA_VERSION : 'external',
+    statementStats,
+    description: `${runningKafka ? `local Kafka ${KAFKA_VERSION}` : 'Kafka from KAFKA_BROKERS'}, ${runningPostgres ? 'local Postgres' : 'Postgres from DATABASE_URL'}`,
+    workDir,
+    stop,
+  };
+}
+
+/** Local Postgres, restarted once so that pg_stat_statements is preloaded. */
+async function startLocalPostgres(port: number, workDir: string): Promise<RunningPostgres> {
+  const options = { port, dataDir: join(workDir, 'postgres'), logFile: join(workDir, 'postgres.log'), persistent: true };
+  const first = await startPostgres(options);
+  await withClient(first.url, (client) => client.query(`ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'`));
+  await first.stop(); // persistent: the data (and postgresql.auto.conf) stays for the restart
+  return startPostgres(options);
+}

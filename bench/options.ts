@@ -1,0 +1,62 @@
+import { parseArgs } from 'node:util';
+
+// `npm run bench -- --events 20000` and friends. Defaults are the issue's workload.
+
+export interface BenchOptions {
+  events: number;
+  contracts: number;
+  partitions: number;
+  /** The naive baseline is slow: measured on this prefix of the events, or until `naiveSeconds`. */
+  naiveEvents: number;
+  naiveSeconds: number;
+  latencyRate: number;
+  latencySeconds: number;
+  /** Latency samples from inputs produced in the first seconds are left out (JIT and connection warm-up). */
+  warmupSeconds: number;
+  /** Write a V8 CPU profile of the service's throughput run and print its top costs. */
+  cpuProf: boolean;
+  output: string;
+}
+
+const USAGE = `usage: npm run bench -- [--events N] [--contracts N] [--naive-events N] [--naive-seconds S]
+                          [--latency-rate R] [--latency-seconds S] [--cpu-prof] [--output FILE]`;
+
+export function readOptions(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      events: { type: 'string', default: '200000' },
+      contracts: { type: 'string', default: '5000' },
+      'naive-events': { type: 'string' },
+      'naive-seconds': { type: 'string', default: '60' },
+      'latency-rate': { type: 'string', default: '2000' },
+      'latency-seconds': { type: 'string', default: '30' },
+      'warmup-seconds': { type: 'string', default: '3' },
+      'cpu-prof': { type: 'boolean', default: false },
+      output: { type: 'string', default: 'bench/results/latest.json' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const int = (name: string, text: string): number => {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer (got ${text})\n${USAGE}`);
+    return value;
+  };
+  const events = int('events', values.events);
+  return {
+    events,
+    contracts: int('contracts', values.contracts),
+    partitions: 6,
+    naiveEvents: Math.min(events, int('naive-events', values['naive-events'] ?? '20000')),
+    naiveSeconds: int('naive-seconds', values['naive-seconds']),
+    latencyRate: int('latency-rate', values['latency-rate']),
+    latencySeconds: int('latency-seconds', values['latency-seconds']),
+    warmupSeconds: Number(values['warmup-seconds']),
+    cpuProf: values['cpu-prof'],
+    output: values.output,
+  };
+}

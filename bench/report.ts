@@ -1,0 +1,143 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname } from 'node:path';
+import { createRequire } from 'node:module';
+import type { Config } from '../src/config.js';
+import type { ProfileSummary } from './measure/cpu-profile.js';
+import type { Throughput } from './measure/throughput.js';
+import type { NaiveResult } from './phases/naive.js';
+import type { ServiceLatency, ServiceThroughput } from './phases/service.js';
+
+// The printed table and bench/results/latest.json: the issue's figures first,
+// with the details that explain them next to them.
+
+export interface Results {
+  ceiling: Throughput;
+  naive: NaiveResult;
+  throughput: ServiceThroughput;
+  latency: ServiceLatency;
+  profile: ProfileSummary | null;
+}
+
+export interface RunInfo {
+  startedAt: Date;
+  /** Share of all CPUs busy with other work just before the run (null without /proc): it skews every figure. */
+  busyAtStart: number | null;
+  kafkaVersion: string;
+  postgresVersion: string;
+  infra: string;
+  statementStats: boolean;
+  workload: Record<string, number | string>;
+  settings: Partial<Config>;
+}
+
+interface Target {
+  what: string;
+  target: string;
+  actual: string;
+  met: boolean;
+}
+
+const require = createRequire(import.meta.url);
+const versionOf = (pkg: string): string => (JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')) as { version: string }).version;
+
+export function buildReport(results: Results, run: RunInfo) {
+  const { ceiling, naive, throughput, latency } = results;
+  const peakRss = Math.max(throughput.peak_rss_mb, latency.peak_rss_mb);
+  const vsCeiling = throughput.events_per_s / ceiling.events_per_s;
+  const vsNaive = throughput.events_per_s / naive.events_per_s;
+  const roundTrips = throughput.db_round_trips_per_event;
+  const targets: Target[] = [
+    { what: 'service / naive', target: '≥ 10×', actual: `${vsNaive.toFixed(1)}×`, met: vsNaive >= 10 },
+    { what: 'service / ceiling', target: '≥ 0.5×', actual: `${vsCeiling.toFixed(2)}×`, met: vsCeiling >= 0.5 },
+    { what: `p99 at ${latency.offered_events_per_s} events/s`, target: '≤ 250 ms', actual: `${latency.p99_ms} ms`, met: latency.p99_ms <= 250 },
+    { what: 'peak RSS', target: '≤ 300 MB', actual: `${peakRss.toFixed(0)} MiB`, met: peakRss <= 300 },
+    { what: 'DB round trips / event', target: '≤ 0.1', actual: roundTrips === null ? 'n/a' : String(roundTrips), met: roundTrips !== null && roundTrips <= 0.1 },
+  ];
+  return {
+    generated_at: new Date().toISOString(),
+    duration_s: Math.round((Date.now() - run.startedAt.getTime()) / 1000),
+    machine: {
+      cores: cpus().length,
+      cpu: cpus()[0]?.model ?? 'unknown',
+      memory_gib: Math.round(totalmem() / 2 ** 30),
+      platform: `${process.platform}-${process.arch}`,
+      node: process.version,
+      kafka: run.kafkaVersion,
+      postgres: run.postgresVersion,
+      kafkajs: versionOf('kafkajs'),
+      prisma: versionOf('@prisma/client'),
+      infra: run.infra,
+      cpu_busy_before_start: run.busyAtStart === null ? null : round2(run.busyAtStart),
+    },
+    workload: run.workload,
+    service_settings: run.settings,
+    ceiling,
+    naive,
+    service: {
+      events_per_s: throughput.events_per_s,
+      p50_ms: latency.p50_ms,
+      p95_ms: latency.p95_ms,
+      p99_ms: latency.p99_ms,
+      peak_rss_mb: peakRss,
+      db_round_trips_per_event: roundTrips,
+      throughput_run: throughput,
+      latency_run: latency,
+    },
+    ratios: { service_vs_ceiling: Number(vsCeiling.toFixed(3)), service_vs_naive: Number(vsNaive.toFixed(2)) },
+    targets,
+    profile: results.profile,
+    method: [
+      'events/s: from the consumer group join to the producer timestamp of the last outcome on the output topic.',
+      `naive: measured on the first ${naive.measured_events} events (prefix) and assumed to hold for the rest${naive.extrapolated ? ' (extrapolated)' : ''}.`,
+      'latency: outcome producer timestamp minus the input message producer timestamp, inputs after a warm-up only.',
+      'peak RSS: VmHWM of the service process (node dist/main.js), the larger of the throughput and latency runs.',
+      run.statementStats
+        ? 'round trips: statements counted by pg_stat_statements in the database of the run (BEGIN/COMMIT included), divided by events.'
+        : 'round trips: not measured (pg_stat_statements is not preloaded on this server).',
+      'each implementation runs on its own copy of one migrated and seeded template database; Postgres keeps its default durability.',
+    ],
+  };
+}
+
+export type Report = ReturnType<typeof buildReport>;
+
+export function writeReport(report: Report, file: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+}
+
+export function formatTable(report: Report): string {
+  const { ceiling, naive, service, ratios } = report;
+  const latency = service.latency_run;
+  const rows = [
+    ['', 'events/s', 'service ÷ this', 'notes'],
+    ['ceiling (kafkajs forward, no DB)', fmt(ceiling.events_per_s), `${ratios.service_vs_ceiling.toFixed(2)}×`, `${fmt(ceiling.events)} events in ${ceiling.seconds} s`],
+    [
+      'naive (eachMessage, tx + send per event)',
+      fmt(naive.events_per_s),
+      `${ratios.service_vs_naive.toFixed(1)}×`,
+      `${naive.extrapolated ? 'extrapolated from the first ' : ''}${fmt(naive.measured_events)} events in ${naive.measured_seconds} s; ${naive.db_round_trips_per_event ?? 'n/a'} DB round trips/event`,
+    ],
+    ['service (as shipped)', fmt(service.events_per_s), '1.00×', `${fmt(service.throughput_run.events)} events in ${service.throughput_run.seconds} s; outcomes ${service.throughput_run.outcomes_match_expected ? 'match' : 'DO NOT match'} the rules`],
+  ];
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  const line = (row: string[]) => row.map((cell, column) => (column === 1 || column === 2 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ');
+  const out = [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line), ''];
+  out.push(
+    `service latency at ${fmt(latency.offered_events_per_s)} events/s offered for ${latency.seconds} s: p50 ${latency.p50_ms} ms, p95 ${latency.p95_ms} ms, p99 ${latency.p99_ms} ms, max ${latency.max_ms} ms (${fmt(latency.samples)} samples)`,
+    `service peak RSS ${service.peak_rss_mb.toFixed(0)} MiB; DB round trips/event ${service.db_round_trips_per_event ?? 'n/a'} at full load (${service.throughput_run.events_per_transaction} events per transaction), ${latency.db_round_trips_per_event ?? 'n/a'} at ${fmt(latency.offered_events_per_s)} events/s`,
+    '',
+    'targets:',
+    ...report.targets.map((t) => `  ${t.met ? 'met   ' : 'MISSED'}  ${t.what.padEnd(28)} ${t.target.padEnd(9)} actual ${t.actual}`),
+  );
+  const busy = report.machine.cpu_busy_before_start;
+  if (busy !== null && busy > 0.15) {
+    out.push('', `warning: other work kept ${Math.round(busy * 100)}% of the CPUs busy just before the run; the figures are skewed by it.`);
+  }
+  return out.join('\n');
+}
+
+const round2 = (value: number): number => Math.round(value * 100) / 100;
+
+const fmt = (value: number): string => value.toLocaleString('en-US');

@@ -1,0 +1,138 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../src/config.js';
+import { createBenchKafka } from './baselines/kafkajs.js';
+import { log, type BenchContext } from './context.js';
+import { createTemplate, dropDatabases, serverVersion } from './database.js';
+import { generateDataset } from './dataset.js';
+import { provideInfra } from './infra.js';
+import { latestProfile, summariseProfile } from './measure/cpu-profile.js';
+import { cpuBusyShare } from './measure/machine-load.js';
+import { readOptions } from './options.js';
+import { runCeiling } from './phases/ceiling.js';
+import { runNaive } from './phases/naive.js';
+import { runServiceLatency, runServiceThroughput } from './phases/service.js';
+import { buildReport, formatTable, writeReport } from './report.js';
+import { buildService } from './service-process.js';
+
+// `npm run bench`: the service against its ceiling and the naive
+// implementation, on the same pre-loaded events, in one run. See README
+// "Performance" for what is measured and how.
+
+const options = readOptions(process.argv.slice(2));
+const startedAt = new Date();
+const busyAtStart = await cpuBusyShare();
+
+log('building the service (tsc -p tsconfig.build.json)');
+buildService();
+const dataset = generateDataset({ contracts: options.contracts, events: options.events });
+log(`workload: ${dataset.messages.length} events over ${dataset.contracts.length} contracts`);
+
+const infra = await provideInfra();
+log(`infrastructure: ${infra.description}; pg_stat_statements ${infra.statementStats ? 'on' : 'unavailable'}`);
+const kafka = createBenchKafka(infra.brokers);
+const runId = randomBytes(3).toString('hex');
+const context: BenchContext = {
+  options,
+  infra,
+  kafka,
+  dataset,
+  inputTopic: `bench_${runId}_events`,
+  templateDatabase: `bench_${runId}_template`,
+  runId,
+  createdTopics: [],
+  createdDatabases: [],
+};
+
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    interrupted = true;
+    log(`${signal}: cleaning up`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+
+try {
+  await createTemplate(infra.serverUrl, context.templateDatabase, dataset.contracts);
+  context.createdDatabases.push(context.templateDatabase);
+  await kafka.createTopics([context.inputTopic], options.partitions);
+  context.createdTopics.push(context.inputTopic);
+  await preload(context);
+
+  const ceiling = await runCeiling(context);
+  const naive = await runNaive(context);
+  const profileDir = options.cpuProf ? fileURLToPath(new URL('results/profiles/', import.meta.url)) : null;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  const throughput = await runServiceThroughput(context, profileDir);
+  const latency = await runServiceLatency(context);
+  const profileFile = profileDir ? latestProfile(profileDir) : undefined;
+
+  const config = loadConfig(process.env);
+  const report = buildReport(
+    { ceiling, naive, throughput, latency, profile: profileFile ? summariseProfile(profileFile) : null },
+    {
+      startedAt,
+      busyAtStart,
+      kafkaVersion: infra.kafkaVersion,
+      postgresVersion: await serverVersion(infra.serverUrl),
+      infra: infra.description,
+      statementStats: infra.statementStats,
+      workload: {
+        events: dataset.messages.length,
+        contracts: dataset.contracts.length,
+        partitions: options.partitions,
+        naive_prefix_events: options.naiveEvents,
+        naive_time_cap_s: options.naiveSeconds,
+        latency_offered_events_per_s: options.latencyRate,
+        latency_seconds: options.latencySeconds,
+        latency_warmup_s: options.warmupSeconds,
+      },
+      settings: {
+        BATCH_MAX_SIZE: config.BATCH_MAX_SIZE,
+        PARTITIONS_CONSUMED_CONCURRENTLY: config.PARTITIONS_CONSUMED_CONCURRENTLY,
+        DATABASE_POOL_SIZE: config.DATABASE_POOL_SIZE,
+        LOG_LEVEL: config.LOG_LEVEL,
+        ENABLE_EVENT_AUDIT: config.ENABLE_EVENT_AUDIT,
+      },
+    },
+  );
+  writeReport(report, options.output);
+  console.log(`\n${formatTable(report)}\n`);
+  if (report.profile) printProfile(report.profile);
+  if (!throughput.outcomes_match_expected) console.log(`outcome codes differ from the rules' fold: ${JSON.stringify(throughput.mismatches)}`);
+  log(`wrote ${options.output}; the whole run took ${report.duration_s} s`);
+} finally {
+  if (!interrupted) await cleanUp();
+}
+
+/** Loads the workload into the input topic before anything consumes it. */
+async function preload(ctx: BenchContext): Promise<void> {
+  const started = Date.now();
+  const producer = await ctx.kafka.connectProducer();
+  const messages = ctx.dataset.messages;
+  for (let at = 0; at < messages.length; at += 10_000) await producer.send(ctx.inputTopic, messages.slice(at, at + 10_000));
+  await producer.disconnect();
+  log(`pre-loaded ${messages.length} events into ${ctx.inputTopic} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+function printProfile(profile: NonNullable<ReturnType<typeof buildReport>['profile']>): void {
+  console.log(`CPU profile of the service (${profile.file}): ${profile.busy_ms} ms busy, ${profile.idle_ms} ms idle`);
+  console.log('  self time by area:');
+  for (const line of profile.by_area) console.log(`    ${line.percent.toFixed(1).padStart(5)}%  ${line.name}`);
+  console.log('  top functions by self time:');
+  for (const line of profile.top_self) console.log(`    ${line.percent.toFixed(1).padStart(5)}%  ${line.name}`);
+  console.log('  the service\'s own functions by inclusive time:');
+  for (const line of profile.top_inclusive_service) console.log(`    ${line.percent.toFixed(1).padStart(5)}%  ${line.name}`);
+  console.log('');
+}
+
+/** Local infrastructure goes away whole; on configured servers only what this run created is removed. */
+async function cleanUp(): Promise<void> {
+  if (process.env.KAFKA_BROKERS) await kafka.deleteTopics(context.createdTopics).catch(() => undefined);
+  if (process.env.DATABASE_URL) await dropDatabases(infra.serverUrl, context.createdDatabases);
+  await infra.stop();
+}
+
+
