@@ -27,6 +27,9 @@ export function buildService(): void {
   if (result.status !== 0) throw new Error(`Building the service failed:\n${result.stdout}${result.stderr}`);
 }
 
+/** Keep in step with package.json's `start` script and the Dockerfile's NODE_OPTIONS. */
+const SHIPPED_NODE_OPTIONS = '--max-old-space-size=192';
+
 export async function startServiceProcess(options: {
   env: Record<string, string>;
   httpPort: number;
@@ -37,8 +40,9 @@ export async function startServiceProcess(options: {
   const log = openSync(options.logFile, 'w');
   const child = spawn(process.execPath, [...nodeArgs, 'dist/main.js'], {
     cwd: ROOT,
-    // BENCH_SERVICE_NODE_OPTIONS tries V8 flags on the service alone (NODE_OPTIONS would reach the bench too).
-    env: { ...process.env, NODE_ENV: 'production', NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS ?? '', ...options.env },
+    // As shipped: the heap cap of `npm start` and the Dockerfile. BENCH_SERVICE_NODE_OPTIONS tries
+    // other V8 flags on the service alone (NODE_OPTIONS would reach the bench too).
+    env: { ...process.env, NODE_ENV: 'production', NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS ?? SHIPPED_NODE_OPTIONS, ...options.env },
     stdio: ['ignore', log, log],
   });
   closeSync(log);

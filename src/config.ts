@@ -26,6 +26,7 @@ const configSchema = z.object({
   PARTITIONS_CONSUMED_CONCURRENTLY: positiveInt(3),
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
   BATCH_MAX_SIZE: positiveInt(1000),
+  OUTCOME_COMPRESSION: z.enum(['none', 'gzip']).default('none'),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'expected a postgresql:// URL')

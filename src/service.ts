@@ -60,7 +60,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     ]),
   );
   if (created.length) logger.info({ topics: created }, 'created Kafka topics');
-  const publisher: Publisher = await keepTrying('connecting the outcome producer', () => kafka.connectPublisher());
+  const publisher: Publisher = await keepTrying('connecting the outcome producer', () => kafka.connectPublisher({ compression: config.OUTCOME_COMPRESSION }));
 
   const consumer = createEventConsumer({
     kafka,

@@ -22,12 +22,12 @@ type Tx = Prisma.TransactionClient;
 export function naiveHandler(prisma: PrismaClient, producer: BenchProducer, outcomesTopic: string) {
   return async (message: ConsumedMessage): Promise<void> => {
     const decoded = decodeMessage({ key: message.key, value: message.value, source: { topic: message.topic, partition: message.partition, offset: message.offset } });
-    const outcome = await prisma.$transaction((tx) => decideOne(tx, decoded, systemClock()));
+    const outcome = await prisma.$transaction((tx) => decideOne(tx, decoded, formatInstant(systemClock())));
     await producer.send(outcomesTopic, [toOutboundMessage(outcome)]);
   };
 }
 
-async function decideOne(tx: Tx, decoded: DecodedMessage, processedAt: Micros): Promise<Outcome> {
+async function decideOne(tx: Tx, decoded: DecodedMessage, processedAt: string): Promise<Outcome> {
   const known = await tx.$queryRaw<RecordedDecision[]>`
     SELECT status::text AS status, code, message FROM processed_events WHERE event_id = ${decoded.eventId}`;
   if (known[0]) return buildOutcome(decoded, known[0], true, processedAt);
@@ -78,12 +78,12 @@ const instant = (micros: Micros | null): string | null => (micros === null ? nul
 async function record(tx: Tx, e: DecisionEntry): Promise<void> {
   await tx.$executeRaw`
     INSERT INTO processed_events (event_id, status, code, message, processed_at)
-    VALUES (${e.eventId}, ${e.status}::outcome_status, ${e.code}, ${e.message}, ${formatInstant(e.processedAt)}::timestamptz)`;
+    VALUES (${e.eventId}, ${e.status}::outcome_status, ${e.code}, ${e.message}, ${e.processedAt}::timestamptz)`;
   await tx.$executeRaw`
     INSERT INTO event_audit (event_id, contract_id, contract_number, event_type, component_type, action, event_date, event_created_at,
                              status, code, message, error, kafka_topic, kafka_partition, kafka_offset, processed_at)
     VALUES (${e.eventId}, ${e.contractId}::bigint, ${e.contractNumber}, ${e.eventType}, ${e.component}::component_type, ${e.action},
             ${e.eventDate}::date, ${instant(e.eventCreatedAt)}::timestamptz, ${e.status}::outcome_status, ${e.code}, ${e.message},
             ${e.error ? JSON.stringify(e.error) : null}::jsonb, ${e.source?.topic ?? null}, ${e.source?.partition ?? null}::int,
-            ${e.source?.offset ?? null}::bigint, ${formatInstant(e.processedAt)}::timestamptz)`;
+            ${e.source?.offset ?? null}::bigint, ${e.processedAt}::timestamptz)`;
 }

@@ -1,4 +1,4 @@
-import { recordDecision } from '../observability/decision-log.js';
+import { recordDecisions } from '../observability/decision-log.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { BatchDecider } from '../processing/decide-batch.js';
@@ -126,7 +126,7 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
       { topic: batch.topic, partition: String(batch.partition) },
       Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(lastOffset) - 1n)),
     );
-    for (const { message } of outcomes) recordDecision(logger, metrics, message);
+    recordDecisions(logger, metrics, outcomes.map((outcome) => outcome.message));
   }
 
   return {

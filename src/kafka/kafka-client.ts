@@ -85,7 +85,7 @@ export interface KafkaClient {
   endOffsets(topic: string): Promise<Map<number, bigint>>;
   /** Creates the missing topics; returns the names it created. */
   ensureTopics(topics: readonly TopicSpec[]): Promise<string[]>;
-  connectPublisher(): Promise<Publisher>;
+  connectPublisher(options?: { compression?: 'none' | 'gzip' }): Promise<Publisher>;
   createSubscriber(options: SubscriberOptions): Subscriber;
 }
 
@@ -117,7 +117,7 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     endOffsets: (topic) =>
       withAdmin(kafka, async (admin) => new Map((await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => [partition, BigInt(high)]))),
     ensureTopics: (topics) => ensureTopics(kafka, topics),
-    connectPublisher: () => connectPublisher(kafka),
+    connectPublisher: (publisherOptions) => connectPublisher(kafka, publisherOptions?.compression ?? 'none'),
     createSubscriber: (subscription) => createSubscriber(kafka, subscription),
   };
 }
@@ -151,7 +151,7 @@ function ensureTopics(kafka: Kafka, topics: readonly TopicSpec[]): Promise<strin
   });
 }
 
-async function connectPublisher(kafka: Kafka): Promise<Publisher> {
+async function connectPublisher(kafka: Kafka, compression: 'none' | 'gzip'): Promise<Publisher> {
   // The default partitioner hashes keys like the Java client (murmur2), so a
   // contract's outcomes share a partition with any Java producer's.
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
@@ -162,7 +162,7 @@ async function connectPublisher(kafka: Kafka): Promise<Publisher> {
       await producer.send({
         topic,
         acks: -1,
-        compression: CompressionTypes.GZIP,
+        compression: compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
         messages: messages.map((message) => ({ key: message.key, value: message.value, headers: message.headers })),
       });
     },

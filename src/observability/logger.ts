@@ -24,14 +24,18 @@ function errorSerializer(error: unknown): unknown {
 /**
  * JSON logs, on stdout unless a destination is given (tests pass a buffer).
  * Connection strings are redacted by field name and, inside errors, by pattern.
+ * Every decided event is logged, so stdout is written asynchronously in
+ * chunks (pino flushes what is buffered when the process exits; a kill -9 may
+ * lose the last few kilobytes of log, never an event).
  */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   const options = {
     level,
     base: { service: 'contract-events-service' },
     timestamp: pino.stdTimeFunctions.isoTime,
-    redact: { paths: ['databaseUrl', '*.databaseUrl', 'config.DATABASE_URL', 'password', '*.password'], censor: '[redacted]' },
+    // Top-level paths only: wildcards would cost a walk of every logged object.
+    redact: { paths: ['databaseUrl', 'password', 'config.DATABASE_URL'], censor: '[redacted]' },
     serializers: { err: errorSerializer },
   };
-  return destination ? pino(options, destination) : pino(options);
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096 }));
 }

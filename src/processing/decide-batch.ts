@@ -1,3 +1,4 @@
+import { formatInstant } from '../domain/timestamp.js';
 import { decide } from '../domain/decide.js';
 import type { DecodedMessage } from './decoded-message.js';
 import type { Clock } from './clock.js';
@@ -31,7 +32,7 @@ export function createBatchDecider({ store, clock, auditEnabled }: BatchDeciderO
     store.inTransaction(async (tx) => {
       const contracts = await tx.lockContracts(uniqueContractNumbers(messages));
       const earlier = await tx.findDecisions([...new Set(messages.map((m) => m.eventId))]);
-      const processedAt = clock();
+      const processedAt = formatInstant(clock());
       const changes = new Map<string, StateChange>();
       const entries: DecisionEntry[] = [];
       const outcomes = messages.map((decoded) => {
@@ -60,7 +61,7 @@ function decideOne(
   decoded: DecodedMessage,
   contracts: Map<string, StoredContract>,
   changes: Map<string, StateChange>,
-  processedAt: bigint,
+  processedAt: string,
 ): DecisionEntry {
   if (decoded.kind === 'invalid') {
     const decision: RecordedDecision = { status: 'error', code: decoded.code, message: decoded.error.message };

@@ -2,6 +2,7 @@ import type { ZodError } from 'zod';
 import type { DomainEvent } from '../domain/decide.js';
 import { parseInstant } from '../domain/timestamp.js';
 import { contractEventSchema, type ContractEventInput } from '../schemas/event.js';
+import { storableText } from '../schemas/storable-text.js';
 import type { InputErrorCode, SourcePosition } from '../schemas/outcome.js';
 import type { DecodedMessage, InvalidMessage } from './decoded-message.js';
 import { deriveEventId, invalidMessageId } from './event-identity.js';
@@ -26,7 +27,7 @@ export function decodeMessage(raw: RawMessage): DecodedMessage {
   }
   if (raw.value.length > MAX_EVENT_BYTES) {
     return invalid(raw.source, 'VALIDATION_ERROR', `The message value is ${raw.value.length} bytes; an event is at most ${MAX_EVENT_BYTES} bytes.`, {
-      raw: raw.value.subarray(0, RAW_QUOTE_LIMIT).toString('utf8'),
+      ...quote(raw.value.subarray(0, RAW_QUOTE_LIMIT).toString('utf8')),
       raw_truncated: true,
       raw_bytes: raw.value.length,
     });
@@ -45,7 +46,8 @@ export function decodeMessage(raw: RawMessage): DecodedMessage {
     json = JSON.parse(text);
   } catch (error) {
     return invalid(raw.source, 'INVALID_JSON', 'The message value is not valid JSON.', {
-      reason: (error as Error).message,
+      // The parser quotes the input in its message.
+      reason: storableText((error as Error).message, RAW_QUOTE_LIMIT),
       ...quote(text),
     });
   }
@@ -75,7 +77,7 @@ function checkKey(key: Buffer | null, contractNumber: string): string | undefine
   if (key === null) return 'The message has no key; events must be keyed by their contract_number.';
   const text = key.toString('utf8');
   if (text === contractNumber) return undefined;
-  const shown = text.length > 100 ? `${text.slice(0, 100)}…` : text;
+  const shown = text.length > 100 ? `${storableText(text, 100)}…` : storableText(text, 100);
   return `The message key ${JSON.stringify(shown)} differs from contract_number ${JSON.stringify(contractNumber)}; events must be keyed by their contract_number.`;
 }
 
@@ -83,8 +85,11 @@ function invalid(source: SourcePosition, code: InputErrorCode, message: string, 
   return { kind: 'invalid', eventId: invalidMessageId(source), code, error: { code, message, details }, source };
 }
 
+/** The start of a bad value, quoted back in its error. */
 function quote(text: string): { raw: string; raw_truncated: boolean } {
-  return { raw: text.slice(0, RAW_QUOTE_LIMIT), raw_truncated: text.length > RAW_QUOTE_LIMIT };
+  // Never cut a surrogate pair in half.
+  const end = text.length > RAW_QUOTE_LIMIT && /[\uD800-\uDBFF]/.test(text.charAt(RAW_QUOTE_LIMIT - 1)) ? RAW_QUOTE_LIMIT - 1 : RAW_QUOTE_LIMIT;
+  return { raw: storableText(text, end), raw_truncated: text.length > end };
 }
 
 /** One line naming every field that was wrong. */

@@ -1,4 +1,4 @@
-import { formatInstant, type Micros } from '../domain/timestamp.js';
+import { formatInstant } from '../domain/timestamp.js';
 import type { OutcomeMessage } from '../schemas/outcome.js';
 import type { DecodedMessage } from './decoded-message.js';
 import type { RecordedDecision } from './ports.js';
@@ -10,7 +10,8 @@ export interface Outcome {
 }
 
 /** The outcome of one consumed message, given the decision that stands for it. */
-export function buildOutcome(decoded: DecodedMessage, decision: RecordedDecision, duplicate: boolean, processedAt: Micros): Outcome {
+/** `processedAt` is already formatted: one batch shares one instant, formatted once. */
+export function buildOutcome(decoded: DecodedMessage, decision: RecordedDecision, duplicate: boolean, processedAt: string): Outcome {
   if (decoded.kind === 'invalid') {
     return {
       key: null,
@@ -23,7 +24,7 @@ export function buildOutcome(decoded: DecodedMessage, decision: RecordedDecision
         event: null,
         error: decoded.error,
         source: decoded.source,
-        processed_at: formatInstant(processedAt),
+        processed_at: processedAt,
       },
     };
   }
@@ -44,7 +45,7 @@ export function buildOutcome(decoded: DecodedMessage, decision: RecordedDecision
       },
       error: decision.status === 'error' ? (decision.error ?? { code: decision.code, message: decision.message }) : null,
       source: decoded.source,
-      processed_at: formatInstant(processedAt),
+      processed_at: processedAt,
     },
   };
 }

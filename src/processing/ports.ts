@@ -41,7 +41,8 @@ export interface DecisionEntry extends RecordedDecision {
   eventCreatedAt: Micros | null;
   error: ErrorResponse | null;
   source: SourcePosition | null;
-  processedAt: Micros;
+  /** `YYYY-MM-DDTHH:MM:SS.ffffffZ` */
+  processedAt: string;
 }
 
 export interface DecisionTransaction {

@@ -1,3 +1,4 @@
+import { formatInstant } from '../domain/timestamp.js';
 import { PROCESSING_FAILED } from '../schemas/outcome.js';
 import type { Clock } from './clock.js';
 import type { DecodedMessage } from './decoded-message.js';
@@ -25,7 +26,7 @@ export interface FailureRecorderOptions {
 export function createFailureRecorder({ store, clock, auditEnabled, onUnrecorded }: FailureRecorderOptions): FailureRecorder {
   return async (decoded, cause, attempts) => {
     const decision = failureDecision(decoded, store.describeFailure(cause), attempts);
-    const processedAt = clock();
+    const processedAt = formatInstant(clock());
     const entry = failureEntry(decoded, decision, processedAt);
     for (const audit of auditEnabled ? [true, false] : [false]) {
       try {
@@ -46,7 +47,7 @@ function failureDecision(decoded: DecodedMessage, failure: { sqlstate: string | 
   return { status: 'error', code: PROCESSING_FAILED, message, error: { code: PROCESSING_FAILED, message, details: failure } };
 }
 
-function failureEntry(decoded: DecodedMessage, decision: RecordedDecision, processedAt: bigint): DecisionEntry {
+function failureEntry(decoded: DecodedMessage, decision: RecordedDecision, processedAt: string): DecisionEntry {
   const event = decoded.kind === 'valid' ? decoded.event : null;
   return {
     eventId: decoded.eventId,

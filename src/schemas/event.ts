@@ -2,11 +2,13 @@ import { z } from 'zod';
 import { EVENT_TYPES } from '../domain/catalogue.js';
 import { isCalendarDate } from '../domain/calendar-date.js';
 import { parseInstant } from '../domain/timestamp.js';
+import { isStorableText, STORABLE_TEXT_MESSAGE } from './storable-text.js';
 
 export const contractNumberSchema = z
   .string()
   .min(1, 'must not be empty')
   .max(64, 'must be at most 64 characters')
+  .refine(isStorableText, STORABLE_TEXT_MESSAGE)
   .meta({ example: '1234' });
 
 export const calendarDateSchema = z
@@ -28,7 +30,7 @@ export const contractEventSchema = z
     contract_number: contractNumberSchema,
     date: calendarDateSchema,
     created_at: instantSchema,
-    event_id: z.string().min(1).max(128).optional().meta({ description: "The producer's idempotency key." }),
+    event_id: z.string().min(1).max(128).refine(isStorableText, STORABLE_TEXT_MESSAGE).optional().meta({ description: "The producer's idempotency key." }),
   })
   .meta({
     id: 'ContractEvent',

@@ -70,30 +70,38 @@ async function saveStates(tx: Tx, changes: readonly StateChange[]): Promise<void
 
 async function recordDecisions(tx: Tx, entries: readonly DecisionEntry[], audit: boolean): Promise<number> {
   if (entries.length === 0) return 0;
+  // The batch travels as one JSON document: cheaper to build than sixteen
+  // parallel arrays, and Postgres unpacks it into typed columns in one call.
+  const input = JSON.stringify(
+    entries.map((e, position) => ({
+      position,
+      event_id: e.eventId,
+      status: e.status,
+      code: e.code,
+      message: e.message,
+      contract_id: e.contractId,
+      contract_number: e.contractNumber,
+      event_type: e.eventType,
+      component_type: e.component,
+      action: e.action,
+      event_date: e.eventDate,
+      event_created_at: textOrNull(e.eventCreatedAt),
+      error: e.error,
+      kafka_topic: e.source?.topic ?? null,
+      kafka_partition: e.source?.partition ?? null,
+      kafka_offset: e.source?.offset ?? null,
+      processed_at: e.processedAt,
+    })),
+  );
   // One statement writes the idempotency ledger and, for the rows it really
   // inserted, the audit; a conflicting event id is left to the caller to notice.
   const rows = await tx.$queryRaw<{ recorded: number }[]>`
     WITH input AS (
-      SELECT * FROM unnest(
-        ${entries.map((e) => e.eventId)}::text[],
-        ${entries.map((e) => e.status)}::outcome_status[],
-        ${entries.map((e) => e.code)}::text[],
-        ${entries.map((e) => e.message)}::text[],
-        ${entries.map((e) => e.contractId)}::bigint[],
-        ${entries.map((e) => e.contractNumber)}::text[],
-        ${entries.map((e) => e.eventType)}::text[],
-        ${entries.map((e) => e.component)}::component_type[],
-        ${entries.map((e) => e.action)}::text[],
-        ${entries.map((e) => e.eventDate)}::date[],
-        ${entries.map((e) => textOrNull(e.eventCreatedAt))}::timestamptz[],
-        ${entries.map((e) => (e.error ? JSON.stringify(e.error) : null))}::jsonb[],
-        ${entries.map((e) => e.source?.topic ?? null)}::text[],
-        ${entries.map((e) => e.source?.partition ?? null)}::int[],
-        ${entries.map((e) => e.source?.offset ?? null)}::bigint[],
-        ${entries.map((e) => formatInstant(e.processedAt))}::timestamptz[]
-      ) WITH ORDINALITY AS t(event_id, status, code, message, contract_id, contract_number, event_type, component_type,
-                            action, event_date, event_created_at, error, kafka_topic, kafka_partition, kafka_offset,
-                            processed_at, position)
+      SELECT * FROM jsonb_to_recordset(${input}::jsonb) AS t(
+        position int, event_id text, status outcome_status, code text, message text, contract_id bigint,
+        contract_number text, event_type text, component_type component_type, action text, event_date date,
+        event_created_at timestamptz, error jsonb, kafka_topic text, kafka_partition int, kafka_offset bigint,
+        processed_at timestamptz)
     ),
     ledger AS (
       INSERT INTO processed_events (event_id, status, code, message, processed_at)

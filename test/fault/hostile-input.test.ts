@@ -36,6 +36,10 @@ const HOSTILE: [string, OutboundMessage, string, string][] = [
   ['JSON injection in type', keyed(json({ type: JSON_INJECTION })), 'VALIDATION_ERROR', 'type'],
   ['JSON injection in date', keyed(json({ date: JSON_INJECTION })), 'VALIDATION_ERROR', 'date'],
   ['SQL injection in event_id, with an invalid date', keyed(json({ event_id: SQL, date: '2024-13-01' })), 'VALIDATION_ERROR', 'date'],
+  // Text Postgres cannot store: refused, and quoted back in a form it can store.
+  ['a NUL in contract_number', keyed(json({ contract_number: 'h-1\u0000' }), 'h-1\u0000'), 'VALIDATION_ERROR', 'NUL'],
+  ['NUL bytes that are not JSON', keyed(Buffer.from([0x00, 0x01, 0x7b, 0x00])), 'INVALID_JSON', 'not valid JSON'],
+  ['a key with a NUL, differing from contract_number', keyed(json({}), 'h-\u0000'), 'VALIDATION_ERROR', 'differs'],
 ];
 
 /** Text fields whose format allows any string are data: the event is decided, and the text stored as it is. */

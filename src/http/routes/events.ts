@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { recordDecision } from '../../observability/decision-log.js';
+import { recordDecisions } from '../../observability/decision-log.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { BatchDecider } from '../../processing/decide-batch.js';
 import { toDomainEvent } from '../../processing/decode-message.js';
@@ -43,7 +43,7 @@ export function registerEventRoutes(app: FastifyInstance, decideBatch: BatchDeci
         const [outcome] = await decideBatch([{ kind: 'valid', eventId, event, source: null }]);
         timer();
         if (!outcome) throw new Error('The decider returned no outcome for one event.');
-        recordDecision(request.log, metrics, outcome.message);
+        recordDecisions(request.log, metrics, [outcome.message]);
         const { status, code, message, duplicate } = outcome.message;
         return { status, code, message, event_id: eventId, duplicate };
       },

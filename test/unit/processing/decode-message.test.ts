@@ -64,6 +64,26 @@ describe('decodeMessage', () => {
     expect(miskeyed).toMatchObject({ kind: 'invalid', code: 'VALIDATION_ERROR', error: { message: expect.stringContaining('"9999" differs from contract_number "1234"') } });
   });
 
+  it.each([
+    ['a NUL in contract_number', { contract_number: 'a\u0000b' }, 'contract_number'],
+    ['an unpaired surrogate in contract_number', { contract_number: 'a\ud800b' }, 'contract_number'],
+    ['a NUL in event_id', { event_id: 'id\u0000' }, 'event_id'],
+  ])('refuses text Postgres cannot store faithfully: %s', (_name, fields, field) => {
+    const decoded = decode(JSON.stringify({ ...valid, ...fields }), source, (fields as { contract_number?: string }).contract_number ?? '1234');
+    expect(decoded).toMatchObject({ kind: 'invalid', code: 'VALIDATION_ERROR', error: { message: expect.stringContaining(`${field}: must not contain NUL`) } });
+  });
+
+  it('quotes bad input in a form that can be stored: no NUL, no surrogate pair cut in half', () => {
+    const emojiAtTheCut = `${'a'.repeat(4094)}😀tail`; // its high surrogate is the 4,096th character
+    const decoded = decode(`\u0000${emojiAtTheCut}`);
+    if (decoded.kind !== 'invalid') throw new Error('expected invalid');
+    const { raw } = decoded.error.details as { raw: string };
+    expect(raw).not.toContain('\u0000');
+    expect(raw.startsWith('\uFFFD')).toBe(true);
+    expect(raw.length).toBe(4095);
+    expect(JSON.stringify(raw)).not.toMatch(/\\ud83d/i);
+  });
+
   it('answers a tombstone with a validation error', () => {
     const decoded = decode(null);
     expect(decoded).toMatchObject({ kind: 'invalid', code: 'VALIDATION_ERROR' });
