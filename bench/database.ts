@@ -1,5 +1,4 @@
-import pg from 'pg';
-import { dropDatabase, withDatabase } from '../scripts/infra/pg-admin.js';
+import { dropDatabase, withClient, withDatabase } from '../scripts/infra/pg-admin.js';
 import { applyMigrations } from '../src/store/migrations.js';
 import type { BenchContract } from './dataset.js';
 
@@ -7,16 +6,6 @@ import type { BenchContract } from './dataset.js';
 // migrated and seeded once, and each run gets its own copy of it
 // (CREATE DATABASE … TEMPLATE), so runs never see each other's state and
 // per-database statistics belong to one implementation.
-
-export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /** Creates, migrates and seeds the template database; returns its name. */
 export async function createTemplate(serverUrl: string, name: string, contracts: readonly BenchContract[]): Promise<void> {

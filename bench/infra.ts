@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { KAFKA_VERSION, startKafka, type RunningKafka } from '../scripts/infra/kafka.js';
 import { startPostgres, type RunningPostgres } from '../scripts/infra/postgres.js';
 import { getFreePorts } from '../scripts/infra/wait.js';
-import { withClient } from './database.js';
+import { withClient } from '../scripts/infra/pg-admin.js';
 import { enableStatementStats } from './measure/pg-stats.js';
 
 // Kafka and Postgres for one benchmark run: KAFKA_BROKERS / DATABASE_URL when

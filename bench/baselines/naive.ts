@@ -2,6 +2,7 @@ import { decide } from '../../src/domain/decide.js';
 import { formatInstant, type Micros } from '../../src/domain/timestamp.js';
 import { toOutboundMessage } from '../../src/kafka/event-consumer.js';
 import { systemClock } from '../../src/processing/clock.js';
+import { decisionEntry, invalidEntry } from '../../src/processing/decide-batch.js';
 import type { DecodedMessage } from '../../src/processing/decoded-message.js';
 import { decodeMessage } from '../../src/processing/decode-message.js';
 import { buildOutcome, type Outcome } from '../../src/processing/outcome.js';
@@ -33,9 +34,9 @@ async function decideOne(tx: Tx, decoded: DecodedMessage, processedAt: string): 
   if (known[0]) return buildOutcome(decoded, known[0], true, processedAt);
 
   if (decoded.kind === 'invalid') {
-    const decision: RecordedDecision = { status: 'error', code: decoded.code, message: decoded.error.message };
-    await record(tx, { ...decision, ...noEvent, eventId: decoded.eventId, error: decoded.error, source: decoded.source, processedAt });
-    return buildOutcome(decoded, decision, false, processedAt);
+    const entry = invalidEntry(decoded, processedAt);
+    await record(tx, entry);
+    return buildOutcome(decoded, entry, false, processedAt);
   }
 
   const { event } = decoded;
@@ -51,26 +52,9 @@ async function decideOne(tx: Tx, decoded: DecodedMessage, processedAt: string): 
         start_date = EXCLUDED.start_date, start_event_created_at = EXCLUDED.start_event_created_at,
         end_date = EXCLUDED.end_date, end_event_created_at = EXCLUDED.end_event_created_at, updated_at = EXCLUDED.updated_at`;
   }
-  await record(tx, {
-    eventId: decoded.eventId,
-    status: decision.status,
-    code: decision.code,
-    message: decision.message,
-    contractId: contract?.id ?? null,
-    contractNumber: event.contractNumber,
-    eventType: event.type,
-    component: decision.component,
-    action: decision.action,
-    eventDate: event.date,
-    eventCreatedAt: event.createdAt,
-    error: null,
-    source: decoded.source,
-    processedAt,
-  });
+  await record(tx, decisionEntry(decoded, decision, contract?.id ?? null, processedAt));
   return buildOutcome(decoded, decision, false, processedAt);
 }
-
-const noEvent = { contractId: null, contractNumber: null, eventType: null, component: null, action: null, eventDate: null, eventCreatedAt: null };
 
 const instant = (micros: Micros | null): string | null => (micros === null ? null : formatInstant(micros));
 

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { withClient } from '../database.js';
+import { withClient } from '../../scripts/infra/pg-admin.js';
 
 // Database round trips, counted by Postgres itself. pg_stat_statements counts
 // every statement a client sent (BEGIN and COMMIT included, as utility

@@ -1,6 +1,6 @@
+import { decide, type Decision } from '../domain/decide.js';
 import { formatInstant } from '../domain/timestamp.js';
-import { decide } from '../domain/decide.js';
-import type { DecodedMessage } from './decoded-message.js';
+import type { DecodedMessage, InvalidMessage, ValidMessage } from './decoded-message.js';
 import type { Clock } from './clock.js';
 import { buildOutcome, type Outcome } from './outcome.js';
 import type { DecisionEntry, DecisionStore, RecordedDecision, StateChange, StoredContract } from './ports.js';
@@ -63,23 +63,31 @@ function decideOne(
   changes: Map<string, StateChange>,
   processedAt: string,
 ): DecisionEntry {
-  if (decoded.kind === 'invalid') {
-    const decision: RecordedDecision = { status: 'error', code: decoded.code, message: decoded.error.message };
-    return { ...decision, ...emptyEventColumns(), eventId: decoded.eventId, error: decoded.error, source: decoded.source, processedAt };
-  }
-  const { event } = decoded;
-  const contract = contracts.get(event.contractNumber);
-  const decision = decide(contract, event);
+  if (decoded.kind === 'invalid') return invalidEntry(decoded, processedAt);
+  const contract = contracts.get(decoded.event.contractNumber);
+  const decision = decide(contract, decoded.event);
   if (contract && decision.nextState) {
     contract.states = { ...contract.states, [decision.component]: decision.nextState };
     changes.set(`${contract.id}/${decision.component}`, { contractId: contract.id, component: decision.component, state: decision.nextState });
   }
+  return decisionEntry(decoded, decision, contract?.id ?? null, processedAt);
+}
+
+/** The ledger and audit record of a message that is not a valid event. */
+export function invalidEntry(decoded: InvalidMessage, processedAt: string): DecisionEntry {
+  const decision: RecordedDecision = { status: 'error', code: decoded.code, message: decoded.error.message };
+  return { ...decision, ...emptyEventColumns(), eventId: decoded.eventId, error: decoded.error, source: decoded.source, processedAt };
+}
+
+/** The ledger and audit record of a decided event. */
+export function decisionEntry(decoded: ValidMessage, decision: Decision, contractId: string | null, processedAt: string): DecisionEntry {
+  const { event } = decoded;
   return {
     eventId: decoded.eventId,
     status: decision.status,
     code: decision.code,
     message: decision.message,
-    contractId: contract?.id ?? null,
+    contractId,
     contractNumber: event.contractNumber,
     eventType: event.type,
     component: decision.component,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import { withClient } from '../../scripts/infra/pg-admin.js';
 import { inject } from 'vitest';
 import { applyMigrations } from '../../src/store/migrations.js';
 
@@ -22,12 +22,4 @@ export async function createTestDatabase(options: { migrate: boolean } = { migra
   };
 }
 
-export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
+export { withClient };
