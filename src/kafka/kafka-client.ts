@@ -104,7 +104,7 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     logLevel: KafkaLogLevel.INFO,
     logCreator: () => (entry) => logKafkaEntry(options.logger, entry),
     ...(options.failFast
-      ? { connectionTimeout: 1_000, requestTimeout: 3_000, retry: { retries: 0 } }
+      ? { connectionTimeout: 3_000, requestTimeout: 5_000, retry: { retries: 0 } }
       : { retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10 } }),
   });
   return {

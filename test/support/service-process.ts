@@ -25,13 +25,20 @@ export async function startServiceProcess(env: Record<string, string>): Promise<
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 90_000;
+  let lastAnswer = 'no answer';
   for (;;) {
     if (child.exitCode !== null) throw new Error(`The service exited with ${child.exitCode} during start-up:\n${output}`);
-    const ready = await fetch(`${baseUrl}/health/ready`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${baseUrl}/health/ready`).then(
+      async (r) => {
+        lastAnswer = `${r.status} ${await r.text()}`;
+        return r.ok;
+      },
+      () => false,
+    );
     if (ready) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`The service was not ready within 90 s:\n${output}`);
+      throw new Error(`The service was not ready within 90 s (last /health/ready: ${lastAnswer}):\n${output}`);
     }
     await sleep(250);
   }
