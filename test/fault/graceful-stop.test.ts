@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { sleep } from '../../scripts/infra/wait.js';
 import { withClient } from '../support/database.js';
 import { committedOffsetViolations } from '../support/fault/reconcile.js';
-import { createScenario, waitUntilConsumed, type Scenario } from '../support/fault/scenario.js';
+import { createScenario, waitForProgress, waitUntilConsumed, type Scenario } from '../support/fault/scenario.js';
 import { generateWorkload } from '../support/fault/workload.js';
 import { startServiceProcess } from '../support/service-process.js';
 
@@ -25,7 +24,7 @@ describe('graceful stop', () => {
     const progress = () =>
       committedOffsetViolations({ kafka: scenario.kafka, groupId: scenario.groupId, topic: scenario.eventsTopic, produced, databaseUrl: scenario.db.url });
     const service = await startServiceProcess({ ...scenario.env, BATCH_MAX_SIZE: '500' });
-    while ((await progress()).committed === 0) await sleep(50);
+    await waitForProgress(scenario);
 
     const stoppedAt = Date.now();
     const exitCode = await service.stop('SIGTERM');

@@ -1,14 +1,15 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sleep } from '../../scripts/infra/wait.js';
 import { committedOffsetViolations } from '../support/fault/reconcile.js';
-import { createScenario, waitUntilConsumed, type Scenario } from '../support/fault/scenario.js';
+import { createScenario, waitForProgress, waitUntilConsumed, type Scenario } from '../support/fault/scenario.js';
 import { generateWorkload, seededRandom } from '../support/fault/workload.js';
 import { startServiceProcess } from '../support/service-process.js';
 
 // kill -9 at random moments while the service works, restart, and reconcile.
 
 const KILLS = 3;
-const workload = generateWorkload({ contracts: 500, events: 20_000, seed: 1, prefix: 'crash' });
+const EVENTS = 30_000;
+const workload = generateWorkload({ contracts: 500, events: EVENTS, seed: 1, prefix: 'crash' });
 let scenario: Scenario;
 
 beforeAll(async () => {
@@ -28,10 +29,9 @@ describe('hard crash', () => {
     let committedBefore = 0;
     for (let kill = 1; kill <= KILLS; kill += 1) {
       const service = await startServiceProcess({ ...scenario.env, BATCH_MAX_SIZE: '200' });
-      // Kill at a random moment once this instance is visibly at work.
-      const deadline = Date.now() + 30_000;
-      while ((await check()).committed <= committedBefore && Date.now() < deadline) await sleep(100);
-      await sleep(random(800));
+      // Kill at a random moment soon after this instance is visibly at work, so work remains.
+      await waitForProgress(scenario, committedBefore);
+      await sleep(random(300));
       await service.stop('SIGKILL');
       const { committed, violations } = await check();
       console.log(`[hard-crash] kill ${kill} (seed ${seed}): ${committed} of ${produced.length} messages committed`);
@@ -46,7 +46,7 @@ describe('hard crash', () => {
 
     const result = await scenario.reconcile(workload.contracts, produced.length);
     expect(result.mismatches).toEqual([]);
-    expect(result.distinctEventIds).toBe(20_000);
-    expect(result.auditRows).toBe(20_000);
+    expect(result.distinctEventIds).toBe(EVENTS);
+    expect(result.auditRows).toBe(EVENTS);
   });
 });

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { sleep } from '../../scripts/infra/wait.js';
 import { committedOffsetViolations } from '../support/fault/reconcile.js';
-import { createScenario, waitUntilConsumed, type Scenario } from '../support/fault/scenario.js';
+import { createScenario, groupPosition, waitForProgress, waitUntilConsumed, type Scenario } from '../support/fault/scenario.js';
 import { generateWorkload } from '../support/fault/workload.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 
@@ -27,18 +26,17 @@ describe('rebalance', () => {
     const env = { ...scenario.env, BATCH_MAX_SIZE: '100', PARTITIONS_CONSUMED_CONCURRENTLY: '2' };
     instances.push(...(await Promise.all([startServiceProcess(env), startServiceProcess(env), startServiceProcess(env)])));
     const production = scenario.produce(workload.messages, 2_000);
-    const groupPosition = async () => [...(await scenario.kafka.committedOffsets(scenario.groupId, scenario.eventsTopic)).values()].reduce((sum, o) => sum + (o > 0n ? o : 0n), 0n);
-    while ((await groupPosition()) < 3_000n) await sleep(200);
+    await waitForProgress(scenario, 3_000);
 
     await instances[0]!.stop('SIGKILL');
-    const atKill = await groupPosition();
+    const atKill = await groupPosition(scenario);
     instances.push(await startServiceProcess(env));
     console.log(`[rebalance] killed one of three instances at ${atKill} of ${workload.messages.length}+ messages committed; started a fourth`);
     await production;
 
     await waitUntilConsumed(scenario);
     for (const instance of instances.slice(1)) expect(await instance.stop('SIGTERM')).toBe(0);
-    expect(Number(atKill)).toBeLessThan(workload.messages.length / 2);
+    expect(atKill).toBeLessThan(workload.messages.length / 2);
 
     const produced = await scenario.produced(workload.messages.length);
     const { violations } = await committedOffsetViolations({ kafka: scenario.kafka, groupId: scenario.groupId, topic: scenario.eventsTopic, produced, databaseUrl: scenario.db.url });

@@ -93,6 +93,21 @@ export async function createScenario(options: { name: string; brokers: string; p
   return scenario;
 }
 
+/** How many messages the service's group has committed so far (a cheap progress probe). */
+export async function groupPosition(scenario: Scenario): Promise<number> {
+  const committed = await scenario.kafka.committedOffsets(scenario.groupId, scenario.eventsTopic);
+  return [...committed.values()].reduce((sum, offset) => sum + (offset > 0n ? Number(offset) : 0), 0);
+}
+
+/** Polls until the group has committed more than `than` messages. */
+export async function waitForProgress(scenario: Scenario, than = 0, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await groupPosition(scenario)) <= than) {
+    if (Date.now() > deadline) throw new Error(`${scenario.name}: no progress past ${than} messages in ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
 /** Waits until the service's group has committed every message of the events topic. */
 export async function waitUntilConsumed(scenario: Scenario, timeoutMs = 180_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
