@@ -25,6 +25,7 @@ const configSchema = z.object({
   TOPIC_REPLICATION_FACTOR: positiveInt(1),
   PARTITIONS_CONSUMED_CONCURRENTLY: positiveInt(3),
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
+  LAG_SAMPLE_INTERVAL_MS: positiveInt(10_000),
   BATCH_MAX_SIZE: positiveInt(1000),
   OUTCOME_COMPRESSION: z.enum(['none', 'gzip']).default('none'),
   DATABASE_URL: z

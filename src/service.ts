@@ -76,6 +76,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     outcomesTopic: config.OUTCOMES_TOPIC,
     concurrency: config.PARTITIONS_CONSUMED_CONCURRENTLY,
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+    lagSampleIntervalMs: config.LAG_SAMPLE_INTERVAL_MS,
     maxBatchSize: config.BATCH_MAX_SIZE,
     retry: { initialMs: config.RETRY_INITIAL_MS, maxMs: config.RETRY_MAX_MS },
   });

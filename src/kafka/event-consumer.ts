@@ -7,6 +7,7 @@ import { decodeMessage } from '../processing/decode-message.js';
 import type { Outcome } from '../processing/outcome.js';
 import type { FailureRecorder } from '../processing/record-failure.js';
 import { retryUntilDone, StopRequested } from './backoff.js';
+import { startLagMonitor } from './lag-monitor.js';
 import type { BatchControl, InboundBatch, KafkaClient, OutboundMessage, Publisher, Subscriber } from './kafka-client.js';
 
 export interface EventConsumerOptions {
@@ -24,6 +25,7 @@ export interface EventConsumerOptions {
   outcomesTopic: string;
   concurrency: number;
   sessionTimeoutMs: number;
+  lagSampleIntervalMs: number;
   maxBatchSize: number;
   retry: { initialMs: number; maxMs: number };
 }
@@ -46,16 +48,18 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
   let running = false;
   let lastError: string | null = null;
   let stopping = false;
+  let assigned: readonly number[] = [];
 
   const subscriber: Subscriber = options.kafka.createSubscriber({
     groupId: options.groupId,
     topic: options.eventsTopic,
     concurrency: options.concurrency,
     sessionTimeoutMs: options.sessionTimeoutMs,
-    onGroupJoin() {
+    onGroupJoin(partitions) {
       running = true;
+      assigned = partitions;
       metrics.rebalances.inc();
-      logger.info('consumer joined its group');
+      logger.info({ partitions }, 'consumer joined its group');
     },
     onCrash(error, willRestart) {
       running = willRestart;
@@ -129,8 +133,20 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     recordDecisions(logger, metrics, outcomes.map((outcome) => outcome.message));
   }
 
+  let lagMonitor: { stop(): void } | undefined;
+
   return {
     async start() {
+      lagMonitor = startLagMonitor({
+        kafka: options.kafka,
+        groupId: options.groupId,
+        topic: options.eventsTopic,
+        intervalMs: options.lagSampleIntervalMs,
+        assigned: () => assigned,
+        report: (partition, lag) => metrics.consumerLag.set({ topic: options.eventsTopic, partition: String(partition) }, lag),
+        forget: (partition) => metrics.consumerLag.remove({ topic: options.eventsTopic, partition: String(partition) }),
+        onError: (error) => logger.debug({ err: error }, 'could not sample consumer lag'),
+      });
       await subscriber.start(async (batch, control) => {
         try {
           await handleBatch(batch, control);
@@ -143,6 +159,7 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     },
     async stop() {
       stopping = true;
+      lagMonitor?.stop();
       await subscriber.stop();
       running = false;
     },

@@ -58,7 +58,8 @@ export interface Publisher {
 }
 
 export interface SubscriberEvents {
-  onGroupJoin?(): void;
+  /** Joined (or rejoined) the group; `partitions` are the ones assigned to this member. */
+  onGroupJoin?(partitions: number[]): void;
   onCrash?(error: Error, willRestart: boolean): void;
   onStop?(): void;
 }
@@ -184,7 +185,7 @@ function createSubscriber(kafka: Kafka, options: SubscriberOptions): Subscriber 
     // always rejoin: the service must continue by itself when Kafka returns.
     retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10, restartOnFailure: async () => true },
   });
-  consumer.on(consumer.events.GROUP_JOIN, () => options.onGroupJoin?.());
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => options.onGroupJoin?.(payload.memberAssignment[options.topic] ?? []));
   consumer.on(consumer.events.CRASH, ({ payload }) => options.onCrash?.(payload.error, payload.restart));
   consumer.on(consumer.events.STOP, () => options.onStop?.());
   return {

@@ -3,6 +3,7 @@ import { sleep } from '../../scripts/infra/wait.js';
 import { createScenario, groupPosition, waitForProgress, waitUntilConsumed, type Scenario } from '../support/fault/scenario.js';
 import { generateWorkload } from '../support/fault/workload.js';
 import { startServiceProcess } from '../support/service-process.js';
+import { parseExposition } from '../support/prometheus-text.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 // Postgres becomes unreachable mid-stream for 12 s (cut at a TCP proxy between
@@ -13,6 +14,12 @@ const OUTAGE_MS = 12_000;
 const RETRY_MAX_MS = 2_000;
 const workload = generateWorkload({ contracts: 300, events: 12_000, seed: 2, prefix: 'outage' });
 let scenario: Scenario;
+
+/** The sum of the service's consumer-lag gauge over its partitions, as Prometheus would scrape it. */
+async function totalLag(baseUrl: string): Promise<number> {
+  const { samples } = parseExposition(await (await fetch(`${baseUrl}/metrics`)).text());
+  return samples.filter((sample) => sample.name === 'contract_events_consumer_lag').reduce((sum, sample) => sum + sample.value, 0);
+}
 let proxy: TcpProxy;
 
 beforeAll(async () => {
@@ -35,6 +42,7 @@ describe('database outage', () => {
       DATABASE_URL: viaProxy.toString(),
       BATCH_MAX_SIZE: '100',
       RETRY_MAX_MS: String(RETRY_MAX_MS),
+      LAG_SAMPLE_INTERVAL_MS: '500',
     });
     // Events keep arriving during the outage, as they would from a live upstream.
     const production = scenario.produce(workload.messages, 1_500);
@@ -46,8 +54,10 @@ describe('database outage', () => {
     await sleep(2_000);
     const committedEarly = await groupPosition(scenario);
     const readiness: number[] = [];
+    const lags: number[] = [];
     while (Date.now() - cutAt < OUTAGE_MS) {
       readiness.push((await fetch(`${service.baseUrl}/health/ready`)).status);
+      lags.push(await totalLag(service.baseUrl));
       await sleep(1_000);
     }
     const committedLate = await groupPosition(scenario);
@@ -61,6 +71,9 @@ describe('database outage', () => {
     expect(committedLate).toBe(committedEarly); // nothing advanced during the outage
     expect(readiness.length).toBeGreaterThanOrEqual(5);
     expect(readiness.every((status) => status === 503)).toBe(true);
+    // The lag gauge keeps being sampled from the broker while the consumer is stuck, and it grows.
+    console.log(`[database-outage] consumer lag during the outage: ${lags.join(', ')}`);
+    expect(lags.at(-1)!).toBeGreaterThan(lags[1]!);
     expect(ready.status).toBe(200);
 
     const retries = service
