@@ -12,7 +12,7 @@ const WHEN = {
   415: 'The body is not `application/json` (`UNSUPPORTED_MEDIA_TYPE`).',
   422: 'The request is not valid (`VALIDATION_ERROR`); `details.issues` lists each problem.',
   500: 'Unexpected failure (`INTERNAL_ERROR`); the cause is logged, never sent.',
-  503: 'Not ready (`NOT_READY`); `details` holds each check.',
+  503: 'Not ready (`NOT_READY`, with each check in `details`), or the database cannot be reached right now (`SERVICE_UNAVAILABLE`, with `Retry-After`).',
 } as const;
 
 export type ErrorStatus = keyof typeof WHEN;

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { ErrorResponse } from '../schemas/error-response.js';
+import { isDatabaseUnavailable } from '../store/database-failure.js';
 
 /** An error a route raises on purpose, with the status and code to answer. */
 export class HttpError extends Error {
@@ -52,6 +53,10 @@ export function installErrorHandlers(app: FastifyInstance): void {
     if (known) return reply.code(known.status).send({ code: known.code, message: error.message });
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return reply.code(error.statusCode).send({ code: 'BAD_REQUEST', message: error.message });
+    }
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error }, 'database unavailable');
+      return reply.code(503).header('retry-after', '5').send({ code: 'SERVICE_UNAVAILABLE', message: 'The database is unavailable; retry later.' });
     }
     request.log.error({ err: error }, 'request failed');
     return reply.code(500).send({ code: 'INTERNAL_ERROR', message: 'An unexpected error occurred.' });

@@ -16,6 +16,20 @@ export function describeDatabaseFailure(error: unknown): DatabaseFailure {
   return { sqlstate: null, reason: error instanceof Error ? error.message.trim().split('\n').at(-1)!.trim() : String(error) };
 }
 
+/**
+ * True when the database could not be reached or refused to serve right now
+ * (connection refused, closed or timed out; too many connections; shutting
+ * down): the caller should retry later, and an HTTP client gets a 503.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const failure = error as { code?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } };
+  const kind = failure?.meta?.driverAdapterError?.cause?.kind;
+  if (typeof kind === 'string' && kind !== 'postgres') return true;
+  const sqlstate = postgresCause(error)?.code;
+  if (sqlstate !== undefined) return /^(08|53|57P0)/.test(sqlstate);
+  return typeof failure?.code === 'string' && /^(P100[12]|P1008|P1017|P2024)$/.test(failure.code);
+}
+
 export function isPermanentDatabaseFailure(error: unknown): boolean {
   const sqlstate = postgresCause(error)?.code;
   return sqlstate !== undefined && PERMANENT_SQLSTATE_CLASSES.has(sqlstate.slice(0, 2));

@@ -16,7 +16,7 @@ export function registerContractEventRoutes(app: FastifyInstance, auditLog: Audi
       description: 'Cursor pagination: pass the previous page\'s `next_cursor` as `?cursor=` until it is null.',
       params: contractParamsSchema,
       querystring: auditPageQuerySchema,
-      response: { 200: auditPageSchema, ...errorResponses(404, 422) },
+      response: { 200: auditPageSchema, ...errorResponses(404, 422, 503) },
     },
     handler: async (request) => {
       const { contract_number: contractNumber } = request.params;

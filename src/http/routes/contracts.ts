@@ -21,7 +21,7 @@ export function registerContractRoutes(app: FastifyInstance, contracts: Contract
         summary: alias ? 'Create a contract (alias of POST /contracts)' : 'Create a contract',
         deprecated: alias,
         body: createContractSchema,
-        response: { 201: contractSchema, ...errorResponses(409, ...JSON_BODY_ERRORS) },
+        response: { 201: contractSchema, ...errorResponses(409, 503, ...JSON_BODY_ERRORS) },
       },
       handler: async (request, reply) => {
         const { contract_number: contractNumber, components, created_at: createdAt } = request.body;
@@ -41,7 +41,7 @@ export function registerContractRoutes(app: FastifyInstance, contracts: Contract
         summary: alias ? 'Read a contract (alias)' : 'Read a contract',
         deprecated: alias,
         params: contractParamsSchema,
-        response: { 200: contractSchema, ...errorResponses(404, 422) },
+        response: { 200: contractSchema, ...errorResponses(404, 422, 503) },
       },
       handler: async (request) => {
         const found = await contracts.find(request.params.contract_number);
@@ -56,7 +56,7 @@ export function registerContractRoutes(app: FastifyInstance, contracts: Contract
         summary: alias ? 'Delete a contract (alias)' : 'Delete a contract, its component states stay in the audit only',
         deprecated: alias,
         params: contractParamsSchema,
-        response: { 204: z.null().meta({ description: 'Deleted' }), ...errorResponses(404, 422) },
+        response: { 204: z.null().meta({ description: 'Deleted' }), ...errorResponses(404, 422, 503) },
       },
       handler: async (request, reply) => {
         if (!(await contracts.delete(request.params.contract_number))) throw contractNotFound(request.params.contract_number);
@@ -70,7 +70,7 @@ export function registerContractRoutes(app: FastifyInstance, contracts: Contract
         summary: alias ? 'Timeline of a contract (alias)' : "Timeline of a contract's components",
         deprecated: alias,
         params: contractParamsSchema,
-        response: { 200: timelineSchema, ...errorResponses(404, 422) },
+        response: { 200: timelineSchema, ...errorResponses(404, 422, 503) },
       },
       handler: async (request) => {
         const contract = await contracts.findWithStates(request.params.contract_number);

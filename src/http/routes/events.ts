@@ -34,7 +34,7 @@ export function registerEventRoutes(app: FastifyInstance, decideBatch: BatchDeci
         summary: alias ? 'Decide one event (alias of POST /events)' : 'Decide one event now, with the same rules, transaction and idempotency as the consumer',
         deprecated: alias,
         body: contractEventSchema,
-        response: { 200: eventDecisionSchema, ...errorResponses(...JSON_BODY_ERRORS) },
+        response: { 200: eventDecisionSchema, ...errorResponses(503, ...JSON_BODY_ERRORS) },
       },
       handler: async (request) => {
         const event = toDomainEvent(request.body);

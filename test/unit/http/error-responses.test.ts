@@ -3,6 +3,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BODY_LIMIT_BYTES } from '../../../src/http/app.js';
 import { encodeCursor } from '../../../src/schemas/page-cursor.js';
 import { buildStubHttpApp } from '../../support/stub-http-app.js';
+import { systemClock } from '../../../src/processing/clock.js';
+import { createBatchDecider } from '../../../src/processing/decide-batch.js';
+import { createContractRepository } from '../../../src/store/contracts.js';
+import { createDecisionStore } from '../../../src/store/decision-store.js';
+import { createPrismaClient } from '../../../src/store/prisma-client.js';
 
 // Every non-2xx answer is an ErrorResponse with the right status; the stubs
 // stand in for Postgres, so each error path can be provoked on purpose.
@@ -90,6 +95,26 @@ describe('error answers', () => {
     app = await buildStubHttpApp({ readiness: async () => ({ ready: false, checks: { database: 'ok', kafka: 'ok', consumer: 'not running' } }) });
     const body = expectError(await app.inject({ method: 'GET', url: '/health/ready' }), 503, 'NOT_READY');
     expect(body.details).toEqual({ database: 'ok', kafka: 'ok', consumer: 'not running' });
+  });
+
+  it('503 with Retry-After when the database cannot be reached, for reads and for decisions alike', async () => {
+    // A real Prisma client on a port where nothing listens: the failure Prisma really raises.
+    const prisma = createPrismaClient('postgresql://postgres@127.0.0.1:1/none', 1);
+    try {
+      const contracts = createContractRepository(prisma);
+      const decideBatch = createBatchDecider({ store: createDecisionStore(prisma), clock: systemClock, auditEnabled: true });
+      app = await buildStubHttpApp({ contracts, decideBatch });
+      for (const request of [
+        { method: 'GET', url: '/contracts/1234' },
+        { method: 'POST', url: '/events', payload: event },
+      ] as const) {
+        const response = await app.inject(request);
+        expect(expectError(response, 503, 'SERVICE_UNAVAILABLE').message).toContain('retry later');
+        expect(response.headers['retry-after']).toBe('5');
+      }
+    } finally {
+      await prisma.$disconnect();
+    }
   });
 
   it('500 with a generic message when a store fails, leaking neither SQL, connection string nor stack', async () => {
