@@ -5,7 +5,6 @@ import {
   Partitioners,
   type Admin,
   type Consumer,
-  type IHeaders,
   type LogEntry,
   type Producer,
 } from 'kafkajs';
@@ -18,7 +17,15 @@ export interface InboundMessage {
   key: Buffer | null;
   value: Buffer | null;
   offset: string;
-  headers: Record<string, string>;
+  /** As the client delivers them; `headerText` reads one as text. */
+  headers?: Readonly<Record<string, Buffer | string | (Buffer | string)[] | undefined>>;
+}
+
+/** One header of a consumed message as text (repeated headers joined by commas). */
+export function headerText(message: InboundMessage, name: string): string | undefined {
+  const value = message.headers?.[name];
+  if (value === undefined) return undefined;
+  return (Array.isArray(value) ? value : [value]).map(String).join(',');
 }
 
 export interface InboundBatch {
@@ -164,7 +171,8 @@ async function connectPublisher(kafka: Kafka, compression: 'none' | 'gzip'): Pro
         topic,
         acks: -1,
         compression: compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
-        messages: messages.map((message) => ({ key: message.key, value: message.value, headers: message.headers })),
+        // Our outbound shape is kafkajs's own message shape: no copy per message.
+        messages: [...messages],
       });
     },
     disconnect: () => producer.disconnect(),
@@ -198,17 +206,8 @@ function createSubscriber(kafka: Kafka, options: SubscriberOptions): Subscriber 
         partitionsConsumedConcurrently: options.concurrency,
         eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, uncommittedOffsets, isRunning, isStale }) => {
           await onBatch(
-            {
-              topic: batch.topic,
-              partition: batch.partition,
-              highWatermark: batch.highWatermark,
-              messages: batch.messages.map((message) => ({
-                key: message.key,
-                value: message.value,
-                offset: message.offset,
-                headers: textHeaders(message.headers),
-              })),
-            },
+            // kafkajs messages already have the InboundMessage shape: no copy per message.
+            { topic: batch.topic, partition: batch.partition, highWatermark: batch.highWatermark, messages: batch.messages },
             {
               isRunning,
               isStale,
@@ -226,14 +225,6 @@ function createSubscriber(kafka: Kafka, options: SubscriberOptions): Subscriber 
       await consumer.disconnect();
     },
   };
-}
-
-function textHeaders(headers: IHeaders | undefined): Record<string, string> {
-  const text: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    if (value !== undefined) text[name] = (Array.isArray(value) ? value : [value]).map(String).join(',');
-  }
-  return text;
 }
 
 function logKafkaEntry(logger: Logger, { level, log }: LogEntry): void {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createKafkaClient } from '../../src/kafka/kafka-client.js';
+import { createKafkaClient, headerText, type InboundMessage } from '../../src/kafka/kafka-client.js';
 import { createLogger } from '../../src/observability/logger.js';
 
 export interface TopicRecord {
@@ -32,7 +32,7 @@ export async function readTopic(brokers: string, topic: string, expected: number
   const subscriber = kafka.createSubscriber({ groupId: `test-reader-${randomUUID()}`, topic, concurrency: 4 });
   await subscriber.start(async (batch, control) => {
     for (const message of batch.messages) {
-      records.push({ partition: batch.partition, offset: message.offset, key: message.key?.toString() ?? null, value: message.value, headers: message.headers });
+      records.push({ partition: batch.partition, offset: message.offset, key: message.key?.toString() ?? null, value: message.value, headers: textHeaders(message) });
     }
     const last = batch.messages.at(-1)!.offset;
     next.set(batch.partition, BigInt(last) + 1n);
@@ -48,4 +48,8 @@ export async function readTopic(brokers: string, topic: string, expected: number
 
 function total(ends: Map<number, bigint>): number {
   return Number([...ends.values()].reduce((sum, end) => sum + end, 0n));
+}
+
+function textHeaders(message: InboundMessage): Record<string, string> {
+  return Object.fromEntries(Object.keys(message.headers ?? {}).map((name) => [name, headerText(message, name) ?? '']));
 }
