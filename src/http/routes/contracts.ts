@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { buildTimeline } from '../../domain/timeline.js';
 import { parseInstant } from '../../domain/timestamp.js';
-import type { ContractRepository } from '../../store/contracts.js';
+import type { ContractRecord, ContractRepository } from '../../store/contracts.js';
 import { contractParamsSchema, contractSchema, createContractSchema, timelineSchema } from '../../schemas/contract.js';
 import { errorResponses, JSON_BODY_ERRORS } from '../error-responses.js';
 import { contractNotFound, HttpError } from '../errors.js';
@@ -31,7 +31,7 @@ export function registerContractRoutes(app: FastifyInstance, contracts: Contract
           createdAt: createdAt === undefined ? undefined : parseInstant(createdAt),
         });
         if (!created) throw new HttpError(409, 'CONTRACT_EXISTS', `Contract ${contractNumber} already exists.`);
-        return reply.code(201).send({ contract_number: created.contractNumber, components: created.components, created_at: created.createdAt });
+        return reply.code(201).send(contractBody(created));
       },
     });
 
@@ -46,7 +46,7 @@ export function registerContractRoutes(app: FastifyInstance, contracts: Contract
       handler: async (request) => {
         const found = await contracts.find(request.params.contract_number);
         if (!found) throw contractNotFound(request.params.contract_number);
-        return { contract_number: found.contractNumber, components: found.components, created_at: found.createdAt };
+        return contractBody(found);
       },
     });
 
@@ -79,4 +79,9 @@ export function registerContractRoutes(app: FastifyInstance, contracts: Contract
       },
     });
   }
+}
+
+/** A stored contract as the API shows it. */
+function contractBody(contract: ContractRecord): z.infer<typeof contractSchema> {
+  return { contract_number: contract.contractNumber, components: contract.components, created_at: contract.createdAt };
 }
