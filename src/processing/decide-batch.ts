@@ -31,6 +31,9 @@ export function createBatchDecider({ store, clock, auditEnabled }: BatchDeciderO
   const decideOnce: BatchDecider = (messages) =>
     store.inTransaction(async (tx) => {
       const contracts = await tx.lockContracts(uniqueContractNumbers(messages));
+      // Read only once the locks are held, in a statement of its own (so a
+      // snapshot of its own): a batch that raced us for these contracts has
+      // committed by now, and its decisions are seen here, not applied twice.
       const earlier = await tx.findDecisions([...new Set(messages.map((m) => m.eventId))]);
       const processedAt = formatInstant(clock());
       const changes = new Map<string, StateChange>();
