@@ -1,6 +1,6 @@
-import type { Micros } from '../domain/timestamp.js';
+import { instantFromEpochMillis, type Micros } from '../domain/timestamp.js';
 
 export type Clock = () => Micros;
 
 /** Wall-clock time with microsecond resolution (Date alone only has milliseconds). */
-export const systemClock: Clock = () => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
+export const systemClock: Clock = () => instantFromEpochMillis(performance.timeOrigin + performance.now());

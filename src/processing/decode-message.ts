@@ -4,7 +4,7 @@ import { parseInstant } from '../domain/timestamp.js';
 import { contractEventSchema, type ContractEventInput } from '../schemas/event.js';
 import { storableText } from '../schemas/storable-text.js';
 import type { InputErrorCode, SourcePosition } from '../schemas/outcome.js';
-import type { DecodedMessage, InvalidMessage } from './decoded-message.js';
+import type { DecodedMessage, InvalidMessage, ValidMessage } from './decoded-message.js';
 import { deriveEventId, invalidMessageId } from './event-identity.js';
 
 /** The raw bytes of one consumed message and where it came from. */
@@ -53,16 +53,23 @@ export function decodeMessage(raw: RawMessage): DecodedMessage {
   }
   const parsed = contractEventSchema.safeParse(json);
   if (!parsed.success) {
-    return invalid(raw.source, 'VALIDATION_ERROR', describe(parsed.error), { issues: parsed.error.issues, ...quote(text) });
+    return invalid(raw.source, 'VALIDATION_ERROR', describeIssues(parsed.error), { issues: parsed.error.issues, ...quote(text) });
   }
   const keyProblem = checkKey(raw.key, parsed.data.contract_number);
   if (keyProblem) return invalid(raw.source, 'VALIDATION_ERROR', keyProblem, quote(text));
-  const event = toDomainEvent(parsed.data);
-  return { kind: 'valid', eventId: parsed.data.event_id ?? deriveEventId(event), event, source: raw.source };
+  return validMessage(parsed.data, raw.source);
 }
 
-/** Maps a validated wire event to the domain's form. */
-export function toDomainEvent(input: ContractEventInput): DomainEvent {
+/**
+ * A validated event ready to decide, with its id: the producer's, or one
+ * derived from its content. Kafka and HTTP both come through here.
+ */
+export function validMessage(input: ContractEventInput, source: SourcePosition | null): ValidMessage {
+  const event = toDomainEvent(input);
+  return { kind: 'valid', eventId: input.event_id ?? deriveEventId(event), event, source };
+}
+
+function toDomainEvent(input: ContractEventInput): DomainEvent {
   const createdAt = parseInstant(input.created_at);
   // The schema has already refused anything parseInstant cannot read.
   if (createdAt === undefined) throw new TypeError(`created_at passed validation but cannot be parsed: ${input.created_at}`);
@@ -93,7 +100,7 @@ function quote(text: string): { raw: string; raw_truncated: boolean } {
 }
 
 /** One line naming every field that was wrong. */
-export function describe(error: ZodError): string {
+function describeIssues(error: ZodError): string {
   const problems = error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : 'value'}: ${issue.message}`);
   return `The event is not valid: ${problems.join('; ')}.`;
 }

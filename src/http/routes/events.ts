@@ -4,8 +4,7 @@ import { z } from 'zod';
 import { recordDecisions } from '../../observability/decision-log.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { BatchDecider } from '../../processing/decide-batch.js';
-import { toDomainEvent } from '../../processing/decode-message.js';
-import { deriveEventId } from '../../processing/event-identity.js';
+import { validMessage } from '../../processing/decode-message.js';
 import { contractEventSchema } from '../../schemas/event.js';
 import { outcomeCodeSchema, outcomeStatusSchema } from '../../schemas/outcome.js';
 import { errorResponses, JSON_BODY_ERRORS } from '../error-responses.js';
@@ -37,15 +36,14 @@ export function registerEventRoutes(app: FastifyInstance, decideBatch: BatchDeci
         response: { 200: eventDecisionSchema, ...errorResponses(503, ...JSON_BODY_ERRORS) },
       },
       handler: async (request) => {
-        const event = toDomainEvent(request.body);
-        const eventId = request.body.event_id ?? deriveEventId(event);
+        const message = validMessage(request.body, null);
         const timer = metrics.processingSeconds.startTimer({ source: 'http' });
-        const [outcome] = await decideBatch([{ kind: 'valid', eventId, event, source: null }]);
+        const [outcome] = await decideBatch([message]);
         timer();
         if (!outcome) throw new Error('The decider returned no outcome for one event.');
         recordDecisions(request.log, metrics, [outcome.message]);
-        const { status, code, message, duplicate } = outcome.message;
-        return { status, code, message, event_id: eventId, duplicate };
+        const { status, code, message: text, duplicate } = outcome.message;
+        return { status, code, message: text, event_id: message.eventId, duplicate };
       },
     });
   }
