@@ -1,3 +1,4 @@
+import { EVENT_CATALOGUE } from '../domain/catalogue.js';
 import { formatInstant } from '../domain/timestamp.js';
 import { PROCESSING_FAILED } from '../schemas/outcome.js';
 import type { Clock } from './clock.js';
@@ -30,7 +31,11 @@ export function createFailureRecorder({ store, clock, auditEnabled, onUnrecorded
     const entry = failureEntry(decoded, decision, processedAt);
     for (const audit of auditEnabled ? [true, false] : [false]) {
       try {
-        await store.inTransaction((tx) => tx.recordDecisions([entry], audit));
+        await store.inTransaction(async (tx) => {
+          // Linked to its contract, so the failure shows among the contract's audited events.
+          const contract = entry.contractNumber === null ? undefined : (await tx.lockContracts([entry.contractNumber])).get(entry.contractNumber);
+          await tx.recordDecisions([{ ...entry, contractId: contract?.id ?? null }], audit);
+        });
         return buildOutcome(decoded, decision, false, processedAt);
       } catch (error) {
         if (!store.isPermanentFailure(error)) throw error;
@@ -58,8 +63,8 @@ function failureEntry(decoded: DecodedMessage, decision: RecordedDecision, proce
     contractId: null,
     contractNumber: event?.contractNumber ?? null,
     eventType: event?.type ?? null,
-    component: null,
-    action: null,
+    component: event ? EVENT_CATALOGUE[event.type].component : null,
+    action: event ? EVENT_CATALOGUE[event.type].action : null,
     eventDate: event?.date ?? null,
     eventCreatedAt: event?.createdAt ?? null,
     source: decoded.source,

@@ -64,8 +64,10 @@ describe('an event that fails permanently', () => {
       expect(failed.message).toContain('no_2099');
       // One failure of the whole batch, then three of the poisonous event alone.
       expect(permanentFailures).toEqual([null, batch[1]!.eventId, batch[1]!.eventId, batch[1]!.eventId]);
-      const audit = await sql('SELECT code, status::text FROM event_audit ORDER BY id');
+      const audit = await sql('SELECT code, status::text, contract_id IS NOT NULL AS linked, component_type::text AS component FROM event_audit ORDER BY id');
       expect(audit.rows.map((row) => row.code)).toEqual(['ACCEPTED', 'PROCESSING_FAILED', 'ACCEPTED']);
+      // The failure is audited against its contract, so GET /contracts/{n}/events shows it.
+      expect(audit.rows[1]).toMatchObject({ linked: true, component: 'energy_supply' });
       const state = await sql(`SELECT component_type::text, to_char(start_date, 'YYYY-MM-DD') AS start FROM component_states ORDER BY 1 DESC`);
       expect(state.rows).toEqual([
         { component_type: 'energy_supply', start: '2024-01-01' },
