@@ -28,6 +28,11 @@ const configSchema = z.object({
   LAG_SAMPLE_INTERVAL_MS: positiveInt(10_000),
   BATCH_MAX_SIZE: positiveInt(1000),
   OUTCOME_COMPRESSION: z.enum(['none', 'gzip']).default('none'),
+  OUTCOME_DELIVERY: z.enum(['transactional', 'at-least-once']).default('transactional'),
+  /** Transactional ids are `<prefix>-<events topic>-<partition>` and `<prefix>-http-outbox`; default: the group id. */
+  KAFKA_TRANSACTIONAL_ID_PREFIX: z.string().min(1).optional(),
+  /** `max.message.bytes` the service gives the topics it creates; an existing outcome topic's own value is read at start-up. */
+  TOPIC_MAX_MESSAGE_BYTES: z.coerce.number().int().min(8192).default(1_048_576),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'expected a postgresql:// URL')

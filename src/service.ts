@@ -3,7 +3,9 @@ import type { Config } from './config.js';
 import { buildHttpApp } from './http/app.js';
 import { retryUntilDone } from './kafka/backoff.js';
 import { createEventConsumer, type EventConsumer } from './kafka/event-consumer.js';
-import { createKafkaClient, type Publisher } from './kafka/kafka-client.js';
+import { createKafkaClient } from './kafka/kafka-client.js';
+import { startOutboxRelay } from './kafka/outbox-relay.js';
+import { createOutcomeDelivery, createSizedSender } from './kafka/outcome-delivery.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createReadinessCheck } from './observability/readiness.js';
@@ -14,6 +16,7 @@ import { createAuditLog } from './store/audit-log.js';
 import { createContractRepository } from './store/contracts.js';
 import { createDecisionStore } from './store/decision-store.js';
 import { applyMigrations } from './store/migrations.js';
+import { drainOutbox } from './store/outcome-outbox.js';
 import { createPrismaClient, type PrismaClient } from './store/prisma-client.js';
 
 export interface RunningService {
@@ -53,27 +56,59 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   });
 
   const kafka = createKafkaClient({ clientId: config.KAFKA_CLIENT_ID, brokers: config.KAFKA_BROKERS, logger: logger.child({ module: 'kafka' }) });
+  const topicConfig = { 'max.message.bytes': String(config.TOPIC_MAX_MESSAGE_BYTES) };
   const created = await keepTrying('creating Kafka topics', () =>
     kafka.ensureTopics([
-      { topic: config.EVENTS_TOPIC, partitions: config.TOPIC_PARTITIONS, replicationFactor: config.TOPIC_REPLICATION_FACTOR },
-      { topic: config.OUTCOMES_TOPIC, partitions: config.TOPIC_PARTITIONS, replicationFactor: config.TOPIC_REPLICATION_FACTOR },
+      { topic: config.EVENTS_TOPIC, partitions: config.TOPIC_PARTITIONS, replicationFactor: config.TOPIC_REPLICATION_FACTOR, config: topicConfig },
+      { topic: config.OUTCOMES_TOPIC, partitions: config.TOPIC_PARTITIONS, replicationFactor: config.TOPIC_REPLICATION_FACTOR, config: topicConfig },
     ]),
   );
   if (created.length) logger.info({ topics: created }, 'created Kafka topics');
-  const publisher: Publisher = await keepTrying('connecting the outcome producer', () => kafka.connectPublisher({ compression: config.OUTCOME_COMPRESSION }));
+  // The broker enforces the topic's own value, whoever created it.
+  const maxMessageBytes = await keepTrying('reading the outcome topic limits', () => kafka.topicMaxMessageBytes(config.OUTCOMES_TOPIC));
+  const transactionalIdPrefix = config.KAFKA_TRANSACTIONAL_ID_PREFIX ?? config.KAFKA_GROUP_ID;
+  const onCompacted = (eventIds: readonly string[]) => {
+    metrics.outcomesCompacted.inc(eventIds.length);
+    logger.warn({ event_ids: eventIds, maxMessageBytes }, 'outcomes too large for the outcome topic were published in compact form');
+  };
+  const delivery = await keepTrying('connecting the outcome producer', () =>
+    createOutcomeDelivery({
+      kafka,
+      mode: config.OUTCOME_DELIVERY,
+      groupId: config.KAFKA_GROUP_ID,
+      eventsTopic: config.EVENTS_TOPIC,
+      outcomesTopic: config.OUTCOMES_TOPIC,
+      transactionalIdPrefix,
+      compression: config.OUTCOME_COMPRESSION,
+      maxMessageBytes,
+      onCompacted,
+    }),
+  );
+  const relay = startOutboxRelay({
+    kafka,
+    mode: config.OUTCOME_DELIVERY,
+    drain: (work) => drainOutbox(prisma, work),
+    send: createSizedSender(maxMessageBytes, onCompacted),
+    outcomesTopic: config.OUTCOMES_TOPIC,
+    positionGroupId: `${config.KAFKA_GROUP_ID}.http-outbox`,
+    transactionalId: `${transactionalIdPrefix}-http-outbox`,
+    compression: config.OUTCOME_COMPRESSION,
+    intervalMs: 1_000,
+    retry: { initialMs: config.RETRY_INITIAL_MS, maxMs: config.RETRY_MAX_MS },
+    logger,
+    onPublishFailure: () => metrics.outcomePublishFailures.inc(),
+  });
 
   const consumer = createEventConsumer({
     kafka,
-    publisher,
+    delivery,
     decideBatch,
     recordFailure,
-    isPermanentFailure: store.isPermanentFailure,
     maxAttempts: config.PROCESSING_MAX_ATTEMPTS,
     logger,
     metrics,
     groupId: config.KAFKA_GROUP_ID,
     eventsTopic: config.EVENTS_TOPIC,
-    outcomesTopic: config.OUTCOMES_TOPIC,
     concurrency: config.PARTITIONS_CONSUMED_CONCURRENTLY,
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     lagSampleIntervalMs: config.LAG_SAMPLE_INTERVAL_MS,
@@ -89,7 +124,15 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     consumerStatus: () => consumer.status(),
   });
 
-  const http = await buildHttpApp({ logger, metrics, contracts: createContractRepository(prisma), auditLog: createAuditLog(prisma), decideBatch, readiness });
+  const http = await buildHttpApp({
+    logger,
+    metrics,
+    contracts: createContractRepository(prisma),
+    auditLog: createAuditLog(prisma),
+    decideBatch,
+    onDecided: () => relay.wake(),
+    readiness,
+  });
   await http.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
   await consumer.start();
   logger.info({ eventsTopic: config.EVENTS_TOPIC, outcomesTopic: config.OUTCOMES_TOPIC, groupId: config.KAFKA_GROUP_ID }, 'consuming events');
@@ -101,8 +144,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     async stop() {
       stopping = true;
       await consumer.stop();
-      await publisher.disconnect();
       await http.close();
+      await relay.stop();
       await prisma.$disconnect();
     },
   };

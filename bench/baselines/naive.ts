@@ -1,9 +1,9 @@
 import { decide } from '../../src/domain/decide.js';
 import { formatInstant, type Micros } from '../../src/domain/timestamp.js';
-import { toOutboundMessage } from '../../src/kafka/event-consumer.js';
+import { toOutboundMessage } from '../../src/kafka/outcome-message.js';
 import { systemClock } from '../../src/processing/clock.js';
 import { decisionEntry, invalidEntry } from '../../src/processing/decide-batch.js';
-import type { DecodedMessage } from '../../src/processing/decoded-message.js';
+import { ledgerIdOf, type DecodedMessage } from '../../src/processing/decoded-message.js';
 import { decodeMessage } from '../../src/processing/decode-message.js';
 import { buildOutcome, type Outcome } from '../../src/processing/outcome.js';
 import type { DecisionEntry, RecordedDecision } from '../../src/processing/ports.js';
@@ -22,7 +22,7 @@ type Tx = Prisma.TransactionClient;
 
 export function naiveHandler(prisma: PrismaClient, producer: BenchProducer, outcomesTopic: string) {
   return async (message: ConsumedMessage): Promise<void> => {
-    const decoded = decodeMessage({ key: message.key, value: message.value, source: { topic: message.topic, partition: message.partition, offset: message.offset } });
+    const decoded = decodeMessage({ key: message.key, value: message.value, source: { transport: 'kafka', topic: message.topic, partition: message.partition, offset: message.offset } });
     const outcome = await prisma.$transaction((tx) => decideOne(tx, decoded, formatInstant(systemClock())));
     await producer.send(outcomesTopic, [toOutboundMessage(outcome)]);
   };
@@ -30,7 +30,7 @@ export function naiveHandler(prisma: PrismaClient, producer: BenchProducer, outc
 
 async function decideOne(tx: Tx, decoded: DecodedMessage, processedAt: string): Promise<Outcome> {
   const known = await tx.$queryRaw<RecordedDecision[]>`
-    SELECT status::text AS status, code, message FROM processed_events WHERE event_id = ${decoded.eventId}`;
+    SELECT status::text AS status, code, message FROM processed_events WHERE event_id = ${ledgerIdOf(decoded)}`;
   if (known[0]) return buildOutcome(decoded, known[0], true, processedAt);
 
   if (decoded.kind === 'invalid') {
@@ -60,14 +60,16 @@ const instant = (micros: Micros | null): string | null => (micros === null ? nul
 
 /** The ledger row and the audit row, one statement each. */
 async function record(tx: Tx, e: DecisionEntry): Promise<void> {
+  const kafka = e.source.transport === 'kafka' ? e.source : null;
   await tx.$executeRaw`
-    INSERT INTO processed_events (event_id, status, code, message, processed_at)
-    VALUES (${e.eventId}, ${e.status}::outcome_status, ${e.code}, ${e.message}, ${e.processedAt}::timestamptz)`;
+    INSERT INTO processed_events (event_id, status, code, message, error, source, processed_at)
+    VALUES (${e.eventId}, ${e.status}::outcome_status, ${e.code}, ${e.message}, ${e.error ? JSON.stringify(e.error) : null}::jsonb,
+            ${JSON.stringify(e.source)}::jsonb, ${e.processedAt}::timestamptz)`;
   await tx.$executeRaw`
     INSERT INTO event_audit (event_id, contract_id, contract_number, event_type, component_type, action, event_date, event_created_at,
                              status, code, message, error, kafka_topic, kafka_partition, kafka_offset, processed_at)
     VALUES (${e.eventId}, ${e.contractId}::bigint, ${e.contractNumber}, ${e.eventType}, ${e.component}::component_type, ${e.action},
             ${e.eventDate}::date, ${instant(e.eventCreatedAt)}::timestamptz, ${e.status}::outcome_status, ${e.code}, ${e.message},
-            ${e.error ? JSON.stringify(e.error) : null}::jsonb, ${e.source?.topic ?? null}, ${e.source?.partition ?? null}::int,
-            ${e.source?.offset ?? null}::bigint, ${e.processedAt}::timestamptz)`;
+            ${e.error ? JSON.stringify(e.error) : null}::jsonb, ${kafka?.topic ?? null}, ${kafka?.partition ?? null}::int,
+            ${kafka?.offset ?? null}::bigint, ${e.processedAt}::timestamptz)`;
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from '../observability/logger.js';
@@ -19,6 +20,8 @@ export interface HttpDependencies {
   contracts: ContractRepository;
   auditLog: AuditLog;
   decideBatch: BatchDecider;
+  /** Called after an event was decided over HTTP, so its outcome is published soon. */
+  onDecided?: () => void;
   readiness: () => Promise<ReadinessReport>;
 }
 
@@ -30,6 +33,8 @@ export async function buildHttpApp(deps: HttpDependencies): Promise<FastifyInsta
   const loggerInstance: FastifyBaseLogger = deps.logger.child({ module: 'http' });
   const app = Fastify({
     loggerInstance,
+    // Request ids name the input message of an HTTP decision: unique across restarts and instances.
+    genReqId: () => randomUUID(),
     bodyLimit: BODY_LIMIT_BYTES,
     // Probes and scrapes would drown the request log.
     logController: new LogController({ disableRequestLogging: (request) => /^\/(health|metrics)/.test(request.url) }),
@@ -42,7 +47,7 @@ export async function buildHttpApp(deps: HttpDependencies): Promise<FastifyInsta
   await registerOpenApi(app);
   registerContractRoutes(app, deps.contracts);
   registerContractEventRoutes(app, deps.auditLog);
-  registerEventRoutes(app, deps.decideBatch, deps.metrics);
+  registerEventRoutes(app, deps.decideBatch, deps.metrics, deps.onDecided ?? (() => undefined));
   registerOperationsRoutes(app, deps.metrics, deps.readiness);
   return app;
 }

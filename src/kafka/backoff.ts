@@ -1,3 +1,5 @@
+import { isRetriable } from '../errors.js';
+
 /** Capped exponential backoff with full jitter, for retries that must not hammer a sick dependency. */
 export function backoffDelay(attempt: number, initialMs: number, maxMs: number, random: () => number = Math.random): number {
   const ceiling = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
@@ -13,8 +15,6 @@ export interface RetryOptions {
   maxMs: number;
   /** Retrying ends (with StopRequested) once this turns false. */
   shouldContinue(): boolean;
-  /** Failures for which this is false are rethrown at once (default: retry everything). */
-  retryable?(error: unknown): boolean;
   /** Called while waiting, so the consumer group keeps us as a member. */
   keepAlive(): Promise<void>;
   onFailure(error: unknown, attempt: number, delayMs: number): void;
@@ -26,7 +26,8 @@ export async function retryUntilDone<T>(work: () => Promise<T>, options: RetryOp
     try {
       return await work();
     } catch (error) {
-      if (options.retryable && !options.retryable(error)) throw error;
+      // A failure that repeats on every attempt is the caller's to handle, never a loop.
+      if (!isRetriable(error)) throw error;
       if (!options.shouldContinue()) throw new StopRequested('Stopped while retrying', { cause: error });
       const delayMs = backoffDelay(attempt, options.initialMs, options.maxMs);
       options.onFailure(error, attempt + 1, delayMs);

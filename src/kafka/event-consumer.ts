@@ -8,21 +8,20 @@ import type { Outcome } from '../processing/outcome.js';
 import type { FailureRecorder } from '../processing/record-failure.js';
 import { retryUntilDone, StopRequested } from './backoff.js';
 import { startLagMonitor } from './lag-monitor.js';
-import type { BatchControl, InboundBatch, KafkaClient, OutboundMessage, Publisher, Subscriber } from './kafka-client.js';
+import type { BatchControl, InboundBatch, InboundMessage, KafkaClient, Subscriber } from './kafka-client.js';
+import type { OutcomeDelivery } from './outcome-delivery.js';
 
 export interface EventConsumerOptions {
   kafka: KafkaClient;
-  publisher: Publisher;
+  delivery: OutcomeDelivery;
   decideBatch: BatchDecider;
   recordFailure: FailureRecorder;
-  isPermanentFailure(error: unknown): boolean;
   /** Attempts at an event that fails permanently before it is given up as PROCESSING_FAILED. */
   maxAttempts: number;
   logger: Logger;
   metrics: Metrics;
   groupId: string;
   eventsTopic: string;
-  outcomesTopic: string;
   concurrency: number;
   sessionTimeoutMs: number;
   lagSampleIntervalMs: number;
@@ -39,32 +38,40 @@ export interface EventConsumer {
 
 /**
  * Consumes the events topic partition by partition (partitions in parallel,
- * order kept within each): decides each chunk in one transaction, publishes
- * its outcomes, and only then commits its offsets. Failures are retried with
- * backoff without moving on, so nothing is skipped and nothing reordered.
+ * order kept within each): decides each chunk in one database transaction,
+ * then publishes its outcomes and commits its offsets (in one Kafka
+ * transaction by default). Retriable failures are retried with backoff
+ * without moving on, so nothing is skipped and nothing reordered; a
+ * non-retriable one stops the consumer rather than loop.
  */
 export function createEventConsumer(options: EventConsumerOptions): EventConsumer {
-  const { logger, metrics } = options;
+  const { logger, metrics, delivery } = options;
   let running = false;
   let lastError: string | null = null;
   let stopping = false;
   let assigned: readonly number[] = [];
+  /** Partitions this instance has fenced their previous owner for since it last joined. */
+  let claimed = new Set<number>();
 
   const subscriber: Subscriber = options.kafka.createSubscriber({
     groupId: options.groupId,
     topic: options.eventsTopic,
     concurrency: options.concurrency,
     sessionTimeoutMs: options.sessionTimeoutMs,
+    autoCommit: delivery.mode === 'at-least-once',
     onGroupJoin(partitions) {
       running = true;
       assigned = partitions;
+      claimed = new Set();
       metrics.rebalances.inc();
       logger.info({ partitions }, 'consumer joined its group');
+      delivery.release(partitions).catch((error: unknown) => logger.warn({ err: error }, 'could not close the producer of a revoked partition'));
     },
     onCrash(error, willRestart) {
       running = willRestart;
       lastError = error.message;
-      logger.error({ err: error, willRestart }, 'consumer crashed');
+      if (willRestart) logger.error({ err: error }, 'consumer crashed; rejoining');
+      else logger.fatal({ err: error }, 'consumer stopped: a failure that retrying cannot fix; see the error, fix it and restart');
     },
     onStop() {
       running = false;
@@ -73,26 +80,40 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
 
   async function handleBatch(batch: InboundBatch, control: BatchControl): Promise<void> {
     const { topic, partition } = batch;
-    for (let start = 0; start < batch.messages.length; start += options.maxBatchSize) {
+    const retry = {
+      initialMs: options.retry.initialMs,
+      maxMs: options.retry.maxMs,
+      shouldContinue: () => control.isRunning() && !control.isStale() && !stopping,
+      keepAlive: () => control.heartbeat(),
+    };
+    const retryPublishing = <T>(work: () => Promise<T>) =>
+      retryUntilDone(work, {
+        ...retry,
+        onFailure: (error, attempt, delayMs) => {
+          metrics.outcomePublishFailures.inc();
+          noteFailure('publishing outcomes failed; retrying', error, { topic, partition, attempt, delayMs });
+        },
+      });
+    let messages = batch.messages;
+    if (!claimed.has(partition)) {
+      const committed = await retryPublishing(() => delivery.claim(partition));
+      claimed.add(partition);
+      messages = skipFinished(partition, messages, committed, control);
+    }
+    for (let start = 0; start < messages.length; start += options.maxBatchSize) {
       if (!control.isRunning() || control.isStale()) return;
-      const chunk = batch.messages.slice(start, start + options.maxBatchSize);
-      const decoded = chunk.map((message) => decodeMessage({ key: message.key, value: message.value, source: { topic, partition, offset: message.offset } }));
-      const retry = {
-        initialMs: options.retry.initialMs,
-        maxMs: options.retry.maxMs,
-        shouldContinue: () => control.isRunning() && !control.isStale() && !stopping,
-        keepAlive: () => control.heartbeat(),
-      };
+      const chunk = messages.slice(start, start + options.maxBatchSize);
+      const decoded = chunk.map((message) =>
+        decodeMessage({ key: message.key, value: message.value, source: { transport: 'kafka', topic, partition, offset: message.offset } }),
+      );
       const timer = metrics.processingSeconds.startTimer({ source: 'kafka' });
       const outcomes = await decideIsolatingFailures(decoded, {
         decideBatch: options.decideBatch,
         recordFailure: options.recordFailure,
-        isPermanent: options.isPermanentFailure,
         maxAttempts: options.maxAttempts,
         retryTransient: (work) =>
           retryUntilDone(work, {
             ...retry,
-            retryable: (error) => !options.isPermanentFailure(error),
             onFailure: (error, attempt, delayMs) => {
               metrics.databaseRetries.inc();
               noteFailure('deciding a batch failed; retrying', error, { topic, partition, attempt, delayMs });
@@ -100,23 +121,26 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
           }),
         onPermanentFailure: (message, error, attempt) =>
           logger.error(
-            { err: error, topic, partition, attempt, event_id: message?.eventId, offset: message?.source?.offset },
+            { err: error, topic, partition, attempt, event_id: message?.eventId, offset: message?.source.transport === 'kafka' ? message.source.offset : undefined },
             message ? 'an event failed permanently' : 'a batch failed permanently; deciding its events one by one',
           ),
       });
       timer();
-      await retryUntilDone(() => options.publisher.send(options.outcomesTopic, outcomes.map(toOutboundMessage)), {
-        ...retry,
-        onFailure: (error, attempt, delayMs) => {
-          metrics.outcomePublishFailures.inc();
-          noteFailure('publishing outcomes failed; retrying', error, { topic, partition, attempt, delayMs });
-        },
-      });
       const lastOffset = chunk[chunk.length - 1]!.offset;
-      await control.commitThrough(lastOffset);
+      await retryPublishing(() => delivery.deliver(partition, outcomes, lastOffset, control));
       lastError = null;
       record(outcomes, batch, lastOffset);
     }
+  }
+
+  /** Drops the messages a previous owner of the partition finished after our position was fetched. */
+  function skipFinished(partition: number, messages: InboundMessage[], committed: bigint, control: BatchControl): InboundMessage[] {
+    const firstOpen = messages.findIndex((message) => BigInt(message.offset) >= committed);
+    if (firstOpen === 0) return messages;
+    const finished = firstOpen === -1 ? messages : messages.slice(0, firstOpen);
+    control.resolveThrough(finished[finished.length - 1]!.offset);
+    logger.info({ partition, skipped: finished.length }, 'skipped messages the previous owner of the partition had finished');
+    return firstOpen === -1 ? [] : messages.slice(firstOpen);
   }
 
   function noteFailure(message: string, error: unknown, fields: Record<string, unknown>): void {
@@ -161,13 +185,9 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
       stopping = true;
       lagMonitor?.stop();
       await subscriber.stop();
+      await delivery.close();
       running = false;
     },
     status: () => ({ running, healthy: running && lastError === null, lastError }),
   };
-}
-
-/** An outcome as a Kafka message: keyed by contract, `event-id` header. */
-export function toOutboundMessage({ key, message }: Outcome): OutboundMessage {
-  return { key, value: JSON.stringify(message), headers: { 'event-id': message.event_id, 'content-type': 'application/json' } };
 }

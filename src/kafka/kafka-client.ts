@@ -9,6 +9,7 @@ import {
   type Producer,
 } from 'kafkajs';
 import type { Logger } from '../observability/logger.js';
+import { classifyCrash, toKafkaError } from './kafka-errors.js';
 
 // The only module that imports kafkajs (unmaintained upstream): everything
 // else sees the few operations below, so a change of client stays here.
@@ -43,6 +44,8 @@ export interface BatchControl {
   heartbeat(): Promise<void>;
   /** Marks every message up to `offset` done and commits that to the group now. */
   commitThrough(offset: string): Promise<void>;
+  /** Marks every message up to `offset` done without committing (a transaction committed it). */
+  resolveThrough(offset: string): void;
 }
 
 export interface OutboundMessage {
@@ -64,6 +67,29 @@ export interface Publisher {
   disconnect(): Promise<void>;
 }
 
+/** Consumed input to commit inside a transaction: the group's next offset for one partition. */
+export interface ConsumedOffset {
+  groupId: string;
+  topic: string;
+  partition: number;
+  /** The offset of the next message to read (last processed + 1). */
+  nextOffset: string;
+}
+
+export interface TransactionalPublisher {
+  /**
+   * One Kafka transaction: every request's messages and the consumed offset,
+   * all visible to read_committed readers or none. A failed transaction is
+   * aborted; the publisher should then be replaced.
+   */
+  sendInTransaction(topic: string, requests: readonly (readonly OutboundMessage[])[], consumed: ConsumedOffset): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+export interface PublisherOptions {
+  compression?: 'none' | 'gzip';
+}
+
 export interface SubscriberEvents {
   /** Joined (or rejoined) the group; `partitions` are the ones assigned to this member. */
   onGroupJoin?(partitions: number[]): void;
@@ -77,6 +103,8 @@ export interface SubscriberOptions extends SubscriberEvents {
   concurrency: number;
   /** How long the group waits for a silent member (e.g. one killed) before it moves its partitions. */
   sessionTimeoutMs?: number;
+  /** False when offsets are committed by transactions instead (default true). */
+  autoCommit?: boolean;
 }
 
 export interface Subscriber {
@@ -93,7 +121,11 @@ export interface KafkaClient {
   endOffsets(topic: string): Promise<Map<number, bigint>>;
   /** Creates the missing topics; returns the names it created. */
   ensureTopics(topics: readonly TopicSpec[]): Promise<string[]>;
-  connectPublisher(options?: { compression?: 'none' | 'gzip' }): Promise<Publisher>;
+  /** The topic's `max.message.bytes`: the largest record batch the broker accepts for it. */
+  topicMaxMessageBytes(topic: string): Promise<number>;
+  connectPublisher(options?: PublisherOptions): Promise<Publisher>;
+  /** Connects a transactional producer; initialising it fences any older producer with the same id. */
+  connectTransactionalPublisher(transactionalId: string, options?: PublisherOptions): Promise<TransactionalPublisher>;
   createSubscriber(options: SubscriberOptions): Subscriber;
 }
 
@@ -117,6 +149,7 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
   });
   return {
     listTopics: () => withAdmin(kafka, (admin) => admin.listTopics()),
+    topicMaxMessageBytes: (topic) => withAdmin(kafka, (admin) => topicMaxMessageBytes(admin, topic)),
     committedOffsets: (groupId, topic) =>
       withAdmin(kafka, async (admin) => {
         const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
@@ -126,6 +159,8 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
       withAdmin(kafka, async (admin) => new Map((await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => [partition, BigInt(high)]))),
     ensureTopics: (topics) => ensureTopics(kafka, topics),
     connectPublisher: (publisherOptions) => connectPublisher(kafka, publisherOptions?.compression ?? 'none'),
+    connectTransactionalPublisher: (transactionalId, publisherOptions) =>
+      connectTransactionalPublisher(kafka, transactionalId, publisherOptions?.compression ?? 'none'),
     createSubscriber: (subscription) => createSubscriber(kafka, subscription),
   };
 }
@@ -135,6 +170,8 @@ async function withAdmin<T>(kafka: Kafka, work: (admin: Admin) => Promise<T>): P
   try {
     await admin.connect();
     return await work(admin);
+  } catch (error) {
+    throw toKafkaError(error);
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
@@ -159,21 +196,65 @@ function ensureTopics(kafka: Kafka, topics: readonly TopicSpec[]): Promise<strin
   });
 }
 
+const TOPIC_RESOURCE = 2; // kafkajs ConfigResourceTypes.TOPIC
+
+async function topicMaxMessageBytes(admin: Admin, topic: string): Promise<number> {
+  const described = await admin.describeConfigs({ resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: ['max.message.bytes'] }], includeSynonyms: false });
+  const value = Number(described.resources[0]?.configEntries.find((entry) => entry.configName === 'max.message.bytes')?.configValue);
+  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`Topic ${topic} reports no usable max.message.bytes.`);
+  return value;
+}
+
+// The default partitioner hashes keys like the Java client (murmur2), so a
+// contract's outcomes share a partition with any Java producer's.
+const createPartitioner = Partitioners.DefaultPartitioner;
+
+const sendRequest = (topic: string, messages: readonly OutboundMessage[], compression: 'none' | 'gzip') => ({
+  topic,
+  acks: -1,
+  compression: compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+  // Our outbound shape is kafkajs's own message shape: no copy per message.
+  messages: messages as OutboundMessage[],
+});
+
 async function connectPublisher(kafka: Kafka, compression: 'none' | 'gzip'): Promise<Publisher> {
-  // The default partitioner hashes keys like the Java client (murmur2), so a
-  // contract's outcomes share a partition with any Java producer's.
-  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
+  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner });
+  await producer.connect().catch((error: unknown) => Promise.reject(toKafkaError(error)));
   return {
     async send(topic, messages) {
       if (messages.length === 0) return;
-      await producer.send({
-        topic,
-        acks: -1,
-        compression: compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
-        // Our outbound shape is kafkajs's own message shape: no copy per message.
-        messages: [...messages],
-      });
+      await producer.send(sendRequest(topic, messages, compression)).catch((error: unknown) => Promise.reject(toKafkaError(error)));
+    },
+    disconnect: () => producer.disconnect(),
+  };
+}
+
+async function connectTransactionalPublisher(kafka: Kafka, transactionalId: string, compression: 'none' | 'gzip'): Promise<TransactionalPublisher> {
+  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner, transactionalId, idempotent: true, maxInFlightRequests: 1 });
+  try {
+    await producer.connect();
+    // kafkajs initialises the producer id on the first transaction; doing it
+    // now fences an older owner of this id before we read what it committed.
+    const probe = await producer.transaction();
+    await probe.abort();
+  } catch (error) {
+    await producer.disconnect().catch(() => undefined);
+    throw toKafkaError(error);
+  }
+  return {
+    async sendInTransaction(topic, requests, consumed) {
+      const transaction = await producer.transaction().catch((error: unknown) => Promise.reject(toKafkaError(error)));
+      try {
+        for (const messages of requests) if (messages.length > 0) await transaction.send(sendRequest(topic, messages, compression));
+        await transaction.sendOffsets({
+          consumerGroupId: consumed.groupId,
+          topics: [{ topic: consumed.topic, partitions: [{ partition: consumed.partition, offset: consumed.nextOffset }] }],
+        });
+        await transaction.commit();
+      } catch (error) {
+        if (transaction.isActive()) await transaction.abort().catch(() => undefined);
+        throw toKafkaError(error);
+      }
     },
     disconnect: () => producer.disconnect(),
   };
@@ -190,8 +271,9 @@ function createSubscriber(kafka: Kafka, options: SubscriberOptions): Subscriber 
     // An idle fetch returns after this long; it also bounds how long a stop waits.
     maxWaitTimeInMs: 1_000,
     // After a crash (e.g. the broker went away for longer than the retries),
-    // always rejoin: the service must continue by itself when Kafka returns.
-    retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10, restartOnFailure: async () => true },
+    // rejoin: the service must continue by itself when Kafka returns. A
+    // failure that no retry can fix stops the consumer instead of looping.
+    retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10, restartOnFailure: async (error) => classifyCrash(error).retriable },
   });
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => options.onGroupJoin?.(payload.memberAssignment[options.topic] ?? []));
   consumer.on(consumer.events.CRASH, ({ payload }) => options.onCrash?.(payload.error, payload.restart));
@@ -201,7 +283,7 @@ function createSubscriber(kafka: Kafka, options: SubscriberOptions): Subscriber 
       await consumer.connect();
       await consumer.subscribe({ topics: [options.topic], fromBeginning: true });
       await consumer.run({
-        autoCommit: true,
+        autoCommit: options.autoCommit ?? true,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: options.concurrency,
         eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, uncommittedOffsets, isRunning, isStale }) => {
@@ -214,8 +296,9 @@ function createSubscriber(kafka: Kafka, options: SubscriberOptions): Subscriber 
               heartbeat,
               async commitThrough(offset) {
                 resolveOffset(offset);
-                await commitOffsetsIfNecessary(uncommittedOffsets());
+                await commitOffsetsIfNecessary(uncommittedOffsets()).catch((error: unknown) => Promise.reject(toKafkaError(error)));
               },
+              resolveThrough: resolveOffset,
             },
           );
         },

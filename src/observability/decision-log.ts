@@ -20,6 +20,7 @@ export function recordDecisions(logger: InfoLogger, metrics: Metrics, messages: 
     const entry = tally.get(key);
     if (entry) entry.count += 1;
     else tally.set(key, { labels: { status: message.status, code: message.code, type: type ?? 'unknown', duplicate: String(message.duplicate) }, count: 1 });
+    const source = message.source;
     logger.info(
       {
         event_id: message.event_id,
@@ -30,9 +31,7 @@ export function recordDecisions(logger: InfoLogger, metrics: Metrics, messages: 
         status: message.status,
         code: message.code,
         duplicate: message.duplicate,
-        topic: message.source?.topic,
-        partition: message.source?.partition,
-        offset: message.source?.offset,
+        ...(source.transport === 'kafka' ? { topic: source.topic, partition: source.partition, offset: source.offset } : { request_id: source.request_id }),
       },
       'event decided',
     );

@@ -9,6 +9,7 @@ export interface Metrics {
   batchSize: Histogram;
   consumerLag: Gauge<'topic' | 'partition'>;
   outcomePublishFailures: Counter;
+  outcomesCompacted: Counter;
   databaseRetries: Counter;
   rebalances: Counter;
 }
@@ -54,6 +55,11 @@ export function createMetrics(): Metrics {
     outcomePublishFailures: new Counter({
       name: 'contract_events_outcome_publish_failures_total',
       help: 'Failed attempts to publish outcomes to Kafka (each is retried).',
+      registers: [registry],
+    }),
+    outcomesCompacted: new Counter({
+      name: 'contract_events_outcomes_compacted_total',
+      help: "Outcomes too large for the outcome topic's max.message.bytes, published in compact form (details dropped).",
       registers: [registry],
     }),
     databaseRetries: new Counter({

@@ -1,9 +1,11 @@
 import { decide, type Decision } from '../domain/decide.js';
 import { formatInstant } from '../domain/timestamp.js';
-import type { DecodedMessage, InvalidMessage, ValidMessage } from './decoded-message.js';
+import { ServiceError } from '../errors.js';
+import { sameInputMessage } from '../schemas/outcome.js';
+import { ledgerIdOf, type DecodedMessage, type InvalidMessage, type ValidMessage } from './decoded-message.js';
 import type { Clock } from './clock.js';
 import { buildOutcome, type Outcome } from './outcome.js';
-import type { DecisionEntry, DecisionStore, RecordedDecision, StateChange, StoredContract } from './ports.js';
+import type { DecisionEntry, DecisionStore, LedgerDecision, StateChange, StoredContract } from './ports.js';
 
 export interface BatchDeciderOptions {
   store: DecisionStore;
@@ -12,49 +14,62 @@ export interface BatchDeciderOptions {
 }
 
 /** Raised when another writer recorded one of our events first; the batch is retried and then sees it. */
-export class ConcurrentDecisionError extends Error {
+export class ConcurrentDecisionError extends ServiceError {
+  readonly retriable = true;
+
   constructor(expected: number, recorded: number) {
     super(`Expected to record ${expected} new decisions but recorded ${recorded}: another writer got there first.`);
     this.name = 'ConcurrentDecisionError';
   }
 }
 
-export type BatchDecider = (messages: readonly DecodedMessage[]) => Promise<Outcome[]>;
+export interface DecideOptions {
+  /** Write the outcomes to the outbox in the same transaction, for the outbox relay to publish (decisions made over HTTP). */
+  outbox?: boolean;
+}
+
+export type BatchDecider = (messages: readonly DecodedMessage[], options?: DecideOptions) => Promise<Outcome[]>;
 
 /**
  * The use case: decides a batch of messages, in order, inside one database
  * transaction, and returns one outcome per message. Idempotent by event id:
- * an event decided before (or earlier in the same batch) is answered with its
- * first decision and `duplicate: true`, and changes nothing.
+ * an event decided before (or earlier in the same batch) changes nothing and
+ * is answered with its first decision and when it was made: `duplicate: true`
+ * when that decision was made for another input message (the event was sent
+ * again), `duplicate: false` when it is the same message delivered again.
  */
 export function createBatchDecider({ store, clock, auditEnabled }: BatchDeciderOptions): BatchDecider {
-  const decideOnce: BatchDecider = (messages) =>
+  const decideOnce: BatchDecider = (messages, options = {}) =>
     store.inTransaction(async (tx) => {
       const contracts = await tx.lockContracts(uniqueContractNumbers(messages));
       // Read only once the locks are held, in a statement of its own (so a
       // snapshot of its own): a batch that raced us for these contracts has
       // committed by now, and its decisions are seen here, not applied twice.
-      const earlier = await tx.findDecisions([...new Set(messages.map((m) => m.eventId))]);
+      const earlier = await tx.findDecisions([...new Set(messages.map(ledgerIdOf))]);
       const processedAt = formatInstant(clock());
       const changes = new Map<string, StateChange>();
       const entries: DecisionEntry[] = [];
       const outcomes = messages.map((decoded) => {
-        const known = earlier.get(decoded.eventId);
-        if (known) return buildOutcome(decoded, known, true, processedAt);
+        const known: LedgerDecision | undefined = earlier.get(ledgerIdOf(decoded));
+        if (known) {
+          const redelivered = known.source !== null && sameInputMessage(known.source, decoded.source);
+          return buildOutcome(decoded, known, !redelivered, known.processedAt);
+        }
         const entry = decideOne(decoded, contracts, changes, processedAt);
-        earlier.set(decoded.eventId, entry);
+        earlier.set(entry.eventId, entry);
         entries.push(entry);
         return buildOutcome(decoded, entry, false, processedAt);
       });
       await tx.saveStates([...changes.values()]);
       const recorded = await tx.recordDecisions(entries, auditEnabled);
       if (recorded !== entries.length) throw new ConcurrentDecisionError(entries.length, recorded);
+      if (options.outbox) await tx.enqueueOutcomes(outcomes);
       return outcomes;
     });
   // A second run reads the other writer's decisions and answers them as duplicates.
-  return (messages) =>
-    decideOnce(messages).catch((error: unknown) => {
-      if (error instanceof ConcurrentDecisionError) return decideOnce(messages);
+  return (messages, options) =>
+    decideOnce(messages, options).catch((error: unknown) => {
+      if (error instanceof ConcurrentDecisionError) return decideOnce(messages, options);
       throw error;
     });
 }
@@ -78,8 +93,8 @@ function decideOne(
 
 /** The ledger and audit record of a message that is not a valid event. */
 export function invalidEntry(decoded: InvalidMessage, processedAt: string): DecisionEntry {
-  const decision: RecordedDecision = { status: 'error', code: decoded.code, message: decoded.error.message };
-  return { ...decision, ...emptyEventColumns(), eventId: decoded.eventId, error: decoded.error, source: decoded.source, processedAt };
+  const { code, error, source } = decoded;
+  return { status: 'error', code, message: error.message, ...emptyEventColumns(), eventId: decoded.ledgerId, error, source, processedAt };
 }
 
 /** The ledger and audit record of a decided event. */

@@ -1,3 +1,4 @@
+import { isRetriable } from '../errors.js';
 import type { BatchDecider } from './decide-batch.js';
 import type { DecodedMessage } from './decoded-message.js';
 import type { Outcome } from './outcome.js';
@@ -6,8 +7,7 @@ import type { FailureRecorder } from './record-failure.js';
 export interface IsolationOptions {
   decideBatch: BatchDecider;
   recordFailure: FailureRecorder;
-  isPermanent(error: unknown): boolean;
-  /** Runs `work`, retrying transient failures as long as it takes; rethrows permanent ones at once. */
+  /** Runs `work`, retrying retriable failures as long as it takes; rethrows the others at once. */
   retryTransient<T>(work: () => Promise<T>): Promise<T>;
   /** Attempts at one message before it is given up as PROCESSING_FAILED. */
   maxAttempts: number;
@@ -15,16 +15,17 @@ export interface IsolationOptions {
 }
 
 /**
- * Decides a batch; if it fails permanently, decides its messages one by one,
- * in order, so that one poisonous event cannot block its partition forever:
- * after `maxAttempts` it is recorded as failed and the rest go on. Transient
- * failures (outages) are retried without limit and never skip anything.
+ * Decides a batch; if it fails with a non-retriable error, decides its
+ * messages one by one, in order, so that one poisonous event cannot block its
+ * partition forever: after `maxAttempts` it is recorded as failed and the rest
+ * go on. Retriable failures (outages) are retried without limit and never
+ * skip anything.
  */
 export async function decideIsolatingFailures(messages: readonly DecodedMessage[], options: IsolationOptions): Promise<Outcome[]> {
   try {
     return await options.retryTransient(() => options.decideBatch(messages));
   } catch (error) {
-    if (!options.isPermanent(error)) throw error;
+    if (isRetriable(error)) throw error;
     options.onPermanentFailure(null, error, 1);
   }
   const outcomes: Outcome[] = [];
@@ -39,7 +40,7 @@ async function decideAlone(message: DecodedMessage, options: IsolationOptions): 
       const [outcome] = await options.retryTransient(() => options.decideBatch([message]));
       if (outcome) return outcome;
     } catch (error) {
-      if (!options.isPermanent(error)) throw error;
+      if (isRetriable(error)) throw error;
       lastError = error;
       options.onPermanentFailure(message, error, attempt);
     }

@@ -1,9 +1,9 @@
 import type { ZodError } from 'zod';
 import type { DomainEvent } from '../domain/decide.js';
 import { parseInstant } from '../domain/timestamp.js';
-import { contractEventSchema, type ContractEventInput } from '../schemas/event.js';
+import { contractEventSchema, eventIdSchema, type ContractEventInput } from '../schemas/event.js';
 import { storableText } from '../schemas/storable-text.js';
-import type { InputErrorCode, SourcePosition } from '../schemas/outcome.js';
+import type { InputErrorCode, OutcomeSource, SourcePosition } from '../schemas/outcome.js';
 import type { DecodedMessage, InvalidMessage, ValidMessage } from './decoded-message.js';
 import { deriveEventId, invalidMessageId } from './event-identity.js';
 
@@ -53,10 +53,11 @@ export function decodeMessage(raw: RawMessage): DecodedMessage {
   }
   const parsed = contractEventSchema.safeParse(json);
   if (!parsed.success) {
-    return invalid(raw.source, 'VALIDATION_ERROR', describeIssues(parsed.error), { issues: parsed.error.issues, ...quote(text) });
+    const details = { issues: parsed.error.issues, ...quote(text) };
+    return invalid(raw.source, 'VALIDATION_ERROR', describeIssues(parsed.error), details, producerEventId(json));
   }
   const keyProblem = checkKey(raw.key, parsed.data.contract_number);
-  if (keyProblem) return invalid(raw.source, 'VALIDATION_ERROR', keyProblem, quote(text));
+  if (keyProblem) return invalid(raw.source, 'VALIDATION_ERROR', keyProblem, quote(text), parsed.data.event_id);
   return validMessage(parsed.data, raw.source);
 }
 
@@ -64,7 +65,7 @@ export function decodeMessage(raw: RawMessage): DecodedMessage {
  * A validated event ready to decide, with its id: the producer's, or one
  * derived from its content. Kafka and HTTP both come through here.
  */
-export function validMessage(input: ContractEventInput, source: SourcePosition | null): ValidMessage {
+export function validMessage(input: ContractEventInput, source: OutcomeSource): ValidMessage {
   const event = toDomainEvent(input);
   return { kind: 'valid', eventId: input.event_id ?? deriveEventId(event), event, source };
 }
@@ -88,8 +89,22 @@ function checkKey(key: Buffer | null, contractNumber: string): string | undefine
   return `The message key ${JSON.stringify(shown)} differs from contract_number ${JSON.stringify(contractNumber)}; events must be keyed by their contract_number.`;
 }
 
-function invalid(source: SourcePosition, code: InputErrorCode, message: string, details: Record<string, unknown>): InvalidMessage {
-  return { kind: 'invalid', eventId: invalidMessageId(source), code, error: { code, message, details }, source };
+function invalid(
+  source: SourcePosition,
+  code: InputErrorCode,
+  message: string,
+  details: Record<string, unknown>,
+  producerId?: string,
+): InvalidMessage {
+  const ledgerId = invalidMessageId(source);
+  return { kind: 'invalid', eventId: producerId ?? ledgerId, ledgerId, code, error: { code, message, details }, source };
+}
+
+/** The producer's event_id of a JSON value that is not a valid event, when that id itself is valid. */
+function producerEventId(json: unknown): string | undefined {
+  if (typeof json !== 'object' || json === null || !('event_id' in json)) return undefined;
+  const parsed = eventIdSchema.safeParse(json.event_id);
+  return parsed.success ? parsed.data : undefined;
 }
 
 /** The start of a bad value, quoted back in its error. */

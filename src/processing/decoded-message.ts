@@ -1,22 +1,32 @@
 import type { DomainEvent } from '../domain/decide.js';
 import type { ErrorResponse } from '../schemas/error-response.js';
-import type { InputErrorCode, SourcePosition } from '../schemas/outcome.js';
+import type { InputErrorCode, OutcomeSource, SourcePosition } from '../schemas/outcome.js';
 
-/** A consumed message that is a valid event, ready to be decided. */
+/** An event ready to be decided: consumed from Kafka or received over HTTP. */
 export interface ValidMessage {
   kind: 'valid';
   eventId: string;
   event: DomainEvent;
-  source: SourcePosition | null;
+  source: OutcomeSource;
 }
 
 /** A consumed message that is not a valid event: it gets an `error` outcome. */
 export interface InvalidMessage {
   kind: 'invalid';
+  /** The producer's event_id when the value carries a valid one, else `ledgerId`. */
   eventId: string;
+  /**
+   * The key its decision is recorded under: derived from its Kafka position, so a
+   * redelivery is recognised while a corrected event sent later with the same
+   * producer id is not mistaken for it.
+   */
+  ledgerId: string;
   code: InputErrorCode;
   error: ErrorResponse;
   source: SourcePosition;
 }
 
 export type DecodedMessage = ValidMessage | InvalidMessage;
+
+/** The key a message's decision is recorded under in the idempotency ledger. */
+export const ledgerIdOf = (message: DecodedMessage): string => (message.kind === 'valid' ? message.eventId : message.ledgerId);

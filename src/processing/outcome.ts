@@ -49,3 +49,24 @@ export function buildOutcome(decoded: DecodedMessage, decision: RecordedDecision
     },
   };
 }
+
+/** How much of its message an outcome that had to be compacted keeps. */
+const COMPACT_MESSAGE_CHARS = 256;
+
+/**
+ * The same answer for the same message without what made it too large to
+ * publish (the quoted value, the issues): an outcome the broker refuses even
+ * alone must not stall its partition.
+ */
+export function compactOutcome({ key, message }: Outcome, outcomeBytes: number): Outcome {
+  const text = cutText(message.message, COMPACT_MESSAGE_CHARS);
+  const error = { code: message.error?.code ?? message.code, message: text, details: { truncated: true, outcome_bytes: outcomeBytes } };
+  return { key, message: { ...message, message: text, error } };
+}
+
+function cutText(text: string, chars: number): string {
+  if (text.length <= chars) return text;
+  // Never cut a surrogate pair in half.
+  const end = /[\uD800-\uDBFF]/.test(text.charAt(chars - 1)) ? chars - 1 : chars;
+  return `${text.slice(0, end)}…`;
+}

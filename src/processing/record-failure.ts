@@ -2,7 +2,8 @@ import { EVENT_CATALOGUE } from '../domain/catalogue.js';
 import { formatInstant } from '../domain/timestamp.js';
 import { PROCESSING_FAILED } from '../schemas/outcome.js';
 import type { Clock } from './clock.js';
-import type { DecodedMessage } from './decoded-message.js';
+import { ledgerIdOf, type DecodedMessage } from './decoded-message.js';
+import { DatabaseError, isRetriable } from '../errors.js';
 import { buildOutcome, type Outcome } from './outcome.js';
 import type { DecisionEntry, DecisionStore, RecordedDecision } from './ports.js';
 
@@ -26,7 +27,7 @@ export interface FailureRecorderOptions {
  */
 export function createFailureRecorder({ store, clock, auditEnabled, onUnrecorded }: FailureRecorderOptions): FailureRecorder {
   return async (decoded, cause, attempts) => {
-    const decision = failureDecision(decoded, store.describeFailure(cause), attempts);
+    const decision = failureDecision(decoded, describeFailure(cause), attempts);
     const processedAt = formatInstant(clock());
     const entry = failureEntry(decoded, decision, processedAt);
     for (const audit of auditEnabled ? [true, false] : [false]) {
@@ -38,12 +39,18 @@ export function createFailureRecorder({ store, clock, auditEnabled, onUnrecorded
         });
         return buildOutcome(decoded, decision, false, processedAt);
       } catch (error) {
-        if (!store.isPermanentFailure(error)) throw error;
+        if (isRetriable(error)) throw error;
         onUnrecorded(decoded, error);
       }
     }
     return buildOutcome(decoded, decision, false, processedAt);
   };
+}
+
+/** A short, operator-readable cause, with the SQLSTATE when the database gave one. */
+function describeFailure(cause: unknown): { sqlstate: string | null; reason: string } {
+  if (cause instanceof DatabaseError) return { sqlstate: cause.sqlstate, reason: cause.message };
+  return { sqlstate: null, reason: cause instanceof Error ? cause.message : String(cause) };
 }
 
 function failureDecision(decoded: DecodedMessage, failure: { sqlstate: string | null; reason: string }, attempts: number): RecordedDecision {
@@ -55,7 +62,7 @@ function failureDecision(decoded: DecodedMessage, failure: { sqlstate: string | 
 function failureEntry(decoded: DecodedMessage, decision: RecordedDecision, processedAt: string): DecisionEntry {
   const event = decoded.kind === 'valid' ? decoded.event : null;
   return {
-    eventId: decoded.eventId,
+    eventId: ledgerIdOf(decoded),
     status: decision.status,
     code: decision.code,
     message: decision.message,

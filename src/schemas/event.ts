@@ -23,6 +23,13 @@ export const instantSchema = z
   })
   .meta({ format: 'date-time', example: '2024-11-20T10:15:30.123456Z' });
 
+export const eventIdSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .refine(isStorableText, STORABLE_TEXT_MESSAGE)
+  .meta({ description: "The producer's idempotency key." });
+
 /** A component lifecycle event as upstream producers send it. Unknown fields are ignored. */
 export const contractEventSchema = z
   .object({
@@ -30,7 +37,7 @@ export const contractEventSchema = z
     contract_number: contractNumberSchema,
     date: calendarDateSchema,
     created_at: instantSchema,
-    event_id: z.string().min(1).max(128).refine(isStorableText, STORABLE_TEXT_MESSAGE).optional().meta({ description: "The producer's idempotency key." }),
+    event_id: eventIdSchema.optional(),
   })
   .meta({
     id: 'ContractEvent',

@@ -23,12 +23,34 @@ export const decidedEventSchema = z.object({
   created_at: z.string(),
 });
 
-export const sourcePositionSchema = z.object({
-  topic: z.string(),
-  partition: z.number().int(),
-  offset: z.string(),
-});
+/** Where a consumed event came from: its position in the events topic. */
+export const sourcePositionSchema = z
+  .object({
+    transport: z.literal('kafka'),
+    topic: z.string(),
+    partition: z.number().int(),
+    offset: z.string().meta({ description: 'The offset as a decimal string (64-bit).' }),
+  })
+  .meta({ id: 'KafkaSource', example: { transport: 'kafka', topic: 'contract-events', partition: 0, offset: '42' } });
 export type SourcePosition = z.infer<typeof sourcePositionSchema>;
+
+/** An event decided through `POST /events`. */
+export const httpSourceSchema = z
+  .object({
+    transport: z.literal('http'),
+    request_id: z.string().meta({ description: 'The id of the HTTP request that decided the event (also in its log line).' }),
+  })
+  .meta({ id: 'HttpSource', example: { transport: 'http', request_id: 'req-1f' } });
+export type HttpSource = z.infer<typeof httpSourceSchema>;
+
+export const outcomeSourceSchema = z.discriminatedUnion('transport', [sourcePositionSchema, httpSourceSchema]);
+export type OutcomeSource = z.infer<typeof outcomeSourceSchema>;
+
+/** Whether two sources are the same input message (a redelivery), not merely the same event sent again. */
+export function sameInputMessage(a: OutcomeSource, b: OutcomeSource): boolean {
+  if (a.transport === 'kafka' && b.transport === 'kafka') return a.topic === b.topic && a.partition === b.partition && a.offset === b.offset;
+  return a.transport === 'http' && b.transport === 'http' && a.request_id === b.request_id;
+}
 
 /** One message on the outcome topic per consumed event. */
 export const outcomeMessageSchema = z
@@ -40,7 +62,7 @@ export const outcomeMessageSchema = z
     duplicate: z.boolean(),
     event: decidedEventSchema.nullable(),
     error: errorResponseSchema.nullable(),
-    source: sourcePositionSchema.nullable(),
+    source: outcomeSourceSchema,
     processed_at: z.string(),
   })
   .meta({ id: 'EventOutcome' });

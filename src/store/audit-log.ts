@@ -61,6 +61,6 @@ export function createAuditLog(prisma: PrismaClient): AuditLog {
 }
 
 function toAuditedEvent({ id: _id, kafka_topic, kafka_partition, kafka_offset, ...row }: AuditRow): AuditedEvent {
-  const source = kafka_topic === null || kafka_partition === null || kafka_offset === null ? null : { topic: kafka_topic, partition: kafka_partition, offset: kafka_offset };
+  const source = kafka_topic === null || kafka_partition === null || kafka_offset === null ? null : { transport: 'kafka' as const, topic: kafka_topic, partition: kafka_partition, offset: kafka_offset };
   return { ...row, source };
 }

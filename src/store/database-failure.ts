@@ -1,19 +1,20 @@
-// What a database error means for the consumer: a connection, timeout,
-// lock or restart problem passes, so the batch is retried; a data exception
-// or constraint violation (SQLSTATE classes 22 and 23) will fail the same way
-// every time, so retrying it forever would block its partition.
+import { DatabaseError } from '../errors.js';
+
+// What a database error means: a connection, timeout, lock or restart problem
+// passes, so the work is retried; a data exception or constraint violation
+// (SQLSTATE classes 22 and 23) fails the same way every time, so retrying it
+// would block a partition forever. Classified once, here.
 
 const PERMANENT_SQLSTATE_CLASSES = new Set(['22', '23']);
 
-export interface DatabaseFailure {
-  sqlstate: string | null;
-  reason: string;
-}
-
-export function describeDatabaseFailure(error: unknown): DatabaseFailure {
+/** Any error from Prisma or node-postgres as a classified DatabaseError (one already classified is returned as is). */
+export function toDatabaseError(error: unknown): DatabaseError {
+  if (error instanceof DatabaseError) return error;
   const postgres = postgresCause(error);
-  if (postgres) return { sqlstate: postgres.code, reason: postgres.message };
-  return { sqlstate: null, reason: error instanceof Error ? error.message.trim().split('\n').at(-1)!.trim() : String(error) };
+  const unavailable = isDatabaseUnavailable(error);
+  const reason = postgres?.message ?? (error instanceof Error ? error.message.trim().split('\n').at(-1)!.trim() : String(error));
+  const permanent = postgres !== undefined && PERMANENT_SQLSTATE_CLASSES.has(postgres.code.slice(0, 2));
+  return new DatabaseError(reason, postgres?.code ?? null, !permanent, unavailable, { cause: error });
 }
 
 /**
@@ -22,17 +23,13 @@ export function describeDatabaseFailure(error: unknown): DatabaseFailure {
  * down): the caller should retry later, and an HTTP client gets a 503.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
+  if (error instanceof DatabaseError) return error.unavailable;
   const failure = error as { code?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } };
   const kind = failure?.meta?.driverAdapterError?.cause?.kind;
   if (typeof kind === 'string' && kind !== 'postgres') return true;
   const sqlstate = postgresCause(error)?.code;
   if (sqlstate !== undefined) return /^(08|53|57P0)/.test(sqlstate);
   return typeof failure?.code === 'string' && /^(P100[12]|P1008|P1017|P2024)$/.test(failure.code);
-}
-
-export function isPermanentDatabaseFailure(error: unknown): boolean {
-  const sqlstate = postgresCause(error)?.code;
-  return sqlstate !== undefined && PERMANENT_SQLSTATE_CLASSES.has(sqlstate.slice(0, 2));
 }
 
 interface PostgresCause {

@@ -1,9 +1,13 @@
 import { formatInstant, type Micros } from '../domain/timestamp.js';
 import { readContractStates } from './contract-states.js';
-import { describeDatabaseFailure, isPermanentDatabaseFailure } from './database-failure.js';
-import type { Prisma } from '../generated/prisma/client.js';
-import type { DecisionEntry, DecisionStore, DecisionTransaction, RecordedDecision, StateChange } from '../processing/ports.js';
-import type { OutcomeCode, OutcomeStatus } from '../schemas/outcome.js';
+import { toDatabaseError } from './database-failure.js';
+import { ServiceError } from '../errors.js';
+import { Prisma } from '../generated/prisma/client.js';
+import type { DecisionEntry, DecisionStore, DecisionTransaction, LedgerDecision, StateChange } from '../processing/ports.js';
+import type { ErrorResponse } from '../schemas/error-response.js';
+import type { OutcomeCode, OutcomeSource, OutcomeStatus } from '../schemas/outcome.js';
+import { appendToOutbox } from './outcome-outbox.js';
+import { instantText } from './sql-time.js';
 import type { PrismaClient } from './prisma-client.js';
 
 type Tx = Prisma.TransactionClient;
@@ -19,12 +23,13 @@ export function createDecisionStore(prisma: PrismaClient, timings: TransactionTi
       const started = performance.now();
       try {
         return await prisma.$transaction((tx) => work(decisionTransaction(tx)), { maxWait: 10_000, timeout: 60_000 });
+      } catch (error) {
+        // Our own classified failures pass through; anything else came from the database.
+        throw error instanceof ServiceError ? error : toDatabaseError(error);
       } finally {
         timings.onTransaction?.((performance.now() - started) / 1000);
       }
     },
-    isPermanentFailure: isPermanentDatabaseFailure,
-    describeFailure: describeDatabaseFailure,
   };
 }
 
@@ -34,17 +39,34 @@ function decisionTransaction(tx: Tx): DecisionTransaction {
     findDecisions: (eventIds) => findDecisions(tx, eventIds),
     saveStates: (changes) => saveStates(tx, changes),
     recordDecisions: (entries, audit) => recordDecisions(tx, entries, audit),
+    enqueueOutcomes: (outcomes) => appendToOutbox(tx, outcomes),
   };
 }
 
 const textOrNull = (micros: Micros | null): string | null => (micros === null ? null : formatInstant(micros));
 
-async function findDecisions(tx: Tx, eventIds: readonly string[]): Promise<Map<string, RecordedDecision>> {
+interface LedgerRow {
+  event_id: string;
+  status: OutcomeStatus;
+  code: OutcomeCode;
+  message: string;
+  error: ErrorResponse | null;
+  source: OutcomeSource | null;
+  processed_at: string;
+}
+
+async function findDecisions(tx: Tx, eventIds: readonly string[]): Promise<Map<string, LedgerDecision>> {
   if (eventIds.length === 0) return new Map();
-  const rows = await tx.$queryRaw<{ event_id: string; status: OutcomeStatus; code: OutcomeCode; message: string }[]>`
-    SELECT event_id, status::text AS status, code, message FROM processed_events
+  const rows = await tx.$queryRaw<LedgerRow[]>`
+    SELECT event_id, status::text AS status, code, message, error, source, ${instantText(Prisma.raw('processed_at'))} AS processed_at
+    FROM processed_events
     WHERE event_id = ANY(${eventIds}::text[])`;
-  return new Map(rows.map((row) => [row.event_id, { status: row.status, code: row.code, message: row.message }]));
+  return new Map(
+    rows.map((row) => [
+      row.event_id,
+      { status: row.status, code: row.code, message: row.message, error: row.error, source: row.source, processedAt: row.processed_at },
+    ]),
+  );
 }
 
 async function saveStates(tx: Tx, changes: readonly StateChange[]): Promise<void> {
@@ -87,9 +109,7 @@ async function recordDecisions(tx: Tx, entries: readonly DecisionEntry[], audit:
       event_date: e.eventDate,
       event_created_at: textOrNull(e.eventCreatedAt),
       error: e.error,
-      kafka_topic: e.source?.topic ?? null,
-      kafka_partition: e.source?.partition ?? null,
-      kafka_offset: e.source?.offset ?? null,
+      source: e.source,
       processed_at: e.processedAt,
     })),
   );
@@ -100,12 +120,11 @@ async function recordDecisions(tx: Tx, entries: readonly DecisionEntry[], audit:
       SELECT * FROM jsonb_to_recordset(${input}::jsonb) AS t(
         position int, event_id text, status outcome_status, code text, message text, contract_id bigint,
         contract_number text, event_type text, component_type component_type, action text, event_date date,
-        event_created_at timestamptz, error jsonb, kafka_topic text, kafka_partition int, kafka_offset bigint,
-        processed_at timestamptz)
+        event_created_at timestamptz, error jsonb, source jsonb, processed_at timestamptz)
     ),
     ledger AS (
-      INSERT INTO processed_events (event_id, status, code, message, processed_at)
-      SELECT event_id, status, code, message, processed_at FROM input ORDER BY position
+      INSERT INTO processed_events (event_id, status, code, message, error, source, processed_at)
+      SELECT event_id, status, code, message, error, source, processed_at FROM input ORDER BY position
       ON CONFLICT (event_id) DO NOTHING
       RETURNING event_id
     ),
@@ -113,7 +132,8 @@ async function recordDecisions(tx: Tx, entries: readonly DecisionEntry[], audit:
       INSERT INTO event_audit (event_id, contract_id, contract_number, event_type, component_type, action, event_date,
                                event_created_at, status, code, message, error, kafka_topic, kafka_partition, kafka_offset, processed_at)
       SELECT i.event_id, i.contract_id, i.contract_number, i.event_type, i.component_type, i.action, i.event_date,
-             i.event_created_at, i.status, i.code, i.message, i.error, i.kafka_topic, i.kafka_partition, i.kafka_offset, i.processed_at
+             i.event_created_at, i.status, i.code, i.message, i.error,
+             i.source->>'topic', (i.source->>'partition')::int, (i.source->>'offset')::bigint, i.processed_at
       FROM input i JOIN ledger USING (event_id)
       WHERE ${audit}
       ORDER BY i.position

@@ -27,7 +27,7 @@ const consume = (lines: string[]) =>
   decideBatch(
     lines.map((value) => {
       const key = value.startsWith('{') ? Buffer.from((JSON.parse(value) as { contract_number: string }).contract_number) : null;
-      return decodeMessage({ key, value: Buffer.from(value), source: { topic: 'contract-events', partition: 1, offset: String(offset++) } });
+      return decodeMessage({ key, value: Buffer.from(value), source: { transport: 'kafka' as const, topic: 'contract-events', partition: 1, offset: String(offset++) } });
     }),
   );
 
@@ -68,7 +68,7 @@ beforeAll(async () => {
     line('battery_optimization_end', 'k1', '2024-04-04', '2024-11-20T12:00:00.5Z', 'e-5'),
   ]);
   const [viaHttp] = await decideBatch([
-    { kind: 'valid', eventId: 'e-6', event: { type: 'heatpump_optimization_start', contractNumber: 'k1', date: '2024-01-01', createdAt: 1_732_200_000_000_000n }, source: null },
+    { kind: 'valid', eventId: 'e-6', event: { type: 'heatpump_optimization_start', contractNumber: 'k1', date: '2024-01-01', createdAt: 1_732_200_000_000_000n }, source: { transport: 'http', request_id: 'r-6' } },
   ]);
   expect(viaHttp!.message.code).toBe('COMPONENT_NOT_CONFIGURED');
 });
@@ -101,7 +101,7 @@ describe('GET /contracts/{contract_number}/events', () => {
       status: 'rejected',
       code: 'STALE_START',
       message: 'Start event ignored: older or equal to existing start event.',
-      source: { topic: 'contract-events', partition: 1, offset: '2' },
+      source: { transport: 'kafka' as const, topic: 'contract-events', partition: 1, offset: '2' },
       processed_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/),
     });
     expect(events[5]!.source).toBeNull();

@@ -24,7 +24,7 @@ const keyOf = (line: string): Buffer | null => {
   }
 };
 const decoded = (line: string): DecodedMessage =>
-  decodeMessage({ key: keyOf(line), value: Buffer.from(line), source: { topic: 'contract-events', partition: 0, offset: String(nextOffset++) } });
+  decodeMessage({ key: keyOf(line), value: Buffer.from(line), source: { transport: 'kafka' as const, topic: 'contract-events', partition: 0, offset: String(nextOffset++) } });
 const event = (fields: Record<string, string>) =>
   JSON.stringify({ type: 'supply_energy_start', contract_number: '1234', date: '2024-12-01', created_at: '2024-11-20T10:00:00Z', ...fields });
 const count = (sql: string) => withClient(db.url, async (client) => Number((await client.query<{ n: string }>(sql)).rows[0]!.n));

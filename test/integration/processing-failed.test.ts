@@ -1,3 +1,4 @@
+import { isRetriable } from '../../src/errors.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/processing/clock.js';
 import { createBatchDecider } from '../../src/processing/decide-batch.js';
@@ -22,7 +23,7 @@ const permanentFailures: (string | null)[] = [];
 
 const message = (date: string, minute: number, type = 'supply_energy_start') => {
   const value = JSON.stringify({ type, contract_number: 'p-1', date, created_at: `2024-01-01T00:${String(minute).padStart(2, '0')}:00Z` });
-  return decodeMessage({ key: Buffer.from('p-1'), value: Buffer.from(value), source: { topic: 't', partition: 0, offset: String(offset++) } });
+  return decodeMessage({ key: Buffer.from('p-1'), value: Buffer.from(value), source: { transport: 'kafka' as const, topic: 't', partition: 0, offset: String(offset++) } });
 };
 const sql = (text: string) => withClient(db.url, (client) => client.query(text));
 
@@ -33,7 +34,6 @@ beforeAll(async () => {
   options = {
     decideBatch: createBatchDecider({ store, clock: systemClock, auditEnabled: true }),
     recordFailure: createFailureRecorder({ store, clock: systemClock, auditEnabled: true, onUnrecorded: (decoded) => unrecorded.push(decoded.eventId) }),
-    isPermanent: store.isPermanentFailure,
     retryTransient: (work) => work(),
     maxAttempts: 3,
     onPermanentFailure: (decoded) => permanentFailures.push(decoded?.eventId ?? null),
@@ -104,7 +104,7 @@ describe('an event that fails permanently', () => {
           try {
             return await work();
           } catch (error) {
-            if (options.isPermanent(error)) throw error;
+            if (!isRetriable(error)) throw error;
           }
         }
       },

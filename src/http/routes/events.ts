@@ -23,8 +23,12 @@ export const eventDecisionSchema = z
     example: { status: 'rejected', code: 'RESTART_AFTER_END', message: 'Start event that comes after the end event should be rejected.', event_id: 'crm-7f3a2c', duplicate: false },
   });
 
-/** Decides one event synchronously through the consumer's own use case. */
-export function registerEventRoutes(app: FastifyInstance, decideBatch: BatchDecider, metrics: Metrics): void {
+/**
+ * Decides one event synchronously through the consumer's own use case. Its
+ * outcome goes to the outbox in the same transaction, and from there to the
+ * outcome topic, so downstream sees decisions made over HTTP too.
+ */
+export function registerEventRoutes(app: FastifyInstance, decideBatch: BatchDecider, metrics: Metrics, onDecided: () => void): void {
   for (const path of ['/events', '/event']) {
     const alias = path === '/event';
     app.withTypeProvider<ZodTypeProvider>().post(path, {
@@ -36,10 +40,11 @@ export function registerEventRoutes(app: FastifyInstance, decideBatch: BatchDeci
         response: { 200: eventDecisionSchema, ...errorResponses(503, ...JSON_BODY_ERRORS) },
       },
       handler: async (request) => {
-        const message = validMessage(request.body, null);
+        const message = validMessage(request.body, { transport: 'http', request_id: request.id });
         const timer = metrics.processingSeconds.startTimer({ source: 'http' });
-        const [outcome] = await decideBatch([message]);
+        const [outcome] = await decideBatch([message], { outbox: true });
         timer();
+        onDecided();
         if (!outcome) throw new Error('The decider returned no outcome for one event.');
         recordDecisions(request.log, metrics, [outcome.message]);
         const { status, code, message: text, duplicate } = outcome.message;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeMessage } from '../../../src/processing/decode-message.js';
 import { deriveEventId } from '../../../src/processing/event-identity.js';
 
-const source = { topic: 'contract-events', partition: 2, offset: '41' };
+const source = { transport: 'kafka' as const, topic: 'contract-events', partition: 2, offset: '41' };
 const valid = { type: 'supply_energy_start', contract_number: '1234', date: '2024-12-01', created_at: '2024-11-20T12:00:00.5+02:00' };
 const decode = (value: Buffer | string | null, at = source, key: string | null = '1234') =>
   decodeMessage({ key: key === null ? null : Buffer.from(key), value: typeof value === 'string' ? Buffer.from(value) : value, source: at });

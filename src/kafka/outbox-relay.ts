@@ -1,0 +1,130 @@
+import type { Logger } from '../observability/logger.js';
+import type { OutboxDrain } from '../store/outcome-outbox.js';
+import { backoffDelay } from './backoff.js';
+import type { KafkaClient, Publisher, TransactionalPublisher } from './kafka-client.js';
+import type { OutcomeDeliveryMode, SizedSender } from './outcome-delivery.js';
+
+export interface OutboxRelayOptions {
+  kafka: KafkaClient;
+  mode: OutcomeDeliveryMode;
+  /** Runs `work` as the only drainer of the outbox, in one database transaction. */
+  drain<T>(work: (outbox: OutboxDrain) => Promise<T>): Promise<T>;
+  send: SizedSender;
+  outcomesTopic: string;
+  /**
+   * Where the relay keeps its position: the committed offset of this group on
+   * partition 0 of the outcome topic is the id of the next outbox row to
+   * publish, written in the same Kafka transaction as the outcomes.
+   */
+  positionGroupId: string;
+  transactionalId: string;
+  compression: 'none' | 'gzip';
+  /** How often the outbox is looked at when nobody wakes the relay (rows left by a crashed instance). */
+  intervalMs: number;
+  retry: { initialMs: number; maxMs: number };
+  logger: Logger;
+  onPublishFailure(): void;
+}
+
+export interface OutboxRelay {
+  /** Publish what was just added to the outbox. */
+  wake(): void;
+  stop(): Promise<void>;
+}
+
+const ROWS_PER_TRANSACTION = 500;
+
+/**
+ * Publishes the outcomes of HTTP decisions, oldest first. In transactional
+ * mode the outcomes and the relay's position commit in one Kafka transaction,
+ * and rows below that position are only deleted, never sent again: every
+ * outcome is published exactly once even when a relay dies between Kafka and
+ * Postgres.
+ */
+export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  let producer: Promise<TransactionalPublisher | Publisher> | undefined;
+  let running: Promise<void> | undefined;
+  let again = false;
+  let stopped = false;
+  let failures = 0;
+  let timer: NodeJS.Timeout | undefined;
+
+  const connect = () =>
+    options.mode === 'transactional'
+      ? options.kafka.connectTransactionalPublisher(options.transactionalId, { compression: options.compression })
+      : options.kafka.connectPublisher({ compression: options.compression });
+
+  const position = async (): Promise<bigint> => {
+    if (options.mode !== 'transactional') return 0n;
+    const committed = (await options.kafka.committedOffsets(options.positionGroupId, options.outcomesTopic)).get(0) ?? -1n;
+    return committed < 0n ? 0n : committed;
+  };
+
+  /** One transaction's worth; true when more rows wait. */
+  const publishOnce = () =>
+    options.drain(async (outbox) => {
+      const rows = await outbox.pending(await position(), ROWS_PER_TRANSACTION);
+      const last = rows.at(-1);
+      if (!last) return false;
+      producer ??= connect();
+      const publisher = await producer;
+      const outcomes = rows.map((row) => row.outcome);
+      await options.send(async (requests) => {
+        if ('sendInTransaction' in publisher) {
+          const consumed = { groupId: options.positionGroupId, topic: options.outcomesTopic, partition: 0, nextOffset: String(last.id + 1n) };
+          await publisher.sendInTransaction(options.outcomesTopic, requests, consumed);
+        } else {
+          for (const messages of requests) await publisher.send(options.outcomesTopic, messages);
+        }
+      }, outcomes);
+      await outbox.published(last.id);
+      return rows.length === ROWS_PER_TRANSACTION;
+    });
+
+  const schedule = (delayMs: number) => {
+    if (stopped) return;
+    clearTimeout(timer);
+    timer = setTimeout(run, delayMs);
+  };
+
+  function run(): void {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = (async () => {
+      try {
+        let more = true;
+        while (more && !stopped) more = await publishOnce();
+        failures = 0;
+        schedule(again ? 0 : options.intervalMs);
+      } catch (error) {
+        // Start the next attempt from a fresh producer, which also ends anything the old one left open.
+        const stale = producer;
+        producer = undefined;
+        await stale?.then((p) => p.disconnect()).catch(() => undefined);
+        options.onPublishFailure();
+        const delayMs = backoffDelay(failures, options.retry.initialMs, options.retry.maxMs);
+        failures += 1;
+        options.logger.warn({ err: error, attempt: failures, delayMs }, 'publishing outcomes of HTTP decisions failed; retrying');
+        schedule(delayMs);
+      } finally {
+        again = false;
+        running = undefined;
+      }
+    })();
+  }
+
+  schedule(0);
+  return {
+    wake: () => schedule(0),
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+      // One last pass so a graceful stop leaves nothing behind that it could publish.
+      await publishOnce().catch((error: unknown) => options.logger.warn({ err: error }, 'outcomes of HTTP decisions left in the outbox at stop; the next instance publishes them'));
+      await producer?.then((p) => p.disconnect()).catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,140 @@
+import type { KafkaError } from '../errors.js';
+import type { Outcome } from '../processing/outcome.js';
+import type { BatchControl, KafkaClient, OutboundMessage, Publisher, TransactionalPublisher } from './kafka-client.js';
+import { toKafkaError } from './kafka-errors.js';
+import { MIN_MAX_MESSAGE_BYTES, toRequests } from './outcome-requests.js';
+
+export type OutcomeDeliveryMode = 'transactional' | 'at-least-once';
+
+export interface OutcomeDeliveryOptions {
+  kafka: KafkaClient;
+  mode: OutcomeDeliveryMode;
+  groupId: string;
+  eventsTopic: string;
+  outcomesTopic: string;
+  /** Transactional ids are `<prefix>-<events topic>-<partition>`. */
+  transactionalIdPrefix: string;
+  compression: 'none' | 'gzip';
+  /** The outcome topic's `max.message.bytes`, read at start-up. */
+  maxMessageBytes: number;
+  /** Told about outcomes replaced by a compact version, which only happens to outcomes too large to publish. */
+  onCompacted(eventIds: readonly string[]): void;
+}
+
+/** Publishes a chunk's outcomes and marks its input consumed, atomically in transactional mode. */
+export interface OutcomeDelivery {
+  readonly mode: OutcomeDeliveryMode;
+  /**
+   * Called before this instance works on a partition: in transactional mode it
+   * fences the partition's previous owner (a zombie after a rebalance or a
+   * kill) and returns the offset committed once that owner can commit no more,
+   * so nothing it finished is done again. -1 when nothing is committed or in
+   * at-least-once mode (which does not fence).
+   */
+  claim(partition: number): Promise<bigint>;
+  /** Publishes `outcomes` and commits the input through `lastOffset`; on failure nothing is committed. */
+  deliver(partition: number, outcomes: readonly Outcome[], lastOffset: string, control: BatchControl): Promise<void>;
+  /** Closes the producers of partitions no longer assigned. */
+  release(assigned: readonly number[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function createOutcomeDelivery(options: OutcomeDeliveryOptions): Promise<OutcomeDelivery> {
+  if (options.maxMessageBytes < MIN_MAX_MESSAGE_BYTES) {
+    throw new Error(`The outcome topic ${options.outcomesTopic} allows ${options.maxMessageBytes} bytes per batch; the service needs max.message.bytes ≥ ${MIN_MAX_MESSAGE_BYTES}.`);
+  }
+  const send = createSizedSender(options.maxMessageBytes, options.onCompacted);
+  return options.mode === 'transactional' ? transactionalDelivery(options, send) : await atLeastOnceDelivery(options, send);
+}
+
+/** Publishes outcomes through `publish`, in requests that fit the outcome topic. */
+export type SizedSender = (publish: (requests: readonly (readonly OutboundMessage[])[]) => Promise<void>, outcomes: readonly Outcome[]) => Promise<void>;
+
+/**
+ * A sender that splits by size; a request the broker still refuses as too
+ * large (it counted differently) is sent again in smaller ones, down to the
+ * floor, where every outcome fits once compacted.
+ */
+export function createSizedSender(maxMessageBytes: number, onCompacted: (eventIds: readonly string[]) => void): SizedSender {
+  let budget = maxMessageBytes;
+  return async (publish, outcomes) => {
+    for (;;) {
+      const { requests, compacted } = toRequests(outcomes, budget);
+      if (compacted.length > 0) onCompacted(compacted);
+      try {
+        await publish(requests);
+        return;
+      } catch (error) {
+        const failure: KafkaError = toKafkaError(error);
+        if (!failure.tooLarge || budget <= MIN_MAX_MESSAGE_BYTES) throw failure;
+        budget = Math.max(MIN_MAX_MESSAGE_BYTES, Math.floor(budget / 2));
+      }
+    }
+  };
+}
+
+/** One transactional producer per input partition, so the next owner of a partition fences the last one. */
+function transactionalDelivery(options: OutcomeDeliveryOptions, send: SizedSender): OutcomeDelivery {
+  const publishers = new Map<number, Promise<TransactionalPublisher>>();
+  const publisherFor = (partition: number): Promise<TransactionalPublisher> => {
+    let publisher = publishers.get(partition);
+    if (!publisher) {
+      const transactionalId = `${options.transactionalIdPrefix}-${options.eventsTopic}-${partition}`;
+      publisher = options.kafka.connectTransactionalPublisher(transactionalId, { compression: options.compression });
+      publishers.set(partition, publisher);
+      publisher.catch(() => publishers.delete(partition));
+    }
+    return publisher;
+  };
+  const discard = async (partition: number) => {
+    const publisher = publishers.get(partition);
+    publishers.delete(partition);
+    await publisher?.then((p) => p.disconnect()).catch(() => undefined);
+  };
+  return {
+    mode: 'transactional',
+    async claim(partition) {
+      // A fresh producer: initialising it fences the old owner and ends its open transaction.
+      await discard(partition);
+      await publisherFor(partition);
+      const committed = await options.kafka.committedOffsets(options.groupId, options.eventsTopic);
+      return committed.get(partition) ?? -1n;
+    },
+    async deliver(partition, outcomes, lastOffset, control) {
+      const consumed = { groupId: options.groupId, topic: options.eventsTopic, partition, nextOffset: String(BigInt(lastOffset) + 1n) };
+      try {
+        const publisher = await publisherFor(partition);
+        await send((requests) => publisher.sendInTransaction(options.outcomesTopic, requests, consumed), outcomes);
+      } catch (error) {
+        // Aborted, fenced or unsure: the next attempt starts from a fresh producer.
+        await discard(partition);
+        throw error;
+      }
+      control.resolveThrough(lastOffset);
+    },
+    async release(assigned) {
+      const keep = new Set(assigned);
+      await Promise.all([...publishers.keys()].filter((partition) => !keep.has(partition)).map(discard));
+    },
+    async close() {
+      await Promise.all([...publishers.keys()].map(discard));
+    },
+  };
+}
+
+/** Publishes, then commits the consumer's offsets: a crash in between answers those messages again. */
+async function atLeastOnceDelivery(options: OutcomeDeliveryOptions, send: SizedSender): Promise<OutcomeDelivery> {
+  const publisher: Publisher = await options.kafka.connectPublisher({ compression: options.compression });
+  return {
+    mode: 'at-least-once',
+    claim: async () => -1n,
+    async deliver(_partition, outcomes, lastOffset, control) {
+      await send(async (requests) => {
+        for (const messages of requests) await publisher.send(options.outcomesTopic, messages);
+      }, outcomes);
+      await control.commitThrough(lastOffset);
+    },
+    release: async () => undefined,
+    close: () => publisher.disconnect(),
+  };
+}
