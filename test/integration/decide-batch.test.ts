@@ -40,7 +40,7 @@ afterAll(async () => {
   await db?.drop();
 });
 beforeEach(async () => {
-  await withClient(db.url, (client) => client.query('TRUNCATE contracts, component_states, processed_events, event_audit'));
+  await withClient(db.url, (client) => client.query('TRUNCATE contracts, component_states, processed_events, event_audit, outcome_outbox'));
   await contracts.create({ contractNumber: '1234', components: [...ALL_COMPONENTS] });
 });
 
@@ -78,6 +78,45 @@ describe('deciding batches in Postgres', () => {
     expect(again!.message).toMatchObject({ code: 'ACCEPTED', duplicate: true, event_id: 'e-1' });
     expect(buildTimeline((await contracts.findWithStates('1234'))!).components.energy_supply).toEqual({ start: '2024-12-01', end: null });
     expect(await count('SELECT count(*) AS n FROM event_audit')).toBe(1);
+  });
+
+  it('answers a redelivered message exactly as the first time: same decision, same processed_at, not a duplicate', async () => {
+    const start = decoded(event({ event_id: 'r-1' }));
+    const garbage = decoded('{"type": "supply_energy_start", "event_id": "r-2"}');
+    const first = await decideBatch([start, garbage]);
+    // The state moves on before the same two messages are delivered again.
+    await decideBatch([decoded(event({ type: 'supply_energy_end', date: '2024-12-31', created_at: '2024-11-21T00:00:00Z' }))]);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const again = await decideBatch([start, garbage]);
+    expect(again.map((o) => o.message)).toEqual(first.map((o) => o.message));
+    expect(again.map((o) => [o.message.code, o.message.duplicate])).toEqual([
+      ['ACCEPTED', false],
+      ['VALIDATION_ERROR', false],
+    ]);
+    expect(await count('SELECT count(*) AS n FROM event_audit')).toBe(3);
+  });
+
+  it('answers a re-sent copy with the original decision and its processed_at, marked duplicate', async () => {
+    const [first] = await decideBatch([decoded(event({ event_id: 'c-1' }))]);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const [copy] = await decideBatch([decoded(event({ event_id: 'c-1' }))]);
+    expect(copy!.message).toEqual({ ...first!.message, duplicate: true, source: copy!.message.source });
+    expect(copy!.message.source).not.toEqual(first!.message.source);
+  });
+
+  it("answers invalid input under the producer's event_id without taking that id from a corrected event", async () => {
+    const [invalid] = await decideBatch([decoded(event({ event_id: 'fix-1', date: '2024-02-30' }))]);
+    const [corrected] = await decideBatch([decoded(event({ event_id: 'fix-1' }))]);
+    expect(invalid!.message).toMatchObject({ event_id: 'fix-1', status: 'error', code: 'VALIDATION_ERROR', duplicate: false });
+    expect(corrected!.message).toMatchObject({ event_id: 'fix-1', status: 'accepted', code: 'ACCEPTED', duplicate: false });
+  });
+
+  it('keeps outcomes of decisions made for the outbox in the same transaction', async () => {
+    const http = { kind: 'valid' as const, eventId: 'h-1', event: (decoded(event({})) as Extract<DecodedMessage, { kind: 'valid' }>).event, source: { transport: 'http' as const, request_id: 'req-a' } };
+    const [outcome] = await decideBatch([http], { outbox: true });
+    const rows = await withClient(db.url, async (client) => (await client.query<{ event_id: string; message_key: string; message: string }>('SELECT event_id, message_key, message FROM outcome_outbox')).rows);
+    expect(rows).toEqual([{ event_id: 'h-1', message_key: '1234', message: JSON.stringify(outcome!.message) }]);
+    expect(outcome!.message.source).toEqual({ transport: 'http', request_id: 'req-a' });
   });
 
   it('recognises an event sent twice without event_id, also within one batch', async () => {

@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKafkaClient } from '../../src/kafka/kafka-client.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { createTestDatabase, withClient, type TestDatabase } from '../support/database.js';
+import { createContracts, startInProcessService, type InProcessService } from '../support/in-process-service.js';
+import { readOutcomes } from '../support/outcome-reader.js';
+
+// Events decided over HTTP reach the outcome topic through the outbox, once
+// each, also when a relay died after publishing but before forgetting.
+
+let db: TestDatabase;
+let running: InProcessService;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await createContracts(db, [{ contractNumber: 'h-1', components: ['energy_supply'] }]);
+  running = await startInProcessService(db, createLogger('silent'));
+});
+afterAll(async () => {
+  await running?.service.stop();
+  await db?.drop();
+});
+
+const decide = (body: object) => running.service.http.inject({ method: 'POST', url: '/events', payload: body });
+const outbox = () => withClient(db.url, async (client) => (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM outcome_outbox')).rows[0]!.n);
+
+describe('decisions made over HTTP', () => {
+  it('are published on the outcome topic once each, with an HTTP source', async () => {
+    const event = { type: 'supply_energy_start', contract_number: 'h-1', date: '2024-12-01', created_at: '2024-11-20T10:00:00Z', event_id: 'http-1' };
+    const first = await decide(event);
+    const again = await decide(event);
+    expect(first.json()).toMatchObject({ code: 'ACCEPTED', duplicate: false });
+    expect(again.json()).toMatchObject({ code: 'ACCEPTED', duplicate: true });
+    const outcomes = await readOutcomes(running.config.KAFKA_BROKERS.join(','), running.config.OUTCOMES_TOPIC, 2);
+    expect(outcomes.map((o) => [o.key, o.headers['event-id'], o.message.code, o.message.duplicate, o.message.source.transport])).toEqual([
+      ['h-1', 'http-1', 'ACCEPTED', false, 'http'],
+      ['h-1', 'http-1', 'ACCEPTED', true, 'http'],
+    ]);
+    const [firstSource, againSource] = outcomes.map((o) => o.message.source);
+    expect(firstSource).not.toEqual(againSource);
+    expect(await outbox()).toBe(0);
+  });
+
+  it('are not published twice when an earlier relay committed them to Kafka but could not delete them', async () => {
+    const { config } = running;
+    // Two outcomes left in the outbox; Kafka already says everything below the second was published.
+    const ids = await withClient(db.url, async (client) => {
+      await client.query('SELECT pg_advisory_lock(0x6f7574626f78)'); // hold the relay off while we set the scene
+      try {
+        const rows = await client.query<{ id: string }>(
+          `INSERT INTO outcome_outbox (event_id, message_key, message) VALUES ('left-1', 'h-1', $1), ('left-2', 'h-1', $2) RETURNING id::text`,
+          [JSON.stringify(leftover('left-1')), JSON.stringify(leftover('left-2'))],
+        );
+        const kafka = createKafkaClient({ clientId: 'test-relay-position', brokers: config.KAFKA_BROKERS, logger: createLogger('silent') });
+        const earlierRelay = await kafka.connectTransactionalPublisher(`${config.KAFKA_GROUP_ID}-http-outbox`);
+        const second = rows.rows[1]!.id;
+        await earlierRelay.sendInTransaction(config.OUTCOMES_TOPIC, [], { groupId: `${config.KAFKA_GROUP_ID}.http-outbox`, topic: config.OUTCOMES_TOPIC, partition: 0, nextOffset: second });
+        await earlierRelay.disconnect();
+        return rows.rows.map((row) => row.id);
+      } finally {
+        await client.query('SELECT pg_advisory_unlock(0x6f7574626f78)');
+      }
+    });
+    expect(ids).toHaveLength(2);
+    const outcomes = await readOutcomes(config.KAFKA_BROKERS.join(','), config.OUTCOMES_TOPIC, 3);
+    expect(outcomes.map((o) => o.message.event_id)).toEqual(['http-1', 'http-1', 'left-2']);
+    await expect.poll(outbox).toBe(0);
+  });
+});
+
+function leftover(eventId: string) {
+  return {
+    event_id: eventId,
+    status: 'rejected',
+    code: 'CONTRACT_NOT_FOUND',
+    message: 'Contract x not found.',
+    duplicate: false,
+    event: { type: 'supply_energy_start', contract_number: 'x', date: '2024-01-01', created_at: '2024-01-01T00:00:00.000000Z' },
+    error: null,
+    source: { transport: 'http', request_id: `req-${eventId}` },
+    processed_at: '2026-01-01T00:00:00.000000Z',
+  };
+}

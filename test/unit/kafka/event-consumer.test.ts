@@ -1,0 +1,184 @@
+import { describe, expect, it } from 'vitest';
+import { createEventConsumer, type EventConsumer } from '../../../src/kafka/event-consumer.js';
+import type { InboundMessage, OutboundMessage } from '../../../src/kafka/kafka-client.js';
+import { createOutcomeDelivery, type OutcomeDeliveryMode } from '../../../src/kafka/outcome-delivery.js';
+import { createLogger } from '../../../src/observability/logger.js';
+import { createMetrics } from '../../../src/observability/metrics.js';
+import type { DecodedMessage } from '../../../src/processing/decoded-message.js';
+import { buildOutcome, type Outcome } from '../../../src/processing/outcome.js';
+import { createStubKafka, type StubKafka } from '../../support/stub-kafka.js';
+
+// The consumer loop against a stub of the Kafka client and of the use case:
+// what is published, what is committed, and what is retried or not.
+
+const TOPIC = 'contract-events';
+
+/** Decides every valid event as accepted, and counts the calls. */
+function stubDecider() {
+  const calls: DecodedMessage[][] = [];
+  const decide = async (messages: readonly DecodedMessage[]): Promise<Outcome[]> => {
+    calls.push([...messages]);
+    return messages.map((m) =>
+      buildOutcome(m, m.kind === 'valid' ? { status: 'accepted', code: 'ACCEPTED', message: 'Event processed successfully.' } : { status: 'error', code: m.code, message: m.error.message, error: m.error }, false, '2026-01-01T00:00:00.000000Z'),
+    );
+  };
+  return { calls, decide };
+}
+
+const event = (i: number, eventId = `e-${i}`) => ({
+  key: Buffer.from('k-1'),
+  value: Buffer.from(JSON.stringify({ type: 'supply_energy_start', contract_number: 'k-1', date: '2024-01-01', created_at: `2024-01-01T00:00:${String(i % 60).padStart(2, '0')}Z`, event_id: eventId })),
+});
+const batch = (partition: number, first: number, values: { key: Buffer | null; value: Buffer | null }[]) => ({
+  topic: TOPIC,
+  partition,
+  highWatermark: String(first + values.length),
+  messages: values.map((v, i): InboundMessage => ({ ...v, offset: String(first + i) })),
+});
+
+async function startConsumer(stub: StubKafka, mode: OutcomeDeliveryMode, decide = stubDecider().decide, maxMessageBytes = 1_048_588): Promise<EventConsumer> {
+  const delivery = await createOutcomeDelivery({
+    kafka: stub.client,
+    mode,
+    groupId: 'g',
+    eventsTopic: TOPIC,
+    outcomesTopic: 'outcomes',
+    transactionalIdPrefix: 'g',
+    compression: 'none',
+    maxMessageBytes,
+    onCompacted: () => undefined,
+  });
+  const consumer = createEventConsumer({
+    kafka: stub.client,
+    delivery,
+    decideBatch: decide,
+    recordFailure: async () => Promise.reject(new Error('not expected')),
+    maxAttempts: 3,
+    logger: createLogger('silent'),
+    metrics: createMetrics(),
+    groupId: 'g',
+    eventsTopic: TOPIC,
+    concurrency: 1,
+    sessionTimeoutMs: 30_000,
+    lagSampleIntervalMs: 60_000,
+    maxBatchSize: 1000,
+    retry: { initialMs: 1, maxMs: 2 },
+  });
+  await consumer.start();
+  stub.joinGroup([0, 1]);
+  return consumer;
+}
+
+const values = (requests: readonly OutboundMessage[][]) => requests.flat().map((m) => JSON.parse(m.value) as { event_id: string; error: { details?: unknown } | null });
+const connectionLost = () => Object.assign(new Error('Connection error: ECONNREFUSED'), { name: 'KafkaJSConnectionError' });
+
+describe('the consumer loop, transactional', () => {
+  it('publishes a chunk and commits its offset in one transaction, and commits nothing itself', async () => {
+    const stub = createStubKafka();
+    const consumer = await startConsumer(stub, 'transactional');
+    await stub.deliver(batch(1, 10, [event(1), event(2), event(3)]));
+    expect(stub.transactions).toHaveLength(1);
+    expect(stub.transactions[0]!.transactionalId).toBe(`g-${TOPIC}-1`);
+    expect(stub.transactions[0]!.consumed).toEqual({ groupId: 'g', topic: TOPIC, partition: 1, nextOffset: '13' });
+    expect(values(stub.transactions[0]!.requests).map((v) => v.event_id)).toEqual(['e-1', 'e-2', 'e-3']);
+    expect(stub.commits).toEqual([]);
+    expect(stub.resolved).toEqual(['12']);
+    await consumer.stop();
+  });
+
+  it('commits nothing while publishing fails, and retries from a fresh producer', async () => {
+    const stub = createStubKafka();
+    const consumer = await startConsumer(stub, 'transactional');
+    await stub.deliver(batch(0, 0, [event(1)]));
+    stub.failNext.push(connectionLost(), connectionLost());
+    let done = false;
+    const delivered = stub.deliver(batch(0, 1, [event(2), event(3)])).then(() => (done = true));
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    if (!done) {
+      expect(stub.transactions).toHaveLength(1);
+      expect(stub.resolved).toEqual(['0']);
+    }
+    await delivered;
+    expect(stub.transactions).toHaveLength(2);
+    expect(stub.transactions[1]!.consumed.nextOffset).toBe('3');
+    expect(stub.resolved).toEqual(['0', '2']);
+    // The producer of the first claim, then one fresh producer per failed attempt.
+    expect(stub.connects).toHaveLength(3);
+    await consumer.stop();
+  });
+
+  it('does not decide again what the previous owner of the partition committed', async () => {
+    const stub = createStubKafka();
+    const decider = stubDecider();
+    stub.groupOffsets.set(1, 5n); // committed by the old owner after this member fetched its position
+    const consumer = await startConsumer(stub, 'transactional', decider.decide);
+    await stub.deliver(batch(1, 3, [event(3), event(4), event(5), event(6)]));
+    expect(decider.calls.flat().map((m) => m.eventId)).toEqual(['e-5', 'e-6']);
+    expect(stub.resolved).toEqual(['4', '6']);
+    expect(stub.transactions[0]!.consumed.nextOffset).toBe('7');
+    await consumer.stop();
+  });
+
+  it('fits every produce request within max.message.bytes and keeps the order', async () => {
+    const stub = createStubKafka();
+    const consumer = await startConsumer(stub, 'transactional', undefined, 8192);
+    const messages = Array.from({ length: 60 }, (_, i) => event(i, `${'"\\'.repeat(60)}-${i}`));
+    await stub.deliver(batch(0, 0, messages));
+    const { requests } = stub.transactions[0]!;
+    expect(requests.length).toBeGreaterThan(5);
+    for (const request of requests) {
+      // Counted independently of the code: the bytes of every key, value and header.
+      const bytes = request.reduce((sum, m) => sum + Buffer.byteLength(m.value) + Buffer.byteLength(m.key ?? '') + Object.entries(m.headers).reduce((h, [k, v]) => h + k.length + Buffer.byteLength(v), 0), 0);
+      expect(bytes).toBeLessThan(8192);
+    }
+    expect(values(requests).map((v) => v.event_id)).toEqual(messages.map((_, i) => `${'"\\'.repeat(60)}-${i}`));
+    await consumer.stop();
+  });
+
+  it('publishes an outcome too large even alone in compact form, with its id, status and code', async () => {
+    const stub = createStubKafka();
+    const huge = { key: Buffer.from('k-1'), value: Buffer.from(JSON.stringify({ type: 'nope', contract_number: 'k-1', event_id: 'big-1', junk: '\u{1F600}'.repeat(3000) })) };
+    const consumer = await startConsumer(stub, 'transactional', undefined, 8192);
+    await stub.deliver(batch(0, 0, [huge, event(1)]));
+    const [compact, ordinary] = values(stub.transactions[0]!.requests) as { event_id: string; status: string; code: string; error: { details?: { truncated?: boolean } } | null }[];
+    expect(compact).toMatchObject({ event_id: 'big-1', status: 'error', code: 'VALIDATION_ERROR', error: { code: 'VALIDATION_ERROR', details: { truncated: true } } });
+    expect(JSON.stringify(compact)).not.toContain('\u{1F600}');
+    expect(ordinary?.error).toBeNull();
+    await consumer.stop();
+  });
+
+  it('sends again in smaller requests when the broker still finds one too large', async () => {
+    const stub = createStubKafka();
+    const consumer = await startConsumer(stub, 'transactional', undefined, 64 * 1024);
+    stub.failNext.push(Object.assign(new Error('too large'), { type: 'MESSAGE_TOO_LARGE' }));
+    await stub.deliver(batch(0, 0, Array.from({ length: 200 }, (_, i) => event(i))));
+    expect(stub.transactions).toHaveLength(1);
+    expect(stub.transactions[0]!.requests.length).toBeGreaterThan(1);
+    await consumer.stop();
+  });
+
+  it('stops on a failure no retry can fix instead of looping', async () => {
+    const stub = createStubKafka();
+    const consumer = await startConsumer(stub, 'transactional');
+    stub.failNext.push(Object.assign(new Error('denied'), { type: 'TOPIC_AUTHORIZATION_FAILED' }), connectionLost());
+    await expect(stub.deliver(batch(0, 0, [event(1)]))).rejects.toMatchObject({ retriable: false, type: 'TOPIC_AUTHORIZATION_FAILED' });
+    expect(stub.failNext).toHaveLength(1); // tried once, not again
+    expect(stub.transactions).toEqual([]);
+    expect(stub.resolved).toEqual([]);
+    expect(consumer.status()).toMatchObject({ running: false, healthy: false });
+    await consumer.stop();
+  });
+});
+
+describe('the consumer loop, at-least-once', () => {
+  it('commits a chunk only after its outcomes were published', async () => {
+    const stub = createStubKafka();
+    const consumer = await startConsumer(stub, 'at-least-once');
+    stub.failNext.push(connectionLost());
+    await stub.deliver(batch(0, 0, [event(1), event(2)]));
+    expect(stub.sent).toHaveLength(1);
+    expect(stub.commits).toEqual(['1']);
+    expect(stub.transactions).toEqual([]);
+    await consumer.stop();
+  });
+});
