@@ -24,11 +24,11 @@ export function toDatabaseError(error: unknown): DatabaseError {
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (error instanceof DatabaseError) return error.unavailable;
-  const failure = error as { code?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } };
-  const kind = failure?.meta?.driverAdapterError?.cause?.kind;
-  if (typeof kind === 'string' && kind !== 'postgres') return true;
   const sqlstate = postgresCause(error)?.code;
   if (sqlstate !== undefined) return /^(08|53|57P0)/.test(sqlstate);
+  const failure = error as { code?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } };
+  // An adapter error without a SQLSTATE is a socket, TLS or timeout problem: no server answered.
+  if (typeof failure?.meta?.driverAdapterError?.cause?.kind === 'string') return true;
   return typeof failure?.code === 'string' && /^(P100[12]|P1008|P1017|P2024)$/.test(failure.code);
 }
 
@@ -37,16 +37,28 @@ interface PostgresCause {
   message: string;
 }
 
-/** The Postgres error behind a Prisma driver-adapter error, or a plain node-postgres one. */
+/**
+ * The Postgres error behind a Prisma driver-adapter error (which names some
+ * SQLSTATEs by a kind of its own, e.g. ValueOutOfRange for 22003, and keeps
+ * the code as `originalCode`), or a plain node-postgres one.
+ */
 function postgresCause(error: unknown): PostgresCause | undefined {
-  const adapterCause = (error as { meta?: { driverAdapterError?: { cause?: { kind?: string; code?: unknown; message?: unknown } } } })?.meta
-    ?.driverAdapterError?.cause;
-  if (adapterCause?.kind === 'postgres' && typeof adapterCause.code === 'string') {
-    return { code: adapterCause.code, message: String(adapterCause.message ?? '') };
+  const adapterCause = (error as { meta?: { driverAdapterError?: { cause?: AdapterCause } } })?.meta?.driverAdapterError?.cause;
+  const adapterCode = adapterCause?.originalCode ?? (adapterCause?.kind === 'postgres' ? adapterCause.code : undefined);
+  if (typeof adapterCode === 'string') {
+    return { code: adapterCode, message: String(adapterCause?.originalMessage ?? adapterCause?.message ?? adapterCause?.kind ?? '') };
   }
   const plain = error as { code?: unknown; severity?: unknown; message?: unknown };
   if (typeof plain?.code === 'string' && /^[0-9A-Z]{5}$/.test(plain.code) && plain.severity !== undefined) {
     return { code: plain.code, message: String(plain.message ?? '') };
   }
   return undefined;
+}
+
+interface AdapterCause {
+  kind?: string;
+  code?: unknown;
+  message?: unknown;
+  originalCode?: unknown;
+  originalMessage?: unknown;
 }

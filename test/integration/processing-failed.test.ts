@@ -73,9 +73,10 @@ describe('an event that fails permanently', () => {
         { component_type: 'energy_supply', start: '2024-01-01' },
         { component_type: 'battery_optimization', start: '2024-02-01' },
       ]);
-      // Redelivered, it is answered from the ledger, without new attempts.
+      // Redelivered, it is answered from the ledger exactly as the first time, without new attempts.
       const [again] = await decideIsolatingFailures([batch[1]!], options);
-      expect(again!.message).toMatchObject({ code: 'PROCESSING_FAILED', duplicate: true });
+      expect(again!.message).toEqual(failed);
+      expect(permanentFailures).toHaveLength(4);
     } finally {
       await sql('ALTER TABLE component_states DROP CONSTRAINT no_2099');
     }
