@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { OutboundMessage } from '../../src/kafka/kafka-client.js';
 import { withClient } from '../support/database.js';
+import { kafkaSource } from '../support/fault/reconcile.js';
 import { createScenario, waitUntilConsumed, type Scenario } from '../support/fault/scenario.js';
 import { startServiceProcess } from '../support/service-process.js';
 
@@ -39,7 +40,8 @@ describe('duplicates', () => {
     await waitUntilConsumed(scenario);
     expect(await service.stop('SIGTERM')).toBe(0);
 
-    const outcomes = (await scenario.outcomes(sent.length)).sort((a, b) => Number(BigInt(a.message.source!.offset) - BigInt(b.message.source!.offset)));
+    const offset = (o: { message: { source: unknown } }) => BigInt(kafkaSource(o.message.source)!.offset);
+    const outcomes = (await scenario.outcomes(sent.length)).sort((a, b) => Number(offset(a) - offset(b)));
     expect(outcomes.map((o) => [o.message.code, o.message.duplicate])).toEqual([
       ['ACCEPTED', false],
       ['ACCEPTED', false],

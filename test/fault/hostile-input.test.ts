@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { OutboundMessage } from '../../src/kafka/kafka-client.js';
 import { withClient } from '../support/database.js';
+import { kafkaSource } from '../support/fault/reconcile.js';
 import { createScenario, waitUntilConsumed, type Scenario } from '../support/fault/scenario.js';
 import { generateWorkload } from '../support/fault/workload.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
@@ -76,7 +77,7 @@ describe('hostile input', () => {
     console.log(`[hostile-input] ${HOSTILE.length + INJECTED_DATA.length} hostile messages, then ${tail.messages.length} valid ones decided in ${seconds.toFixed(1)} s`);
 
     const outcomes = await scenario.outcomes(total);
-    const bySource = new Map(outcomes.map((o) => [`${o.message.source!.partition}/${o.message.source!.offset}`, o.message]));
+    const bySource = new Map(outcomes.map((o) => [`${kafkaSource(o.message.source)?.partition}/${kafkaSource(o.message.source)?.offset}`, o.message]));
     const produced = await scenario.produced(total);
     for (const [name, message, code, word] of HOSTILE) {
       const record = produced.find((r) => (r.value === null ? message.value === null : r.value.equals(Buffer.from(message.value ?? ''))) && r.key === message.key);

@@ -1,94 +1,106 @@
-import { decodeMessage } from '../../../src/processing/decode-message.js';
-import { formatInstant } from '../../../src/domain/timestamp.js';
 import type { KafkaClient } from '../../../src/kafka/kafka-client.js';
 import { withClient } from '../database.js';
-import type { ReadOutcome } from '../outcome-reader.js';
 import type { TopicRecord } from '../topic-reader.js';
-import { ReferenceModel, componentOf } from './reference-model.js';
+import {
+  compareDatabase,
+  compareOutcomes,
+  expectOutcomes,
+  Mismatches,
+  offsetViolations,
+  type AuditRow,
+  type ObservedOutcome,
+  type OutcomeDelivery,
+  type StateRow,
+} from './reconcile-core.js';
+
+export { deliveryFromEnv, kafkaSource, type OutcomeDelivery } from './reconcile-core.js';
 
 export interface Reconciliation {
   scenario: string;
+  delivery: OutcomeDelivery;
   eventsProduced: number;
+  /** Produced messages that are not valid events (answered with `error`). */
+  invalidMessages: number;
+  /** Decisions made: distinct event ids of valid events, plus one per invalid message. */
   distinctEventIds: number;
   outcomesSeen: number;
+  missingOutcomes: number;
+  /** Outcomes beyond one per message, and outcomes for no produced message. */
+  extraOutcomes: number;
+  /** Outcomes seen with `duplicate: true`. */
   duplicates: number;
+  /** Messages whose outcome must say `duplicate: true` (re-produced events). */
+  expectedDuplicates: number;
   auditRows: number;
+  /** At most 200 lines, each `kind: detail`; empty when everything matched. */
   mismatches: string[];
-}
-
-interface ProducedMessage {
-  record: TopicRecord;
-  eventId: string;
-  reference: { type: string; contract: string; date: string; createdAt: string } | null;
-}
-
-/** Identifies what was produced, the way the service must: event ids and validity per message. */
-function identify(records: readonly TopicRecord[], topic: string): ProducedMessage[] {
-  return records.map((record) => {
-    const decoded = decodeMessage({
-      key: record.key === null ? null : Buffer.from(record.key),
-      value: record.value,
-      source: { topic, partition: record.partition, offset: record.offset },
-    });
-    const reference =
-      decoded.kind === 'valid'
-        ? { type: decoded.event.type, contract: decoded.event.contractNumber, date: decoded.event.date, createdAt: formatInstant(decoded.event.createdAt) }
-        : null;
-    return { record, eventId: decoded.eventId, reference };
-  });
+  /** How many mismatches of each kind. */
+  mismatchKinds: Record<string, number>;
 }
 
 /**
- * The full reconciliation of a scenario: every event id audited exactly once;
- * final states equal to the reference model folded in Kafka's order; every
- * message answered, and every answer for one event id the same decision.
+ * The full reconciliation of a scenario, against expectations computed by
+ * the reference decoder and model only (no production code):
+ * - every produced message answered exactly once (`transactional`, the
+ *   default) or at least once with identical copies (`at-least-once`), with
+ *   the expected event id, status, code, `duplicate` flag, event, key,
+ *   `event-id` header and one `processed_at` for all copies;
+ * - one audit row per decision, at the position that decided it;
+ * - final states equal to the reference model folded in Kafka's order.
  */
 export async function reconcile(options: {
   scenario: string;
   topic: string;
   produced: readonly TopicRecord[];
-  outcomes: readonly ReadOutcome[];
+  outcomes: readonly ObservedOutcome[];
   databaseUrl: string;
   contracts: ReadonlyMap<string, readonly string[]>;
+  delivery?: OutcomeDelivery;
+  /** False when the service ran with ENABLE_EVENT_AUDIT=false. */
+  audit?: boolean;
 }): Promise<Reconciliation> {
-  const mismatches: string[] = [];
-  const messages = identify(options.produced, options.topic);
-  const model = new ReferenceModel(options.contracts);
-  const expectedCode = new Map<string, string>();
-  for (const message of messages) {
-    if (expectedCode.has(message.eventId)) continue; // redelivered or re-sent: decided once
-    expectedCode.set(message.eventId, message.reference ? model.apply(message.reference) : 'invalid');
-  }
+  const delivery = options.delivery ?? 'transactional';
+  const mismatches = new Mismatches();
+  const expectations = expectOutcomes(options.topic, options.produced, options.contracts);
+  for (const problem of expectations.workloadProblems) mismatches.add('workload', problem);
+  const counts = compareOutcomes(expectations, options.outcomes, delivery, mismatches);
+  const rows = await readDatabase(options.databaseUrl, options.audit ?? true);
+  compareDatabase(expectations, rows, mismatches);
 
-  const byPosition = new Map<string, ReadOutcome[]>();
-  const byEventId = new Map<string, Set<string>>();
-  for (const outcome of options.outcomes) {
-    const { source, event_id: eventId, status, code } = outcome.message;
-    const position = `${source?.partition}/${source?.offset}`;
-    byPosition.set(position, [...(byPosition.get(position) ?? []), outcome]);
-    byEventId.set(eventId, (byEventId.get(eventId) ?? new Set()).add(`${status}/${code}`));
-  }
-  for (const message of messages) {
-    const position = `${message.record.partition}/${message.record.offset}`;
-    const answers = byPosition.get(position);
-    if (!answers) {
-      mismatches.push(`no outcome for ${position}`);
-      continue;
-    }
-    for (const answer of answers) {
-      const expected = expectedCode.get(message.eventId);
-      if (answer.message.event_id !== message.eventId) mismatches.push(`${position}: outcome for ${answer.message.event_id}, expected ${message.eventId}`);
-      else if (expected !== 'invalid' && answer.message.code !== expected) mismatches.push(`${position}: ${answer.message.code}, reference says ${expected}`);
-    }
-  }
-  for (const [eventId, decisions] of byEventId) {
-    if (decisions.size > 1) mismatches.push(`${eventId} answered with different decisions: ${[...decisions].join(', ')}`);
-  }
+  const result: Reconciliation = {
+    scenario: options.scenario,
+    delivery,
+    eventsProduced: expectations.messages.length,
+    invalidMessages: expectations.invalid.size,
+    distinctEventIds: expectations.decided.size + expectations.invalid.size,
+    ...counts,
+    auditRows: rows.audit?.length ?? 0,
+    mismatches: mismatches.list(),
+    mismatchKinds: mismatches.kinds,
+  };
+  const kinds = Object.entries(result.mismatchKinds).map(([kind, n]) => `${kind} ${n}`);
+  console.log(
+    `[reconciliation] ${result.scenario} (${delivery}): events produced ${result.eventsProduced} (${result.invalidMessages} invalid), ` +
+      `decisions ${result.distinctEventIds}, outcomes seen ${result.outcomesSeen}, missing ${result.missingOutcomes}, extra ${result.extraOutcomes}, ` +
+      `duplicates ${result.duplicates} of ${result.expectedDuplicates} expected, audit rows ${result.auditRows}, mismatches ${mismatches.lines.length}` +
+      (kinds.length ? ` (${kinds.join(', ')})\n  ${result.mismatches.slice(0, 20).join('\n  ')}` : ''),
+  );
+  return result;
+}
 
-  const { audit, states } = await withClient(options.databaseUrl, async (client) => ({
-    audit: (await client.query<{ event_id: string; n: number }>('SELECT event_id, count(*)::int AS n FROM event_audit GROUP BY event_id')).rows,
+async function readDatabase(databaseUrl: string, audit: boolean): Promise<{ audit?: AuditRow[]; states: StateRow[] }> {
+  return withClient(databaseUrl, async (client) => ({
+    ...(audit
+      ? {
+          audit: (
+            await client.query<AuditRow>(
+              'SELECT event_id, status::text AS status, code, kafka_topic, kafka_partition, kafka_offset::text AS kafka_offset FROM event_audit',
+            )
+          ).rows,
+        }
+      : {}),
     states: (
-      await client.query<{ contract_number: string; component: string; start_date: string | null; start_at: string | null; end_date: string | null; end_at: string | null }>(`
+      await client.query<StateRow>(`
         SELECT c.contract_number, s.component_type::text AS component,
                to_char(s.start_date, 'YYYY-MM-DD') AS start_date,
                to_char(s.start_event_created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS start_at,
@@ -97,39 +109,6 @@ export async function reconcile(options: {
         FROM component_states s JOIN contracts c ON c.id = s.contract_id`)
     ).rows,
   }));
-  const auditCount = new Map(audit.map((row) => [row.event_id, row.n]));
-  for (const eventId of expectedCode.keys()) {
-    const rows = auditCount.get(eventId) ?? 0;
-    if (rows !== 1) mismatches.push(`${eventId} has ${rows} audit rows`);
-  }
-  for (const eventId of auditCount.keys()) if (!expectedCode.has(eventId)) mismatches.push(`audit row for unknown event ${eventId}`);
-
-  const actual = new Map(states.map((row) => [`${row.contract_number}/${row.component}`, row]));
-  const keys = new Set([...actual.keys(), ...model.states.keys()]);
-  for (const key of keys) {
-    const want = model.states.get(key) ?? {};
-    const got = actual.get(key);
-    const render = (a: unknown) => JSON.stringify(a);
-    const expectedState = [want.start?.date ?? null, want.start?.createdAt ?? null, want.end?.date ?? null, want.end?.createdAt ?? null];
-    const actualState = [got?.start_date ?? null, got?.start_at ?? null, got?.end_date ?? null, got?.end_at ?? null];
-    if (render(expectedState) !== render(actualState)) mismatches.push(`${key}: state ${render(actualState)}, reference ${render(expectedState)} (${componentOf(key.split('/')[1]!)})`);
-  }
-
-  const result: Reconciliation = {
-    scenario: options.scenario,
-    eventsProduced: messages.length,
-    distinctEventIds: expectedCode.size,
-    outcomesSeen: options.outcomes.length,
-    duplicates: options.outcomes.filter((o) => o.message.duplicate).length,
-    auditRows: audit.reduce((sum, row) => sum + row.n, 0),
-    mismatches,
-  };
-  console.log(
-    `[reconciliation] ${result.scenario}: events produced ${result.eventsProduced}, distinct event ids ${result.distinctEventIds}, ` +
-      `outcomes seen ${result.outcomesSeen}, duplicates ${result.duplicates}, audit rows ${result.auditRows}, mismatches ${mismatches.length}` +
-      (mismatches.length ? `\n  ${mismatches.slice(0, 20).join('\n  ')}` : ''),
-  );
-  return result;
 }
 
 /**
@@ -144,18 +123,17 @@ export async function committedOffsetViolations(options: {
   databaseUrl: string;
 }): Promise<{ committed: number; violations: string[] }> {
   const committed = await options.kafka.committedOffsets(options.groupId, options.topic);
-  const messages = identify(options.produced, options.topic);
+  // Contracts do not matter for what is recorded: an empty model will do.
+  const expectations = expectOutcomes(options.topic, options.produced, new Map());
   const recorded = await withClient(options.databaseUrl, async (client) => {
-    const { rows } = await client.query<{ event_id: string }>('SELECT event_id FROM processed_events');
-    return new Set(rows.map((row) => row.event_id));
+    const ledger = (await client.query<{ event_id: string }>('SELECT event_id FROM processed_events')).rows;
+    const audit = (
+      await client.query<{ kafka_partition: number; kafka_offset: string }>(
+        'SELECT kafka_partition, kafka_offset::text AS kafka_offset FROM event_audit WHERE kafka_topic = $1 AND kafka_offset IS NOT NULL',
+        [options.topic],
+      )
+    ).rows;
+    return { ledger: new Set(ledger.map((row) => row.event_id)), auditPositions: new Set(audit.map((row) => `${row.kafka_partition}/${row.kafka_offset}`)) };
   });
-  const violations: string[] = [];
-  let below = 0;
-  for (const message of messages) {
-    const offset = committed.get(message.record.partition) ?? -1n;
-    if (BigInt(message.record.offset) >= offset) continue;
-    below += 1;
-    if (!recorded.has(message.eventId)) violations.push(`${message.record.partition}/${message.record.offset} committed but not recorded`);
-  }
-  return { committed: below, violations };
+  return offsetViolations(expectations, committed, recorded);
 }

@@ -4,7 +4,7 @@ import { createLogger } from '../../../src/observability/logger.js';
 import { createTestDatabase, withClient, type TestDatabase } from '../database.js';
 import { readOutcomes, type ReadOutcome } from '../outcome-reader.js';
 import { readTopic, type TopicRecord } from '../topic-reader.js';
-import { reconcile, type Reconciliation } from './reconcile.js';
+import { deliveryFromEnv, reconcile, type OutcomeDelivery, type Reconciliation } from './reconcile.js';
 
 /** One fault scenario's world: its own database, topics and consumer group on a given broker. */
 export interface Scenario {
@@ -24,19 +24,35 @@ export interface Scenario {
   outcomes(expected: number, timeoutMs?: number): Promise<ReadOutcome[]>;
   /** The events topic as Kafka holds it. */
   produced(expected: number): Promise<TopicRecord[]>;
-  reconcile(contracts: ReadonlyMap<string, readonly string[]>, expectedMessages: number): Promise<Reconciliation>;
+  /** Delivery defaults to the scenario env's OUTCOME_DELIVERY (itself defaulting to transactional). */
+  reconcile(contracts: ReadonlyMap<string, readonly string[]>, expectedMessages: number, options?: { delivery?: OutcomeDelivery }): Promise<Reconciliation>;
   dispose(): Promise<void>;
 }
 
-export async function createScenario(options: { name: string; brokers: string; partitions: number; eventsTopicConfig?: Record<string, string> }): Promise<Scenario> {
+export interface ScenarioOptions {
+  name: string;
+  brokers: string;
+  partitions: number;
+  /** Replicas of both topics (default 1). */
+  replicationFactor?: number;
+  /** Settings of both topics, e.g. `min.insync.replicas`. */
+  topicConfig?: Record<string, string>;
+  /** Settings of the events topic only, over `topicConfig`. */
+  eventsTopicConfig?: Record<string, string>;
+  /** Settings of the outcome topic only, over `topicConfig`. */
+  outcomesTopicConfig?: Record<string, string>;
+}
+
+export async function createScenario(options: ScenarioOptions): Promise<Scenario> {
   const run = `${options.name}-${randomUUID().slice(0, 8)}`;
   const eventsTopic = `${run}-events`;
   const outcomesTopic = `${run}-outcomes`;
   const groupId = `${run}-service`;
+  const replicationFactor = options.replicationFactor ?? 1;
   const kafka = createKafkaClient({ clientId: `fault-${options.name}`, brokers: options.brokers.split(','), logger: createLogger('silent') });
   const topics: TopicSpec[] = [
-    { topic: eventsTopic, partitions: options.partitions, replicationFactor: 1, config: options.eventsTopicConfig },
-    { topic: outcomesTopic, partitions: options.partitions, replicationFactor: 1 },
+    { topic: eventsTopic, partitions: options.partitions, replicationFactor, config: { ...options.topicConfig, ...options.eventsTopicConfig } },
+    { topic: outcomesTopic, partitions: options.partitions, replicationFactor, config: { ...options.topicConfig, ...options.outcomesTopicConfig } },
   ];
   await kafka.ensureTopics(topics);
   const db = await createTestDatabase();
@@ -80,10 +96,11 @@ export async function createScenario(options: { name: string; brokers: string; p
     },
     outcomes: (expected, timeoutMs = 120_000) => readOutcomes(options.brokers, outcomesTopic, expected, timeoutMs),
     produced: (expected) => readTopic(options.brokers, eventsTopic, expected),
-    async reconcile(contracts, expectedMessages) {
+    async reconcile(contracts, expectedMessages, reconcileOptions) {
       const produced = await scenario.produced(expectedMessages);
       const outcomes = await scenario.outcomes(expectedMessages);
-      return reconcile({ scenario: options.name, topic: eventsTopic, produced, outcomes, databaseUrl: db.url, contracts });
+      const delivery = reconcileOptions?.delivery ?? deliveryFromEnv(scenario.env);
+      return reconcile({ scenario: options.name, topic: eventsTopic, produced, outcomes, databaseUrl: db.url, contracts, delivery, audit: scenario.env.ENABLE_EVENT_AUDIT !== 'false' });
     },
     async dispose() {
       await publisher.disconnect().catch(() => undefined);
