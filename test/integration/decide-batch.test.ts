@@ -6,6 +6,7 @@ import { decodeMessage } from '../../src/processing/decode-message.js';
 import type { DecodedMessage } from '../../src/processing/decoded-message.js';
 import { createContractRepository, type ContractRepository } from '../../src/store/contracts.js';
 import { createDecisionStore } from '../../src/store/decision-store.js';
+import { drainOutbox } from '../../src/store/outcome-outbox.js';
 import { createPrismaClient, type PrismaClient } from '../../src/store/prisma-client.js';
 import { createTestDatabase, withClient, type TestDatabase } from '../support/database.js';
 import { ALL_COMPONENTS, WORKED_EXAMPLE_CODES, WORKED_EXAMPLE_LINES, WORKED_EXAMPLE_TIMELINE } from '../support/worked-example.js';
@@ -117,6 +118,24 @@ describe('deciding batches in Postgres', () => {
     const rows = await withClient(db.url, async (client) => (await client.query<{ event_id: string; message_key: string; message: string }>('SELECT event_id, message_key, message FROM outcome_outbox')).rows);
     expect(rows).toEqual([{ event_id: 'h-1', message_key: '1234', message: JSON.stringify(outcome!.message) }]);
     expect(outcome!.message.source).toEqual({ transport: 'http', request_id: 'req-a' });
+  });
+
+  it('appends to the outbox while a relay is busy publishing (a slow broker never blocks a decision)', async () => {
+    let release: () => void = () => undefined;
+    const publishing = new Promise<void>((resolve) => (release = resolve));
+    let relayAtWork: () => void = () => undefined;
+    const atWork = new Promise<void>((resolve) => (relayAtWork = resolve));
+    const draining = drainOutbox(prisma, async (outbox) => {
+      await outbox.pending(0n, 10);
+      relayAtWork();
+      await publishing;
+    });
+    await atWork;
+    const http = { kind: 'valid' as const, eventId: 'h-2', event: (decoded(event({})) as Extract<DecodedMessage, { kind: 'valid' }>).event, source: { transport: 'http' as const, request_id: 'req-b' } };
+    const decided = await Promise.race([decideBatch([http], { outbox: true }).then(() => 'decided'), new Promise((resolve) => setTimeout(() => resolve('blocked'), 5_000))]);
+    release();
+    await draining;
+    expect(decided).toBe('decided');
   });
 
   it('recognises an event sent twice without event_id, also within one batch', async () => {

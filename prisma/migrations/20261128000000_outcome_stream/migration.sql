@@ -12,6 +12,7 @@ CREATE TABLE "outcome_outbox" (
     "event_id" VARCHAR(128) NOT NULL,
     "message_key" TEXT,
     "message" TEXT NOT NULL,
+    "sealed" BOOLEAN NOT NULL DEFAULT false,
     "created_at" TIMESTAMPTZ(6) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
     CONSTRAINT "outcome_outbox_pkey" PRIMARY KEY ("id")
