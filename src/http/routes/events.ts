@@ -35,6 +35,9 @@ export function registerEventRoutes(app: FastifyInstance, decideBatch: BatchDeci
       schema: {
         tags: ['events'],
         summary: alias ? 'Decide one event (alias of POST /events)' : 'Decide one event now, with the same rules, transaction and idempotency as the consumer',
+        description:
+          'The outcome is also published on the outcome topic (exactly once, after the transaction commits), with `source: { transport: "http", request_id }`. ' +
+          'An event already decided is answered with its original decision and `duplicate: true`.',
         deprecated: alias,
         body: contractEventSchema,
         response: { 200: eventDecisionSchema, ...errorResponses(503, ...JSON_BODY_ERRORS) },
