@@ -36,3 +36,12 @@ export async function dropDatabases(serverUrl: string, names: readonly string[])
 export async function serverVersion(serverUrl: string): Promise<string> {
   return withClient(serverUrl, async (client) => (await client.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version);
 }
+
+/**
+ * Writes out the dirty pages earlier phases left, so that a checkpoint they
+ * caused does not land in the next measured run. Needs a superuser (the local
+ * Postgres has one); elsewhere it is skipped.
+ */
+export async function checkpoint(serverUrl: string): Promise<void> {
+  await withClient(serverUrl, (client) => client.query('CHECKPOINT')).catch(() => undefined);
+}

@@ -14,8 +14,12 @@ import type { ServiceLatency, ServiceThroughput } from './phases/service.js';
 export interface Results {
   ceiling: Throughput;
   naive: NaiveResult;
+  /** OUTCOME_DELIVERY=transactional, the shipped default: the headline figures and the targets. */
   throughput: ServiceThroughput;
   latency: ServiceLatency;
+  /** OUTCOME_DELIVERY=at-least-once on the same events, for the cost of transactions. */
+  throughputAtLeastOnce: ServiceThroughput;
+  latencyAtLeastOnce: ServiceLatency;
   profile: ProfileSummary | null;
 }
 
@@ -41,9 +45,26 @@ interface Target {
 const require = createRequire(import.meta.url);
 const versionOf = (pkg: string): string => (JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')) as { version: string }).version;
 
+/** The service's figures in one delivery mode: throughput run and latency run together. */
+function serviceFigures(throughput: ServiceThroughput, latency: ServiceLatency) {
+  return {
+    outcome_delivery: throughput.outcome_delivery,
+    events_per_s: throughput.events_per_s,
+    p50_ms: latency.p50_ms,
+    p95_ms: latency.p95_ms,
+    p99_ms: latency.p99_ms,
+    peak_rss_mb: Math.max(throughput.peak_rss_mb, latency.peak_rss_mb),
+    db_round_trips_per_event: throughput.db_round_trips_per_event,
+    throughput_run: throughput,
+    latency_run: latency,
+  };
+}
+
 export function buildReport(results: Results, run: RunInfo) {
-  const { ceiling, naive, throughput, latency } = results;
-  const peakRss = Math.max(throughput.peak_rss_mb, latency.peak_rss_mb);
+  const { ceiling, naive, throughput, latency, throughputAtLeastOnce, latencyAtLeastOnce } = results;
+  const service = serviceFigures(throughput, latency);
+  const serviceAtLeastOnce = serviceFigures(throughputAtLeastOnce, latencyAtLeastOnce);
+  const peakRss = service.peak_rss_mb;
   const vsCeiling = throughput.events_per_s / ceiling.events_per_s;
   const vsNaive = throughput.events_per_s / naive.events_per_s;
   const roundTrips = throughput.db_round_trips_per_event;
@@ -74,23 +95,29 @@ export function buildReport(results: Results, run: RunInfo) {
     service_settings: run.settings,
     ceiling,
     naive,
-    service: {
-      events_per_s: throughput.events_per_s,
-      p50_ms: latency.p50_ms,
-      p95_ms: latency.p95_ms,
-      p99_ms: latency.p99_ms,
-      peak_rss_mb: peakRss,
-      db_round_trips_per_event: roundTrips,
-      throughput_run: throughput,
-      latency_run: latency,
+    /** OUTCOME_DELIVERY=transactional, the shipped default. */
+    service,
+    /** The same latency run as service.latency_run, under the name issue 11 gives it. */
+    latency_2000: latency,
+    service_at_least_once: serviceAtLeastOnce,
+    latency_2000_at_least_once: latencyAtLeastOnce,
+    ratios: {
+      service_vs_ceiling: Number(vsCeiling.toFixed(3)),
+      service_vs_naive: Number(vsNaive.toFixed(2)),
+      /** Transactional ÷ at-least-once: below 1 for throughput and above 1 for p99 is what transactions cost. */
+      transactional_vs_at_least_once: {
+        events_per_s: Number((throughput.events_per_s / throughputAtLeastOnce.events_per_s).toFixed(3)),
+        p99_ms: Number((latency.p99_ms / Math.max(1, latencyAtLeastOnce.p99_ms)).toFixed(2)),
+      },
     },
-    ratios: { service_vs_ceiling: Number(vsCeiling.toFixed(3)), service_vs_naive: Number(vsNaive.toFixed(2)) },
     targets,
     profile: results.profile,
     method: [
-      'events/s: from the consumer group join to the producer timestamp of the last outcome on the output topic.',
+      'service: OUTCOME_DELIVERY=transactional (the default; service, latency_2000, targets) and OUTCOME_DELIVERY=at-least-once (service_at_least_once, latency_2000_at_least_once), each on its own database copy, consumer group and output topic, after a CHECKPOINT.',
+      'outcomes are counted as records read by a read_committed consumer, never by offsets: commit markers take one offset per partition per transaction.',
+      'events/s: from the consumer group join to the moment the last outcome became readable (read_committed): its broker append time (output topics use LogAppendTime), or the time of the commit marker of its transaction.',
       `naive: measured on the first ${naive.measured_events} events (prefix) and assumed to hold for the rest${naive.extrapolated ? ' (extrapolated)' : ''}.`,
-      'latency: outcome producer timestamp minus the input message producer timestamp, inputs after a warm-up only.',
+      'latency: time the outcome became readable (as for events/s) minus the input message producer timestamp, inputs after a warm-up only.',
       'peak RSS: VmHWM of the service process (node dist/main.js), the larger of the throughput and latency runs.',
       run.statementStats
         ? 'round trips: statements counted by pg_stat_statements in the database of the run (BEGIN/COMMIT included), divided by events.'
@@ -109,7 +136,11 @@ export function writeReport(report: Report, file: string): void {
 
 export function formatTable(report: Report): string {
   const { ceiling, naive, service, ratios } = report;
-  const latency = service.latency_run;
+  const atLeastOnce = report.service_at_least_once;
+  const latencyRuns = [service.latency_run, atLeastOnce.latency_run];
+  const vs = ratios.transactional_vs_at_least_once;
+  const outcomesNote = (run: typeof service.throughput_run) =>
+    `${fmt(run.events)} outcomes in ${run.seconds} s; outcomes ${run.outcomes_match_expected ? 'match' : 'DO NOT match'} the rules`;
   const rows = [
     ['', 'events/s', 'service ÷ this', 'notes'],
     ['ceiling (kafkajs forward, no DB)', fmt(ceiling.events_per_s), `${ratios.service_vs_ceiling.toFixed(2)}×`, `${fmt(ceiling.events)} events in ${ceiling.seconds} s`],
@@ -119,16 +150,25 @@ export function formatTable(report: Report): string {
       `${ratios.service_vs_naive.toFixed(1)}×`,
       `${naive.extrapolated ? 'extrapolated from the first ' : ''}${fmt(naive.measured_events)} events in ${naive.measured_seconds} s; ${naive.db_round_trips_per_event ?? 'n/a'} DB round trips/event`,
     ],
-    ['service (as shipped)', fmt(service.events_per_s), '1.00×', `${fmt(service.throughput_run.events)} events in ${service.throughput_run.seconds} s; outcomes ${service.throughput_run.outcomes_match_expected ? 'match' : 'DO NOT match'} the rules`],
+    ['service (as shipped: transactional)', fmt(service.events_per_s), '1.00×', `${outcomesNote(service.throughput_run)}; ${fmt(service.throughput_run.outcome_commit_markers)} commit markers`],
+    ['service, OUTCOME_DELIVERY=at-least-once', fmt(atLeastOnce.events_per_s), `${vs.events_per_s.toFixed(2)}×`, outcomesNote(atLeastOnce.throughput_run)],
   ];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   const line = (row: string[]) => row.map((cell, column) => (column === 1 || column === 2 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ');
   const out = [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line), ''];
+  const first = latencyRuns[0]!;
+  out.push(`service latency at ${fmt(first.offered_events_per_s)} events/s offered for ${first.seconds} s:`);
+  for (const run of latencyRuns) {
+    out.push(
+      `  ${run.outcome_delivery.padEnd(14)} p50 ${run.p50_ms} ms, p95 ${run.p95_ms} ms, p99 ${run.p99_ms} ms, max ${run.max_ms} ms (${fmt(run.samples)} samples; commit wait p50 ${run.commit_wait_p50_ms} ms, p99 ${run.commit_wait_p99_ms} ms)`,
+    );
+  }
   out.push(
-    `service latency at ${fmt(latency.offered_events_per_s)} events/s offered for ${latency.seconds} s: p50 ${latency.p50_ms} ms, p95 ${latency.p95_ms} ms, p99 ${latency.p99_ms} ms, max ${latency.max_ms} ms (${fmt(latency.samples)} samples)`,
-    `service peak RSS ${service.peak_rss_mb.toFixed(0)} MiB; DB round trips/event ${service.db_round_trips_per_event ?? 'n/a'} at full load (${service.throughput_run.events_per_transaction} events per transaction), ${latency.db_round_trips_per_event ?? 'n/a'} at ${fmt(latency.offered_events_per_s)} events/s`,
+    `transactional ÷ at-least-once: throughput ${vs.events_per_s.toFixed(2)}× (${fmt(service.events_per_s)} vs ${fmt(atLeastOnce.events_per_s)} events/s), p99 ${vs.p99_ms.toFixed(2)}× (${service.p99_ms} vs ${atLeastOnce.p99_ms} ms)`,
     '',
-    'targets:',
+    `service peak RSS ${service.peak_rss_mb.toFixed(0)} MiB (at-least-once ${atLeastOnce.peak_rss_mb.toFixed(0)} MiB); DB round trips/event ${service.db_round_trips_per_event ?? 'n/a'} at full load (${service.throughput_run.events_per_transaction} events per transaction), ${service.latency_run.db_round_trips_per_event ?? 'n/a'} at ${fmt(service.latency_run.offered_events_per_s)} events/s`,
+    '',
+    'targets (transactional):',
     ...report.targets.map((t) => `  ${t.met ? 'met   ' : 'MISSED'}  ${t.what.padEnd(28)} ${t.target.padEnd(9)} actual ${t.actual}`),
   );
   const busy = report.machine.cpu_busy_before_start;

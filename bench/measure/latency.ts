@@ -3,9 +3,11 @@ import type { BenchMessage, BenchProducer, TimedRecord } from '../baselines/kafk
 import { round } from './throughput.js';
 
 // End-to-end latency at a steady offered load: a paced producer sends the
-// events, and each outcome's latency is its producer timestamp (set by the
-// service's producer when it publishes) minus the timestamp of the input
-// message it answers (found through the outcome's `source` position).
+// events, and each outcome's latency is the time it became readable by a
+// read_committed consumer (the broker's append time, or in transactional mode
+// the time of the commit marker that made it visible) minus the producer
+// timestamp of the input message it answers (found through the outcome's
+// `source` position).
 
 export interface LatencySummary {
   samples: number;
@@ -40,10 +42,20 @@ export function outcomeLatencies(inputs: readonly TimedRecord[], outcomes: reado
   for (const outcome of outcomes) {
     const source = (JSON.parse(outcome.value?.toString('utf8') ?? 'null') as { source: { partition: number; offset: string } | null } | null)?.source;
     const sentAt = source ? produced.get(`${source.partition}/${source.offset}`) : undefined;
-    if (sentAt !== undefined && sentAt >= fromMs) latencies.push(outcome.timestamp - sentAt);
+    if (sentAt !== undefined && sentAt >= fromMs) latencies.push(outcome.visibleAt - sentAt);
   }
   latencies.sort((a, b) => a - b);
   return { samples: latencies.length, p50_ms: percentile(latencies, 50), p95_ms: percentile(latencies, 95), p99_ms: percentile(latencies, 99), max_ms: latencies.at(-1) ?? 0 };
+}
+
+/**
+ * How long outcomes waited, once appended, for their transaction to commit
+ * (commit marker time minus append time); 0 for outcomes written outside a
+ * transaction. Part of the latency above, shown apart.
+ */
+export function commitWait(outcomes: readonly TimedRecord[]): { p50_ms: number; p99_ms: number } {
+  const waits = outcomes.map((outcome) => outcome.visibleAt - outcome.timestamp).sort((a, b) => a - b);
+  return { p50_ms: percentile(waits, 50), p99_ms: percentile(waits, 99) };
 }
 
 /** Nearest-rank percentile of sorted values. */

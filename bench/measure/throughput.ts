@@ -2,8 +2,8 @@ import { sleep } from '../../scripts/infra/wait.js';
 import type { BenchKafka, TimedRecord } from '../baselines/kafkajs.js';
 
 // Throughput is measured the same way for every implementation: from the
-// moment its consumer joined its group (consumption can start) to the
-// producer timestamp of its last outcome on the output topic.
+// moment its consumer joined its group (consumption can start) to the moment
+// its last outcome became readable on the output topic (see lastVisible).
 
 export interface Throughput {
   events: number;
@@ -11,24 +11,32 @@ export interface Throughput {
   events_per_s: number;
 }
 
-/** Polls the topic's watermarks (cheap: no reading) until it holds `expected` messages. */
-export async function waitForTopicSize(
+/**
+ * Polls the group's committed offsets (cheap: no reading) until it has
+ * committed its way through the whole input topic. Every implementation
+ * commits an input position only after the outcomes for it are published
+ * (at-least-once), or in the same transaction as them (transactional), so
+ * this is when its work is done. The input topics are written without
+ * transactions, so their offsets count messages. Output topics are not
+ * counted by offsets at all: transaction markers take offsets there.
+ */
+export async function waitForGroup(
   kafka: BenchKafka,
-  topic: string,
-  expected: number,
-  { timeoutMs, abortReason, onProgress }: { timeoutMs: number; abortReason?: () => string | undefined; onProgress?: (size: number) => void },
+  groupId: string,
+  inputTopic: string,
+  { timeoutMs, abortReason, onProgress }: { timeoutMs: number; abortReason?: () => string | undefined; onProgress?: (consumed: number, total: number) => void },
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastReport = 0;
   for (;;) {
-    const size = await kafka.topicSize(topic);
-    if (size >= expected) return;
+    const { consumed, total } = await kafka.groupProgress(groupId, inputTopic);
+    if (total > 0 && consumed >= total) return;
     const reason = abortReason?.();
-    if (reason) throw new Error(`${topic}: ${reason} after ${size}/${expected} messages`);
-    if (Date.now() > deadline) throw new Error(`${topic}: only ${size}/${expected} messages after ${timeoutMs / 1000} s`);
+    if (reason) throw new Error(`${groupId}: ${reason} after consuming ${consumed}/${total} input messages`);
+    if (Date.now() > deadline) throw new Error(`${groupId}: only ${consumed}/${total} input messages consumed after ${timeoutMs / 1000} s`);
     if (onProgress && Date.now() - lastReport > 5_000) {
       lastReport = Date.now();
-      onProgress(size);
+      onProgress(consumed, total);
     }
     await sleep(250);
   }
@@ -39,10 +47,14 @@ export function throughputFrom(startMs: number, endMs: number, events: number): 
   return { events, seconds: round(seconds, 2), events_per_s: Math.round(events / seconds) };
 }
 
-/** The latest producer timestamp among the records. */
-export function lastTimestamp(records: readonly TimedRecord[]): number {
+/**
+ * When the last of the records became readable by a read_committed consumer:
+ * the broker's append time for records written outside a transaction, the
+ * commit marker's for records written in one.
+ */
+export function lastVisible(records: readonly TimedRecord[]): number {
   let last = 0;
-  for (const record of records) if (record.timestamp > last) last = record.timestamp;
+  for (const record of records) if (record.visibleAt > last) last = record.visibleAt;
   return last;
 }
 

@@ -22,7 +22,7 @@ export async function runNaive(context: BenchContext): Promise<NaiveResult> {
   const output = nameFor(context, 'naive_out');
   const url = await cloneDatabase(infra.serverUrl, context.templateDatabase, database);
   context.createdDatabases.push(database);
-  await kafka.createTopics([output], options.partitions);
+  await kafka.createTopics([output], options.partitions, { appendTime: true });
   context.createdTopics.push(output);
 
   // Same pool size and partition concurrency as the service's defaults, so the comparison is about batching.

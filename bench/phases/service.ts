@@ -1,24 +1,33 @@
 import { join } from 'node:path';
 import { getFreePorts } from '../../scripts/infra/wait.js';
+import type { TopicRead } from '../baselines/kafkajs.js';
 import { log, nameFor, type BenchContext } from '../context.js';
-import { cloneDatabase } from '../database.js';
+import { checkpoint, cloneDatabase } from '../database.js';
 import { codeHistogram } from '../dataset.js';
-import { outcomeLatencies, paceLoad, type LatencySummary } from '../measure/latency.js';
+import { commitWait, outcomeLatencies, paceLoad, type LatencySummary } from '../measure/latency.js';
 import { databaseStats, type DatabaseStats, type StatementStat } from '../measure/pg-stats.js';
 import { sampleRss } from '../measure/rss.js';
-import { lastTimestamp, round, throughputFrom, waitForTopicSize, type Throughput } from '../measure/throughput.js';
+import { lastVisible, round, throughputFrom, waitForGroup, type Throughput } from '../measure/throughput.js';
 import { startServiceProcess, type ServiceProcess } from '../service-process.js';
 
 // (c) The service as shipped, in its own process with its own copy of the
-// database, its own consumer group and output topic. Settings not named here
-// come from the environment, so `BATCH_MAX_SIZE=5000 npm run bench` tries one.
+// database, its own consumer group and output topic, once per outcome
+// delivery mode: `transactional` (the default, the headline figures) and
+// `at-least-once`. OUTCOME_DELIVERY is set per run; other settings come from
+// the environment, so `BATCH_MAX_SIZE=5000 npm run bench` tries one.
+
+export type OutcomeDelivery = 'transactional' | 'at-least-once';
 
 export interface ServiceThroughput extends Throughput {
+  outcome_delivery: OutcomeDelivery;
   peak_rss_mb: number;
   db_round_trips_per_event: number | null;
   db_transactions: number;
   events_per_transaction: number;
-  /** Outcome codes equal those of the sequential fold of the rules over the same events. */
+  /** Transaction markers on the outcome topic: each takes an offset, which is why outcomes are counted as records. */
+  outcome_commit_markers: number;
+  outcome_abort_markers: number;
+  /** Exactly one outcome per event (read_committed), with the codes of the sequential fold of the rules over the same events. */
   outcomes_match_expected: boolean;
   mismatches: Record<string, { expected: number; got: number }>;
   statements: StatementStat[] | null;
@@ -26,8 +35,12 @@ export interface ServiceThroughput extends Throughput {
 }
 
 export interface ServiceLatency extends LatencySummary {
+  outcome_delivery: OutcomeDelivery;
   offered_events_per_s: number;
   seconds: number;
+  /** Time outcomes waited, once appended, for their Kafka transaction to commit (0 in at-least-once mode); part of the latency. */
+  commit_wait_p50_ms: number;
+  commit_wait_p99_ms: number;
   peak_rss_mb: number;
   db_round_trips_per_event: number | null;
 }
@@ -35,17 +48,23 @@ export interface ServiceLatency extends LatencySummary {
 interface Launched {
   service: ServiceProcess;
   database: string;
+  groupId: string;
   output: string;
 }
 
-async function launch(context: BenchContext, name: string, inputTopic: string, cpuProfileDir?: string): Promise<Launched> {
+/** The transactional runs keep the names they always had; the at-least-once runs are suffixed. */
+const runName = (what: string, mode: OutcomeDelivery) => (mode === 'transactional' ? what : `${what}_alo`);
+
+async function launch(context: BenchContext, name: string, inputTopic: string, mode: OutcomeDelivery, cpuProfileDir?: string): Promise<Launched> {
   const { infra, options, kafka } = context;
   const database = nameFor(context, name);
+  const groupId = nameFor(context, name);
   const output = nameFor(context, `${name}_out`);
   const url = await cloneDatabase(infra.serverUrl, context.templateDatabase, database);
   context.createdDatabases.push(database);
-  await kafka.createTopics([output], options.partitions);
+  await kafka.createTopics([output], options.partitions, { appendTime: true });
   context.createdTopics.push(output);
+  await checkpoint(infra.serverUrl);
   const [port] = (await getFreePorts(1)) as [number];
   const service = await startServiceProcess({
     logFile: join(infra.workDir, `${name}.log`),
@@ -56,35 +75,43 @@ async function launch(context: BenchContext, name: string, inputTopic: string, c
       DATABASE_URL: url,
       EVENTS_TOPIC: inputTopic,
       OUTCOMES_TOPIC: output,
-      KAFKA_GROUP_ID: nameFor(context, name),
+      KAFKA_GROUP_ID: groupId,
+      OUTCOME_DELIVERY: mode,
       TOPIC_PARTITIONS: String(options.partitions),
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: String(port),
     },
   });
-  return { service, database, output };
+  return { service, database, groupId, output };
 }
 
 const perEvent = (stats: DatabaseStats, events: number) => (stats.round_trips === null ? null : round(stats.round_trips / events, 4));
 
-/** Throughput on the pre-loaded events, peak RSS, round trips, and a check of every outcome code. */
-export async function runServiceThroughput(context: BenchContext, cpuProfileDir: string | null): Promise<ServiceThroughput> {
+const reportMarkerNotSeen = (label: string, read: TopicRead) => {
+  if (read.markerNotSeen > 0) log(`${label}: ${read.markerNotSeen} outcomes whose commit marker was not read; their own timestamp stands in`);
+};
+
+/** Throughput on the pre-loaded events, peak RSS, round trips, and a check of every outcome. */
+export async function runServiceThroughput(context: BenchContext, mode: OutcomeDelivery, cpuProfileDir: string | null): Promise<ServiceThroughput> {
   const { kafka, dataset, infra } = context;
+  const label = `service (${mode})`;
   const expected = dataset.messages.length;
-  const { service, database, output } = await launch(context, 'service', context.inputTopic, cpuProfileDir ?? undefined);
+  const { service, database, groupId, output } = await launch(context, runName('service', mode), context.inputTopic, mode, cpuProfileDir ?? undefined);
   const rss = sampleRss(service.pid);
   try {
-    await waitForTopicSize(kafka, output, expected, {
+    await waitForGroup(kafka, groupId, context.inputTopic, {
       timeoutMs: 480_000,
       abortReason: () => (service.hasExited() ? 'the service exited (see its log)' : undefined),
-      onProgress: (size) => log(`service: ${size}/${expected} outcomes`),
+      onProgress: (consumed, total) => log(`${label}: ${consumed}/${total} events consumed`),
     });
   } finally {
     rss.stop();
     await service.stop();
   }
-  const records = await kafka.readAll(output, expected, 120_000);
-  const result = throughputFrom(service.joinedAt, lastTimestamp(records), records.length);
+  const read = await kafka.readAll(output, expected, 120_000);
+  reportMarkerNotSeen(label, read);
+  const { records } = read;
+  const result = throughputFrom(service.joinedAt, lastVisible(records), records.length);
   const got = codeHistogram(records.map((r) => (JSON.parse(r.value?.toString('utf8') ?? '{}') as { code: string }).code));
   const want = codeHistogram(dataset.expected);
   const mismatches: ServiceThroughput['mismatches'] = {};
@@ -92,14 +119,17 @@ export async function runServiceThroughput(context: BenchContext, cpuProfileDir:
     if (got[code] !== want[code]) mismatches[code] = { expected: want[code] ?? 0, got: got[code] ?? 0 };
   }
   const stats = await databaseStats(infra.serverUrl, database, infra.statementStats);
-  log(`service: ${result.events} events in ${result.seconds} s = ${result.events_per_s} events/s, peak RSS ${rss.peakMb().toFixed(0)} MiB`);
+  log(`${label}: ${result.events} outcomes in ${result.seconds} s = ${result.events_per_s} events/s, peak RSS ${rss.peakMb().toFixed(0)} MiB, ${read.commitMarkers} commit markers on the outcome topic`);
   return {
+    outcome_delivery: mode,
     ...result,
     peak_rss_mb: round(rss.peakMb(), 1),
     db_round_trips_per_event: perEvent(stats, records.length),
     db_transactions: stats.transactions,
     events_per_transaction: round(records.length / Math.max(1, stats.transactions), 1),
-    outcomes_match_expected: Object.keys(mismatches).length === 0,
+    outcome_commit_markers: read.commitMarkers,
+    outcome_abort_markers: read.abortMarkers,
+    outcomes_match_expected: records.length === expected && Object.keys(mismatches).length === 0,
     mismatches,
     statements: stats.statements?.slice(0, 12) ?? null,
     cpu_profile_dir: cpuProfileDir,
@@ -107,35 +137,46 @@ export async function runServiceThroughput(context: BenchContext, cpuProfileDir:
 }
 
 /** End-to-end latency at a steady offered load, on a fresh database and a fresh input topic. */
-export async function runServiceLatency(context: BenchContext): Promise<ServiceLatency> {
+export async function runServiceLatency(context: BenchContext, mode: OutcomeDelivery): Promise<ServiceLatency> {
   const { kafka, dataset, infra, options } = context;
-  const input = nameFor(context, 'latency_in');
+  const label = `latency (${mode})`;
+  const input = nameFor(context, `${runName('latency', mode)}_in`);
   await kafka.createTopics([input], options.partitions);
   context.createdTopics.push(input);
   const messages = dataset.messages.slice(0, options.latencyRate * options.latencySeconds);
-  const { service, database, output } = await launch(context, 'latency', input);
+  const { service, database, groupId, output } = await launch(context, runName('latency', mode), input, mode);
   const rss = sampleRss(service.pid);
   const producer = await kafka.connectProducer();
   let load: Awaited<ReturnType<typeof paceLoad>>;
   const startedAt = Date.now();
   try {
-    log(`latency: offering ${messages.length} events at ${options.latencyRate} events/s`);
+    log(`${label}: offering ${messages.length} events at ${options.latencyRate} events/s`);
     load = await paceLoad(producer, input, messages, options.latencyRate);
-    await waitForTopicSize(kafka, output, messages.length, { timeoutMs: 120_000 });
+    await waitForGroup(kafka, groupId, input, {
+      timeoutMs: 120_000,
+      abortReason: () => (service.hasExited() ? 'the service exited (see its log)' : undefined),
+    });
   } finally {
     rss.stop();
     await producer.disconnect();
     await service.stop();
   }
-  const [inputs, outcomes] = [await kafka.readAll(input, messages.length, 60_000), await kafka.readAll(output, messages.length, 60_000)];
-  const latency = outcomeLatencies(inputs, outcomes, startedAt + options.warmupSeconds * 1000);
+  const inputs = (await kafka.readAll(input, messages.length, 60_000)).records;
+  const read = await kafka.readAll(output, messages.length, 60_000);
+  reportMarkerNotSeen(label, read);
+  if (read.records.length !== messages.length) log(`${label}: ${read.records.length} outcomes read for ${messages.length} events`);
+  const latency = outcomeLatencies(inputs, read.records, startedAt + options.warmupSeconds * 1000);
+  const wait = commitWait(read.records);
   const stats = await databaseStats(infra.serverUrl, database, infra.statementStats);
-  log(`latency: p50 ${latency.p50_ms} ms, p95 ${latency.p95_ms} ms, p99 ${latency.p99_ms} ms over ${latency.samples} events`);
+  log(`${label}: p50 ${latency.p50_ms} ms, p95 ${latency.p95_ms} ms, p99 ${latency.p99_ms} ms over ${latency.samples} events; commit wait p50 ${wait.p50_ms} ms, p99 ${wait.p99_ms} ms`);
   return {
+    outcome_delivery: mode,
     ...latency,
     offered_events_per_s: load.offered_events_per_s,
     seconds: load.seconds,
+    commit_wait_p50_ms: wait.p50_ms,
+    commit_wait_p99_ms: wait.p99_ms,
     peak_rss_mb: round(rss.peakMb(), 1),
-    db_round_trips_per_event: perEvent(stats, outcomes.length),
+    db_round_trips_per_event: perEvent(stats, read.records.length),
   };
 }
