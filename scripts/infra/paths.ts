@@ -9,6 +9,15 @@ import { dirname, join, resolve } from 'node:path';
 export const LOCAL_PORTS = { kafka: 9092, kafkaController: 9093, postgres: 5433 } as const;
 
 export const LOCAL_KAFKA_BROKERS = `127.0.0.1:${LOCAL_PORTS.kafka}`;
+
+/**
+ * Ports of node `nodeId` (1, 2, …) of the local multi-broker cluster
+ * (`npm run infra:up -- --brokers 3`): node 1 takes the single broker's ports,
+ * so the service's default KAFKA_BROKERS reaches the cluster too.
+ */
+export function localClusterPorts(nodeId: number): { port: number; controllerPort: number } {
+  return { port: LOCAL_PORTS.kafka + 2 * (nodeId - 1), controllerPort: LOCAL_PORTS.kafkaController + 2 * (nodeId - 1) };
+}
 export const LOCAL_DATABASE_URL = `postgresql://postgres:postgres@127.0.0.1:${LOCAL_PORTS.postgres}/contract_events`;
 
 /** `${CONTRACT_EVENTS_HOME:-~/.cache/contract-events-service}` (empty counts as unset). */
@@ -31,6 +40,10 @@ export const localFiles = {
   kafkaData: () => join(localInfraDir(), 'kafka-data'),
   kafkaLog: () => join(localInfraDir(), 'kafka.log'),
   kafkaPid: () => join(localInfraDir(), 'kafka.pid'),
+  /** The multi-broker cluster: data folder `node-<n>/`, `kafka-<n>.log` and `node-<n>.pid` of each node. */
+  kafkaClusterDir: () => join(localInfraDir(), 'kafka-cluster'),
+  kafkaNodeLog: (nodeId: number) => join(localInfraDir(), 'kafka-cluster', `kafka-${nodeId}.log`),
+  kafkaNodePid: (nodeId: number) => join(localInfraDir(), 'kafka-cluster', `node-${nodeId}.pid`),
   postgresLog: () => join(localInfraDir(), 'postgres.log'),
   postgresPid: () => join(localInfraDir(), 'postgres.pid'),
   postgresData: (): string => {

@@ -6,6 +6,8 @@ import {
   type Admin,
   type Consumer,
   type LogEntry,
+  type Message,
+  type PartitionMetadata,
   type Producer,
 } from 'kafkajs';
 import type { Logger } from '../observability/logger.js';
@@ -52,6 +54,8 @@ export interface OutboundMessage {
   key: string | null;
   value: string;
   headers: Record<string, string>;
+  /** An explicit partition; by default the key's murmur2 hash picks it, as the Java client's does. */
+  partition?: number;
 }
 
 export interface TopicSpec {
@@ -209,22 +213,52 @@ async function topicMaxMessageBytes(admin: Admin, topic: string): Promise<number
 // contract's outcomes share a partition with any Java producer's.
 const createPartitioner = Partitioners.DefaultPartitioner;
 
-const sendRequest = (topic: string, messages: readonly OutboundMessage[], compression: 'none' | 'gzip') => ({
-  topic,
-  acks: -1,
-  compression: compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
-  // Our outbound shape is kafkajs's own message shape: no copy per message.
-  messages: messages as OutboundMessage[],
-});
+type Send = (request: { topic: string; acks: number; compression: CompressionTypes; messages: Message[] }) => Promise<unknown>;
+
+/**
+ * Sends messages one partition per request. kafkajs retries a failed send only
+ * towards brokers that have not answered it yet, so when a partition's leader
+ * moves to a broker that already took the rest of a multi-partition send, that
+ * partition's records are silently dropped; a send that names one partition
+ * is retried in full wherever its leader is.
+ */
+function createPartitionedSender(kafka: Kafka, compression: 'none' | 'gzip') {
+  const partitioner = createPartitioner();
+  const partitionMetadata = new Map<string, Promise<PartitionMetadata[]>>();
+  const metadataOf = (topic: string) => {
+    let metadata = partitionMetadata.get(topic);
+    if (!metadata) {
+      metadata = withAdmin(kafka, async (admin) => (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions ?? []);
+      partitionMetadata.set(topic, metadata);
+      metadata.catch(() => partitionMetadata.delete(topic));
+    }
+    return metadata;
+  };
+  return async (send: Send, topic: string, messages: readonly OutboundMessage[]): Promise<void> => {
+    if (messages.length === 0) return;
+    const partitions = await metadataOf(topic);
+    if (partitions.length === 0) throw toKafkaError(new Error(`Topic ${topic} has no partitions in the cluster metadata.`));
+    const byPartition = new Map<number, Message[]>();
+    for (const message of messages) {
+      const partition = partitioner({ topic, partitionMetadata: partitions, message: message as Message });
+      const group = byPartition.get(partition);
+      const placed: Message = { ...message, partition };
+      if (group) group.push(placed);
+      else byPartition.set(partition, [placed]);
+    }
+    const compressionType = compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+    for (const group of byPartition.values()) {
+      await send({ topic, acks: -1, compression: compressionType, messages: group }).catch((error: unknown) => Promise.reject(toKafkaError(error)));
+    }
+  };
+}
 
 async function connectPublisher(kafka: Kafka, compression: 'none' | 'gzip'): Promise<Publisher> {
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner });
   await producer.connect().catch((error: unknown) => Promise.reject(toKafkaError(error)));
+  const sendPartitioned = createPartitionedSender(kafka, compression);
   return {
-    async send(topic, messages) {
-      if (messages.length === 0) return;
-      await producer.send(sendRequest(topic, messages, compression)).catch((error: unknown) => Promise.reject(toKafkaError(error)));
-    },
+    send: (topic, messages) => sendPartitioned((request) => producer.send(request), topic, messages),
     disconnect: () => producer.disconnect(),
   };
 }
@@ -241,11 +275,12 @@ async function connectTransactionalPublisher(kafka: Kafka, transactionalId: stri
     await producer.disconnect().catch(() => undefined);
     throw toKafkaError(error);
   }
+  const sendPartitioned = createPartitionedSender(kafka, compression);
   return {
     async sendInTransaction(topic, requests, consumed) {
       const transaction = await producer.transaction().catch((error: unknown) => Promise.reject(toKafkaError(error)));
       try {
-        for (const messages of requests) if (messages.length > 0) await transaction.send(sendRequest(topic, messages, compression));
+        for (const messages of requests) await sendPartitioned((request) => transaction.send(request), topic, messages);
         await transaction.sendOffsets({
           consumerGroupId: consumed.groupId,
           topics: [{ topic: consumed.topic, partitions: [{ partition: consumed.partition, offset: consumed.nextOffset }] }],

@@ -76,6 +76,8 @@ export function createSizedSender(maxMessageBytes: number, onCompacted: (eventId
 /** One transactional producer per input partition, so the next owner of a partition fences the last one. */
 function transactionalDelivery(options: OutcomeDeliveryOptions, send: SizedSender): OutcomeDelivery {
   const publishers = new Map<number, Promise<TransactionalPublisher>>();
+  /** Partitions whose last transaction failed without our knowing whether it committed. */
+  const uncertain = new Set<number>();
   const publisherFor = (partition: number): Promise<TransactionalPublisher> => {
     let publisher = publishers.get(partition);
     if (!publisher) {
@@ -91,20 +93,31 @@ function transactionalDelivery(options: OutcomeDeliveryOptions, send: SizedSende
     publishers.delete(partition);
     await publisher?.then((p) => p.disconnect()).catch(() => undefined);
   };
+  /** A fresh producer (which fences the old one and settles its open transaction), then what the group has committed. */
+  const settle = async (partition: number): Promise<bigint> => {
+    await discard(partition);
+    await publisherFor(partition);
+    const committed = await options.kafka.committedOffsets(options.groupId, options.eventsTopic);
+    return committed.get(partition) ?? -1n;
+  };
   return {
     mode: 'transactional',
-    async claim(partition) {
-      // A fresh producer: initialising it fences the old owner and ends its open transaction.
-      await discard(partition);
-      await publisherFor(partition);
-      const committed = await options.kafka.committedOffsets(options.groupId, options.eventsTopic);
-      return committed.get(partition) ?? -1n;
-    },
+    claim: settle,
     async deliver(partition, outcomes, lastOffset, control) {
-      const consumed = { groupId: options.groupId, topic: options.eventsTopic, partition, nextOffset: String(BigInt(lastOffset) + 1n) };
+      const nextOffset = BigInt(lastOffset) + 1n;
+      const consumed = { groupId: options.groupId, topic: options.eventsTopic, partition, nextOffset: String(nextOffset) };
       try {
+        // A commit can succeed although its answer was lost (the coordinator moved): look before doing it again.
+        if (uncertain.has(partition) && (await settle(partition)) >= nextOffset) {
+          uncertain.delete(partition);
+          control.resolveThrough(lastOffset);
+          return;
+        }
+        uncertain.delete(partition);
         const publisher = await publisherFor(partition);
+        uncertain.add(partition);
         await send((requests) => publisher.sendInTransaction(options.outcomesTopic, requests, consumed), outcomes);
+        uncertain.delete(partition);
       } catch (error) {
         // Aborted, fenced or unsure: the next attempt starts from a fresh producer.
         await discard(partition);
@@ -114,6 +127,7 @@ function transactionalDelivery(options: OutcomeDeliveryOptions, send: SizedSende
     },
     async release(assigned) {
       const keep = new Set(assigned);
+      for (const partition of uncertain) if (!keep.has(partition)) uncertain.delete(partition);
       await Promise.all([...publishers.keys()].filter((partition) => !keep.has(partition)).map(discard));
     },
     async close() {
@@ -125,14 +139,21 @@ function transactionalDelivery(options: OutcomeDeliveryOptions, send: SizedSende
 /** Publishes, then commits the consumer's offsets: a crash in between answers those messages again. */
 async function atLeastOnceDelivery(options: OutcomeDeliveryOptions, send: SizedSender): Promise<OutcomeDelivery> {
   const publisher: Publisher = await options.kafka.connectPublisher({ compression: options.compression });
+  /** The chunk (by last offset) whose outcomes are out but whose offsets are not committed yet, per partition. */
+  const published = new Map<number, string>();
   return {
     mode: 'at-least-once',
     claim: async () => -1n,
-    async deliver(_partition, outcomes, lastOffset, control) {
-      await send(async (requests) => {
-        for (const messages of requests) await publisher.send(options.outcomesTopic, messages);
-      }, outcomes);
+    async deliver(partition, outcomes, lastOffset, control) {
+      // When only the commit failed, commit again rather than publish the chunk a second time.
+      if (published.get(partition) !== lastOffset) {
+        await send(async (requests) => {
+          for (const messages of requests) await publisher.send(options.outcomesTopic, messages);
+        }, outcomes);
+        published.set(partition, lastOffset);
+      }
       await control.commitThrough(lastOffset);
+      published.delete(partition);
     },
     release: async () => undefined,
     close: () => publisher.disconnect(),

@@ -36,6 +36,10 @@ export interface StubKafka {
   groupOffsets: Map<number, bigint>;
   /** Throws this from the next publishing calls, one per call, until the list is empty. */
   failNext: unknown[];
+  /** Commits the next transaction but throws as if its answer was lost (a coordinator moved). */
+  loseNextAnswer: boolean;
+  /** Throws from the consumer's next offset commits, one per call. */
+  failNextCommits: unknown[];
   /** Hands a batch to the consumer, as kafkajs's runner would; resolves when the handler is done. */
   deliver(batch: InboundBatch): Promise<void>;
   joinGroup(partitions: number[]): void;
@@ -53,6 +57,8 @@ export function createStubKafka(options: { maxMessageBytes?: number } = {}): Stu
     connects: [],
     groupOffsets: new Map(),
     failNext: [],
+    loseNextAnswer: false,
+    failNextCommits: [],
     crashes: [],
     client: undefined as unknown as KafkaClient,
     async deliver(batch) {
@@ -62,6 +68,8 @@ export function createStubKafka(options: { maxMessageBytes?: number } = {}): Stu
         isStale: () => false,
         heartbeat: async () => undefined,
         async commitThrough(offset) {
+          const failure = stub.failNextCommits.shift();
+          if (failure !== undefined) throw failure;
           stub.commits.push(offset);
           stub.groupOffsets.set(batch.partition, BigInt(offset) + 1n);
         },
@@ -96,6 +104,10 @@ export function createStubKafka(options: { maxMessageBytes?: number } = {}): Stu
         failIfScripted();
         stub.transactions.push({ transactionalId, requests: requests.map((r) => [...r]), consumed });
         stub.groupOffsets.set(consumed.partition, BigInt(consumed.nextOffset));
+        if (stub.loseNextAnswer) {
+          stub.loseNextAnswer = false;
+          throw Object.assign(new Error('Request timed out'), { name: 'KafkaJSRequestTimeoutError' });
+        }
       },
       disconnect: async () => undefined,
     };

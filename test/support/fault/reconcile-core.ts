@@ -39,6 +39,9 @@ export interface ObservedOutcome {
   };
   /** The value as published, when known; copies are compared on it. */
   raw?: unknown;
+  /** Where the outcome itself sits on the outcome topic, when known. */
+  partition?: number;
+  offset?: string;
 }
 
 type WireEvent = { type: string; contract_number: string; date: string; created_at: string };
@@ -224,7 +227,7 @@ export function compareOutcomes(
     }
     if (copies.length > 1) {
       extra += copies.length - 1;
-      if (delivery === 'transactional') mismatches.add('extra outcome', `${expected.position} answered ${copies.length} times`);
+      if (delivery === 'transactional') mismatches.add('extra outcome', `${expected.position} answered ${copies.length} times (outcome topic ${copies.map((c) => `${c.partition}/${c.offset}`).join(', ')})`);
       const first = JSON.stringify(rawOf(copies[0]!));
       for (const copy of copies.slice(1)) {
         if (JSON.stringify(rawOf(copy)) !== first) {

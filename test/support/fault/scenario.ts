@@ -54,7 +54,17 @@ export async function createScenario(options: ScenarioOptions): Promise<Scenario
     { topic: eventsTopic, partitions: options.partitions, replicationFactor, config: { ...options.topicConfig, ...options.eventsTopicConfig } },
     { topic: outcomesTopic, partitions: options.partitions, replicationFactor, config: { ...options.topicConfig, ...options.outcomesTopicConfig } },
   ];
-  await kafka.ensureTopics(topics);
+  // On a multi-broker cluster the broker asked for the new topics' leaders may
+  // not know them yet (UNKNOWN_TOPIC_OR_PARTITION): ask again; existing topics are not created twice.
+  for (let attempt = 1; ; attempt += 1) {
+    const failure = await kafka.ensureTopics(topics).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    if (failure === undefined) break;
+    if (attempt === 5) throw failure;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
   const db = await createTestDatabase();
   const publisher = await kafka.connectPublisher();
   const env = {
