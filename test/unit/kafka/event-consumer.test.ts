@@ -107,6 +107,16 @@ describe('the consumer loop, transactional', () => {
     await consumer.stop();
   });
 
+  it('does not commit a chunk twice when the answer to its commit was lost', async () => {
+    const stub = createStubKafka();
+    const consumer = await startConsumer(stub, 'transactional');
+    stub.loseNextAnswer = true;
+    await stub.deliver(batch(0, 0, [event(1), event(2)]));
+    expect(stub.transactions).toHaveLength(1);
+    expect(stub.resolved).toEqual(['1']);
+    await consumer.stop();
+  });
+
   it('does not decide again what the previous owner of the partition committed', async () => {
     const stub = createStubKafka();
     const decider = stubDecider();
@@ -171,6 +181,16 @@ describe('the consumer loop, transactional', () => {
 });
 
 describe('the consumer loop, at-least-once', () => {
+  it('commits again without publishing again when only the offset commit failed', async () => {
+    const stub = createStubKafka();
+    const consumer = await startConsumer(stub, 'at-least-once');
+    stub.failNextCommits.push(connectionLost());
+    await stub.deliver(batch(0, 0, [event(1), event(2)]));
+    expect(stub.sent).toHaveLength(1);
+    expect(stub.commits).toEqual(['1']);
+    await consumer.stop();
+  });
+
   it('commits a chunk only after its outcomes were published', async () => {
     const stub = createStubKafka();
     const consumer = await startConsumer(stub, 'at-least-once');
