@@ -52,6 +52,10 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
   let assigned: readonly number[] = [];
   /** Partitions this instance has fenced their previous owner for since it last joined. */
   let claimed = new Set<number>();
+  /** Counts group joins: a batch handed out before the last join must not go on once it is over. */
+  let generation = 0;
+  /** The handler at work on each partition: kafkajs may hand out a partition's next batch after a rejoin while the last one still runs. */
+  const partitionTurns = new Map<number, Promise<void>>();
 
   const subscriber: Subscriber = options.kafka.createSubscriber({
     groupId: options.groupId,
@@ -63,6 +67,7 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
       running = true;
       assigned = partitions;
       claimed = new Set();
+      generation += 1;
       metrics.rebalances.inc();
       logger.info({ partitions }, 'consumer joined its group');
       delivery.release(partitions).catch((error: unknown) => logger.warn({ err: error }, 'could not close the producer of a revoked partition'));
@@ -80,10 +85,12 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
 
   async function handleBatch(batch: InboundBatch, control: BatchControl): Promise<void> {
     const { topic, partition } = batch;
+    const joinedAs = generation;
+    const current = () => control.isRunning() && !control.isStale() && !stopping && generation === joinedAs;
     const retry = {
       initialMs: options.retry.initialMs,
       maxMs: options.retry.maxMs,
-      shouldContinue: () => control.isRunning() && !control.isStale() && !stopping,
+      shouldContinue: current,
       keepAlive: () => control.heartbeat(),
     };
     const retryPublishing = <T>(work: () => Promise<T>) =>
@@ -101,7 +108,7 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
       messages = skipFinished(partition, messages, committed, control);
     }
     for (let start = 0; start < messages.length; start += options.maxBatchSize) {
-      if (!control.isRunning() || control.isStale()) return;
+      if (!current()) return;
       const chunk = messages.slice(start, start + options.maxBatchSize);
       const decoded = chunk.map((message) =>
         decodeMessage({ key: message.key, value: message.value, source: { transport: 'kafka', topic, partition, offset: message.offset } }),
@@ -172,10 +179,14 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
         onError: (error) => logger.debug({ err: error }, 'could not sample consumer lag'),
       });
       await subscriber.start(async (batch, control) => {
+        // One handler per partition at a time, so a new owner's view of what is committed is final.
+        const previous = partitionTurns.get(batch.partition) ?? Promise.resolve();
+        const turn = previous.then(() => handleBatch(batch, control));
+        partitionTurns.set(batch.partition, turn.catch(() => undefined));
         try {
-          await handleBatch(batch, control);
+          await turn;
         } catch (error) {
-          // Stopping or losing the partition mid-batch: what is not committed is redelivered.
+          // Stopping, losing the partition or a rejoin mid-batch: what is not committed is redelivered.
           if (error instanceof StopRequested) return;
           throw error;
         }

@@ -107,11 +107,16 @@ function transactionalDelivery(options: OutcomeDeliveryOptions, send: SizedSende
       const nextOffset = BigInt(lastOffset) + 1n;
       const consumed = { groupId: options.groupId, topic: options.eventsTopic, partition, nextOffset: String(nextOffset) };
       try {
-        // A commit can succeed although its answer was lost (the coordinator moved): look before doing it again.
-        if (uncertain.has(partition) && (await settle(partition)) >= nextOffset) {
-          uncertain.delete(partition);
-          control.resolveThrough(lastOffset);
-          return;
+        // A commit can succeed although its answer was lost (the coordinator moved), and another
+        // owner may have committed part of the chunk meanwhile: look before doing it again.
+        if (uncertain.has(partition)) {
+          const committed = await settle(partition);
+          if (committed >= nextOffset) {
+            uncertain.delete(partition);
+            control.resolveThrough(lastOffset);
+            return;
+          }
+          outcomes = outcomes.filter((outcome) => outcome.message.source.transport !== 'kafka' || BigInt(outcome.message.source.offset) >= committed);
         }
         uncertain.delete(partition);
         const publisher = await publisherFor(partition);

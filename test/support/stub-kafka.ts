@@ -34,7 +34,7 @@ export interface StubKafka {
   connects: string[];
   /** The group's committed offsets as the broker would report them. */
   groupOffsets: Map<number, bigint>;
-  /** Throws this from the next publishing calls, one per call, until the list is empty. */
+  /** Throws this from the next publishing calls, one per call, until the list is empty (a function: what it returns, after calling it). */
   failNext: unknown[];
   /** Commits the next transaction but throws as if its answer was lost (a coordinator moved). */
   loseNextAnswer: boolean;
@@ -87,7 +87,7 @@ export function createStubKafka(options: { maxMessageBytes?: number } = {}): Stu
   };
   const failIfScripted = () => {
     const failure = stub.failNext.shift();
-    if (failure !== undefined) throw failure;
+    if (failure !== undefined) throw typeof failure === 'function' ? (failure as () => unknown)() : failure;
   };
   const publisher: Publisher = {
     async send(_topic, messages) {

@@ -117,6 +117,21 @@ describe('the consumer loop, transactional', () => {
     await consumer.stop();
   });
 
+  it('publishes only the rest of a chunk when, while it was retried, part of it was committed elsewhere', async () => {
+    const stub = createStubKafka();
+    const consumer = await startConsumer(stub, 'transactional');
+    // The first attempt fails; meanwhile an older owner's transaction for offsets 0 and 1 completes.
+    stub.failNext.push(() => {
+      stub.groupOffsets.set(0, 2n);
+      return connectionLost();
+    });
+    await stub.deliver(batch(0, 0, [event(1), event(2), event(3), event(4)]));
+    expect(stub.transactions).toHaveLength(1);
+    expect(values(stub.transactions[0]!.requests).map((v) => v.event_id)).toEqual(['e-3', 'e-4']);
+    expect(stub.transactions[0]!.consumed.nextOffset).toBe('4');
+    await consumer.stop();
+  });
+
   it('does not decide again what the previous owner of the partition committed', async () => {
     const stub = createStubKafka();
     const decider = stubDecider();
