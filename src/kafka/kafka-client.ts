@@ -1,3 +1,5 @@
+// Before kafkajs: read_committed must not hand out records of aborted transactions.
+import './kafkajs-read-committed.js';
 import {
   CompressionTypes,
   Kafka,

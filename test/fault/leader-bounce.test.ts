@@ -130,15 +130,7 @@ describe('leader bounce', () => {
         `${produced.length} messages, all consumed at ${consumedAt}, ${result.mismatches.length} mismatches, ${at()} in all`,
     );
     if (result.mismatches.length) console.log(`[leader-bounce] mismatches:\n  ${result.mismatches.slice(0, 12).join('\n  ')}`);
-    // KNOWN GAP (README, "Delivery guarantees"): across a partition-leader failover, about one run in
-    // three shows one chunk's outcomes committed twice on some outcome partitions (29–39 outcomes),
-    // identical copies. Until that is found and fixed, this scenario holds the service to what it does
-    // guarantee there: nothing missing, every decision right, copies identical; extra copies are
-    // counted and printed, not failed.
-    const extras = result.mismatches.filter((line) => line.startsWith('extra outcome:'));
-    if (extras.length) console.log(`[leader-bounce] KNOWN GAP: ${result.extraOutcomes} extra outcome(s) for ${extras.length} message(s)`);
-    expect(result.missingOutcomes).toBe(0);
-    expect(result.mismatches.filter((line) => !line.startsWith('extra outcome:'))).toEqual([]);
+    expect(result.mismatches).toEqual([]);
     passed = true;
   });
 });

@@ -1,3 +1,5 @@
+// Before kafkajs: read_committed must not hand out records of aborted transactions.
+import '../../src/kafka/kafkajs-read-committed.js';
 import { Kafka, logLevel } from 'kafkajs';
 import { sleep } from '../../scripts/infra/wait.js';
 

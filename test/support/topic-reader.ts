@@ -1,3 +1,5 @@
+// Before kafkajs: read_committed must not hand out records of aborted transactions.
+import '../../src/kafka/kafkajs-read-committed.js';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type IHeaders } from 'kafkajs';
 
