@@ -68,6 +68,8 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
       assigned = partitions;
       claimed = new Set();
       generation += 1;
+      // A crash that rejoining has mended is over; readiness must not wait for traffic to say so.
+      lastError = null;
       metrics.rebalances.inc();
       logger.info({ partitions }, 'consumer joined its group');
       delivery.release(partitions).catch((error: unknown) => logger.warn({ err: error }, 'could not close the producer of a revoked partition'));

@@ -63,12 +63,16 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   /** One transaction's worth; true when more rows wait. */
   const publishOnce = () =>
     options.drain(async (outbox) => {
-      const rows = await outbox.pending(await position(), ROWS_PER_TRANSACTION);
-      const last = rows.at(-1);
-      if (!last) return false;
+      const rows = await outbox.pending(ROWS_PER_TRANSACTION);
+      if (rows.length === 0) return false;
+      // Rows below the position were published by a relay that died before it could delete them.
+      const next = await position();
+      if (rows[0]!.id < next) await outbox.published(next - 1n);
+      const fresh = rows.filter((row) => row.id >= next);
+      const last = fresh.at(-1);
+      if (!last) return true;
       producer ??= connect();
       const publisher = await producer;
-      const outcomes = rows.map((row) => row.outcome);
       await options.send(async (requests) => {
         if ('sendInTransaction' in publisher) {
           const consumed = { groupId: options.positionGroupId, topic: options.outcomesTopic, partition: 0, nextOffset: String(last.id + 1n) };
@@ -76,7 +80,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         } else {
           for (const messages of requests) await publisher.send(options.outcomesTopic, messages);
         }
-      }, outcomes);
+      }, fresh.map((row) => row.outcome));
       await outbox.published(last.id);
       return rows.length === ROWS_PER_TRANSACTION;
     });

@@ -1,4 +1,4 @@
-import type { KafkaError } from '../errors.js';
+import { KafkaError } from '../errors.js';
 import type { Outcome } from '../processing/outcome.js';
 import type { BatchControl, KafkaClient, OutboundMessage, Publisher, TransactionalPublisher } from './kafka-client.js';
 import { toKafkaError } from './kafka-errors.js';
@@ -41,7 +41,9 @@ export interface OutcomeDelivery {
 
 export async function createOutcomeDelivery(options: OutcomeDeliveryOptions): Promise<OutcomeDelivery> {
   if (options.maxMessageBytes < MIN_MAX_MESSAGE_BYTES) {
-    throw new Error(`The outcome topic ${options.outcomesTopic} allows ${options.maxMessageBytes} bytes per batch; the service needs max.message.bytes ≥ ${MIN_MAX_MESSAGE_BYTES}.`);
+    const reason = `The outcome topic ${options.outcomesTopic} allows ${options.maxMessageBytes} bytes per batch; the service needs max.message.bytes ≥ ${MIN_MAX_MESSAGE_BYTES}.`;
+    // A setting to change, not an outage to wait out: start-up stops with this line.
+    throw new KafkaError(reason, 'INVALID_CONFIG', false);
   }
   const send = createSizedSender(options.maxMessageBytes, options.onCompacted);
   return options.mode === 'transactional' ? transactionalDelivery(options, send) : await atLeastOnceDelivery(options, send);

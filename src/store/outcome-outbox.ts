@@ -31,8 +31,8 @@ export async function appendToOutbox(tx: Tx, outcomes: readonly Outcome[]): Prom
 }
 
 export interface OutboxDrain {
-  /** Forgets rows below `nextId` (published by an earlier run that could not delete them) and reads the oldest sealed rest. */
-  pending(nextId: bigint, limit: number): Promise<OutboxRow[]>;
+  /** The oldest sealed rows, in id order. */
+  pending(limit: number): Promise<OutboxRow[]>;
   /** Removes rows published up to `id`. */
   published(id: bigint): Promise<void>;
 }
@@ -52,9 +52,8 @@ export async function drainOutbox<T>(prisma: PrismaClient, work: (drain: OutboxD
       const [lock] = await tx.$queryRaw<{ relay: boolean }[]>`SELECT pg_try_advisory_xact_lock(${RELAY_LOCK}::bigint) AS relay`;
       const relay = lock?.relay === true;
       return work({
-        async pending(nextId, limit) {
+        async pending(limit) {
           if (!relay) return [];
-          await tx.$executeRaw`DELETE FROM outcome_outbox WHERE id < ${nextId}`;
           const rows = await tx.$queryRaw<{ id: bigint; message_key: string | null; message: string }[]>`
             SELECT id, message_key, message FROM outcome_outbox WHERE sealed ORDER BY id LIMIT ${limit}`;
           return rows.map((row) => ({ id: BigInt(row.id), outcome: { key: row.message_key, message: JSON.parse(row.message) as Outcome['message'] } }));

@@ -126,7 +126,7 @@ describe('deciding batches in Postgres', () => {
     let relayAtWork: () => void = () => undefined;
     const atWork = new Promise<void>((resolve) => (relayAtWork = resolve));
     const draining = drainOutbox(prisma, async (outbox) => {
-      await outbox.pending(0n, 10);
+      await outbox.pending(10);
       relayAtWork();
       await publishing;
     });

@@ -43,6 +43,8 @@ export interface StubKafka {
   /** Hands a batch to the consumer, as kafkajs's runner would; resolves when the handler is done. */
   deliver(batch: InboundBatch): Promise<void>;
   joinGroup(partitions: number[]): void;
+  /** The client's consumer crashed (and restarts when `willRestart`). */
+  crash(error: Error, willRestart: boolean): void;
   crashes: { error: Error; willRestart: boolean }[];
 }
 
@@ -84,6 +86,7 @@ export function createStubKafka(options: { maxMessageBytes?: number } = {}): Stu
       }
     },
     joinGroup: (partitions) => subscription?.onGroupJoin?.(partitions),
+    crash: (error, willRestart) => subscription?.onCrash?.(error, willRestart),
   };
   const failIfScripted = () => {
     const failure = stub.failNext.shift();

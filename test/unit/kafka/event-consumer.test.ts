@@ -195,6 +195,18 @@ describe('the consumer loop, transactional', () => {
   });
 });
 
+describe('readiness of the consumer loop', () => {
+  it('is healthy again once a crashed consumer has rejoined its group, before any traffic', async () => {
+    const stub = createStubKafka();
+    const consumer = await startConsumer(stub, 'transactional');
+    stub.crash(new Error("The coordinator is loading and hence can't process requests"), true);
+    expect(consumer.status()).toMatchObject({ running: true, healthy: false });
+    stub.joinGroup([0, 1]);
+    expect(consumer.status()).toEqual({ running: true, healthy: true, lastError: null });
+    await consumer.stop();
+  });
+});
+
 describe('the consumer loop, at-least-once', () => {
   it('commits again without publishing again when only the offset commit failed', async () => {
     const stub = createStubKafka();
