@@ -79,6 +79,8 @@ export async function createScenario(options: ScenarioOptions): Promise<Scenario
     KAFKA_SESSION_TIMEOUT_MS: '6000',
     RETRY_INITIAL_MS: '100',
     RETRY_MAX_MS: '2000',
+    // `OUTCOME_DELIVERY=at-least-once npx vitest run test/fault` runs the suite in the older mode.
+    OUTCOME_DELIVERY: deliveryFromEnv(process.env),
   };
   const scenario: Scenario = {
     name: options.name,
