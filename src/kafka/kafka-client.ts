@@ -153,6 +153,7 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
       ? { connectionTimeout: 3_000, requestTimeout: 5_000, retry: { retries: 0 } }
       : { retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10 } }),
   });
+  const partitionsOf = cachedPartitions(kafka);
   return {
     listTopics: () => withAdmin(kafka, (admin) => admin.listTopics()),
     topicMaxMessageBytes: (topic) => withAdmin(kafka, (admin) => topicMaxMessageBytes(admin, topic)),
@@ -164,9 +165,9 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     endOffsets: (topic) =>
       withAdmin(kafka, async (admin) => new Map((await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => [partition, BigInt(high)]))),
     ensureTopics: (topics) => ensureTopics(kafka, topics),
-    connectPublisher: (publisherOptions) => connectPublisher(kafka, publisherOptions?.compression ?? 'none'),
+    connectPublisher: (publisherOptions) => connectPublisher(kafka, partitionsOf, publisherOptions?.compression ?? 'none'),
     connectTransactionalPublisher: (transactionalId, publisherOptions) =>
-      connectTransactionalPublisher(kafka, transactionalId, publisherOptions?.compression ?? 'none'),
+      connectTransactionalPublisher(kafka, partitionsOf, transactionalId, publisherOptions?.compression ?? 'none'),
     createSubscriber: (subscription) => createSubscriber(kafka, subscription),
   };
 }
@@ -217,6 +218,22 @@ const createPartitioner = Partitioners.DefaultPartitioner;
 
 type Send = (request: { topic: string; acks: number; compression: CompressionTypes; messages: Message[] }) => Promise<unknown>;
 
+type PartitionsOf = (topic: string) => Promise<PartitionMetadata[]>;
+
+/** Partition metadata per topic, read once per client and shared by all its producers (a failed read is tried again). */
+function cachedPartitions(kafka: Kafka): PartitionsOf {
+  const partitions = new Map<string, Promise<PartitionMetadata[]>>();
+  return (topic) => {
+    let metadata = partitions.get(topic);
+    if (!metadata) {
+      metadata = withAdmin(kafka, async (admin) => (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions ?? []);
+      partitions.set(topic, metadata);
+      metadata.catch(() => partitions.delete(topic));
+    }
+    return metadata;
+  };
+}
+
 /**
  * Sends messages one partition per request. kafkajs retries a failed send only
  * towards brokers that have not answered it yet, so when a partition's leader
@@ -224,21 +241,11 @@ type Send = (request: { topic: string; acks: number; compression: CompressionTyp
  * partition's records are silently dropped; a send that names one partition
  * is retried in full wherever its leader is.
  */
-function createPartitionedSender(kafka: Kafka, compression: 'none' | 'gzip') {
+function createPartitionedSender(partitionsOf: PartitionsOf, compression: 'none' | 'gzip') {
   const partitioner = createPartitioner();
-  const partitionMetadata = new Map<string, Promise<PartitionMetadata[]>>();
-  const metadataOf = (topic: string) => {
-    let metadata = partitionMetadata.get(topic);
-    if (!metadata) {
-      metadata = withAdmin(kafka, async (admin) => (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions ?? []);
-      partitionMetadata.set(topic, metadata);
-      metadata.catch(() => partitionMetadata.delete(topic));
-    }
-    return metadata;
-  };
   return async (send: Send, topic: string, messages: readonly OutboundMessage[]): Promise<void> => {
     if (messages.length === 0) return;
-    const partitions = await metadataOf(topic);
+    const partitions = await partitionsOf(topic);
     if (partitions.length === 0) throw toKafkaError(new Error(`Topic ${topic} has no partitions in the cluster metadata.`));
     const byPartition = new Map<number, Message[]>();
     for (const message of messages) {
@@ -255,17 +262,22 @@ function createPartitionedSender(kafka: Kafka, compression: 'none' | 'gzip') {
   };
 }
 
-async function connectPublisher(kafka: Kafka, compression: 'none' | 'gzip'): Promise<Publisher> {
+async function connectPublisher(kafka: Kafka, partitionsOf: PartitionsOf, compression: 'none' | 'gzip'): Promise<Publisher> {
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner });
   await producer.connect().catch((error: unknown) => Promise.reject(toKafkaError(error)));
-  const sendPartitioned = createPartitionedSender(kafka, compression);
+  const sendPartitioned = createPartitionedSender(partitionsOf, compression);
   return {
     send: (topic, messages) => sendPartitioned((request) => producer.send(request), topic, messages),
     disconnect: () => producer.disconnect(),
   };
 }
 
-async function connectTransactionalPublisher(kafka: Kafka, transactionalId: string, compression: 'none' | 'gzip'): Promise<TransactionalPublisher> {
+async function connectTransactionalPublisher(
+  kafka: Kafka,
+  partitionsOf: PartitionsOf,
+  transactionalId: string,
+  compression: 'none' | 'gzip',
+): Promise<TransactionalPublisher> {
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner, transactionalId, idempotent: true, maxInFlightRequests: 1 });
   try {
     await producer.connect();
@@ -277,7 +289,7 @@ async function connectTransactionalPublisher(kafka: Kafka, transactionalId: stri
     await producer.disconnect().catch(() => undefined);
     throw toKafkaError(error);
   }
-  const sendPartitioned = createPartitionedSender(kafka, compression);
+  const sendPartitioned = createPartitionedSender(partitionsOf, compression);
   return {
     async sendInTransaction(topic, requests, consumed) {
       const transaction = await producer.transaction().catch((error: unknown) => Promise.reject(toKafkaError(error)));
