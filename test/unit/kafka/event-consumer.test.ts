@@ -132,6 +132,33 @@ describe('the consumer loop, transactional', () => {
     await consumer.stop();
   });
 
+  it('hands a partition to a batch given out after a rejoin only once the batch before it is done', async () => {
+    const stub = createStubKafka();
+    const decider = stubDecider();
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const consumer = await startConsumer(stub, 'transactional', async (messages) => {
+      if (decider.calls.length === 0) {
+        decider.calls.push([]);
+        await gate;
+      }
+      return decider.decide(messages);
+    });
+    const first = stub.deliver(batch(0, 0, [event(1), event(2)]));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    stub.joinGroup([0, 1]);
+    // kafkajs hands out the same messages again from the committed offset it read at the rejoin.
+    const second = stub.deliver(batch(0, 0, [event(1), event(2)]));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(decider.calls).toHaveLength(1);
+    open();
+    await Promise.all([first, second]);
+    // The first batch committed its chunk; the second one found it committed and decided nothing.
+    expect(stub.transactions).toHaveLength(1);
+    expect(decider.calls.slice(1).flat().map((m) => m.eventId)).toEqual(['e-1', 'e-2']);
+    await consumer.stop();
+  });
+
   it('does not decide again what the previous owner of the partition committed', async () => {
     const stub = createStubKafka();
     const decider = stubDecider();
