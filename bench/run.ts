@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config.js';
+import { kafkaSecurity } from '../src/kafka/kafka-security.js';
 import { createBenchKafka } from './baselines/kafkajs.js';
 import { log, nameFor, type BenchContext } from './context.js';
 import { createTemplate, dropDatabases, serverVersion } from './database.js';
@@ -31,7 +32,8 @@ log(`workload: ${dataset.messages.length} events over ${dataset.contracts.length
 
 const infra = await provideInfra();
 log(`infrastructure: ${infra.description}; pg_stat_statements ${infra.statementStats ? 'on' : 'unavailable'}`);
-const kafka = createBenchKafka(infra.brokers);
+const config = loadConfig(process.env);
+const kafka = createBenchKafka(infra.brokers, kafkaSecurity(config));
 const runId = randomBytes(3).toString('hex');
 const context: BenchContext = {
   options,
@@ -73,7 +75,6 @@ try {
   const latencyAtLeastOnce = await runServiceLatency(context, 'at-least-once');
   const profileFile = profileDir ? latestProfile(profileDir) : undefined;
 
-  const config = loadConfig(process.env);
   const report = buildReport(
     { ceiling, naive, throughput, latency, throughputAtLeastOnce, latencyAtLeastOnce, profile: profileFile ? summariseProfile(profileFile) : null },
     {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { createKafkaClient } from '../src/kafka/kafka-client.js';
+import { kafkaSecurity } from '../src/kafka/kafka-security.js';
 import { createLogger } from '../src/observability/logger.js';
 
 // `npm run outcomes`: prints the outcome topic from the beginning, one JSON
@@ -13,7 +14,12 @@ const QUIET_EXIT_MS = 5_000;
 
 try {
   const config = loadConfig();
-  const kafka = createKafkaClient({ clientId: 'contract-events-outcomes', brokers: config.KAFKA_BROKERS, logger: createLogger('warn') });
+  const kafka = createKafkaClient({
+    clientId: 'contract-events-outcomes',
+    brokers: config.KAFKA_BROKERS,
+    security: kafkaSecurity(config),
+    logger: createLogger('warn'),
+  });
   const subscriber = kafka.createSubscriber({ groupId: `outcomes-cli-${randomUUID()}`, topic: config.OUTCOMES_TOPIC, concurrency: 1 });
   let quietTimer: NodeJS.Timeout | undefined;
   const stop = async () => {

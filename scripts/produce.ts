@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { createKafkaClient, type OutboundMessage } from '../src/kafka/kafka-client.js';
+import { kafkaSecurity } from '../src/kafka/kafka-security.js';
 import { createLogger } from '../src/observability/logger.js';
 
 // `npm run produce -- <file.jsonl>`: sends one event per line to the events
@@ -17,7 +18,12 @@ try {
   const config = loadConfig();
   const lines = (await readFile(file, 'utf8')).split('\n').filter((line) => line.trim() !== '');
   const messages: OutboundMessage[] = lines.map((line) => ({ key: contractNumberOf(line), value: line, headers: {} }));
-  const kafka = createKafkaClient({ clientId: 'contract-events-produce', brokers: config.KAFKA_BROKERS, logger: createLogger('warn') });
+  const kafka = createKafkaClient({
+    clientId: 'contract-events-produce',
+    brokers: config.KAFKA_BROKERS,
+    security: kafkaSecurity(config),
+    logger: createLogger('warn'),
+  });
   const publisher = await kafka.connectPublisher();
   await publisher.send(config.EVENTS_TOPIC, messages);
   await publisher.disconnect();

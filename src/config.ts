@@ -1,4 +1,6 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
+import { isSecretSetting, resolveSecretFiles } from './config-secrets.js';
 
 // Every setting comes from the environment and is validated once at start-up.
 // Defaults point at what `npm run infra:up` starts, so `npm start` works with
@@ -14,6 +16,16 @@ const kafkaBrokerList = z
   .string()
   .transform((value) => value.split(',').map((broker) => broker.trim()).filter(Boolean))
   .pipe(z.array(z.string().regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port')).min(1, 'expected at least one host:port'));
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const pem = z.string().regex(/-----BEGIN [A-Z0-9 ]+-----/, 'expected PEM text (-----BEGIN ...-----)');
+
+// Long enough that guessing is hopeless; `openssl rand -hex 32` gives 64 characters.
+const token = z
+  .string()
+  .min(16, 'expected at least 16 characters')
+  .regex(/^[\x21-\x7e]+$/, 'expected printable ASCII without spaces');
 
 const configSchema = z.object({
   KAFKA_BROKERS: kafkaBrokerList.default(['127.0.0.1:9092']),
@@ -33,15 +45,44 @@ const configSchema = z.object({
   KAFKA_TRANSACTIONAL_ID_PREFIX: z.string().min(1).optional(),
   /** `max.message.bytes` the service gives the topics it creates; an existing outcome topic's own value is read at start-up. */
   TOPIC_MAX_MESSAGE_BYTES: z.coerce.number().int().min(8192).default(1_048_576),
+  /** TLS to the brokers; CA, certificate and key are PEM text (usually given as `KAFKA_SSL_CA_FILE` etc.). */
+  KAFKA_SSL: booleanFromEnv.default(false),
+  KAFKA_SSL_CA: pem.optional(),
+  KAFKA_SSL_CERT: pem.optional(),
+  KAFKA_SSL_KEY: pem.optional(),
+  KAFKA_SSL_REJECT_UNAUTHORIZED: booleanFromEnv.default(true),
+  KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
+  KAFKA_SASL_USERNAME: z.string().optional(),
+  KAFKA_SASL_PASSWORD: z.string().optional(),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'expected a postgresql:// URL')
     .default('postgresql://postgres:postgres@127.0.0.1:5433/contract_events'),
   DATABASE_POOL_SIZE: positiveInt(10),
+  /** A pool of its own for HTTP requests, so a flood of them never takes the consumer's connections. */
+  HTTP_DATABASE_POOL_SIZE: positiveInt(4),
+  HTTP_STATEMENT_TIMEOUT_MS: positiveInt(5_000),
+  HTTP_LOCK_TIMEOUT_MS: positiveInt(2_000),
   RUN_MIGRATIONS: booleanFromEnv.default(true),
   ENABLE_EVENT_AUDIT: booleanFromEnv.default(true),
-  HTTP_HOST: z.string().min(1).default('0.0.0.0'),
-  HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  HTTP_PORT: port.default(8080),
+  /** When set, /health/* and /metrics answer on this port (unauthenticated) instead of HTTP_PORT. */
+  MANAGEMENT_PORT: port.optional(),
+  /** Default: HTTP_HOST. */
+  MANAGEMENT_HOST: z.string().min(1).optional(),
+  /** Bearer token for every route that changes state (and for reads when API_READ_TOKEN is unset). */
+  API_TOKEN: token.optional(),
+  /** When set, reads need this token or API_TOKEN. */
+  API_READ_TOKEN: token.optional(),
+  ALLOW_UNAUTHENTICATED_HTTP: booleanFromEnv.default(false),
+  /** Longest time to receive a whole request (0: none). */
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+  /** An idle socket is closed after this long (0: never). */
+  HTTP_CONNECTION_TIMEOUT_MS: z.coerce.number().int().min(0).default(60_000),
+  /** `POST /events` requests per client address and window (0: no limit). */
+  EVENTS_RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(1_000),
+  EVENTS_RATE_LIMIT_WINDOW_MS: positiveInt(60_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PROCESSING_MAX_ATTEMPTS: positiveInt(3),
   RETRY_INITIAL_MS: positiveInt(200),
@@ -49,7 +90,50 @@ const configSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
 });
 
-export type Config = z.infer<typeof configSchema>;
+const LOOPBACK_NAMES = new Set(['localhost', 'ip6-localhost', 'ip6-loopback']);
+
+/** True when only this machine can reach the address (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (LOOPBACK_NAMES.has(bare)) return true;
+  if (isIP(bare) === 4) return bare.startsWith('127.');
+  return bare === '::1' || bare === '0:0:0:0:0:0:0:1' || /^::ffff:127\./.test(bare);
+}
+
+type Settings = z.infer<typeof configSchema>;
+
+/** Rules that span settings, each reported against the setting to change. */
+function consistencyProblems(settings: Settings): string[] {
+  const problems: string[] = [];
+  const sasl = [settings.KAFKA_SASL_MECHANISM, settings.KAFKA_SASL_USERNAME, settings.KAFKA_SASL_PASSWORD];
+  if (sasl.some((value) => value !== undefined) && sasl.some((value) => value === undefined)) {
+    problems.push('KAFKA_SASL_MECHANISM: SASL needs KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (or its _FILE) together');
+  }
+  if (!settings.KAFKA_SSL && (settings.KAFKA_SSL_CA ?? settings.KAFKA_SSL_CERT ?? settings.KAFKA_SSL_KEY) !== undefined) {
+    problems.push('KAFKA_SSL: a CA, certificate or key is set, so set KAFKA_SSL=true (or remove them)');
+  }
+  if ((settings.KAFKA_SSL_CERT === undefined) !== (settings.KAFKA_SSL_KEY === undefined)) {
+    problems.push('KAFKA_SSL_CERT: mutual TLS needs both KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE');
+  }
+  if (settings.API_READ_TOKEN !== undefined && settings.API_TOKEN === undefined) {
+    problems.push('API_READ_TOKEN: set API_TOKEN too, or every change would be open while reads are closed');
+  }
+  if (settings.API_READ_TOKEN !== undefined && settings.API_READ_TOKEN === settings.API_TOKEN) {
+    problems.push('API_READ_TOKEN: must differ from API_TOKEN');
+  }
+  if (settings.API_TOKEN === undefined && !settings.ALLOW_UNAUTHENTICATED_HTTP && !isLoopbackHost(settings.HTTP_HOST)) {
+    problems.push(
+      `HTTP_HOST: ${settings.HTTP_HOST} is reachable from other machines, so set API_TOKEN (or API_TOKEN_FILE), ` +
+        'or ALLOW_UNAUTHENTICATED_HTTP=true to serve the API without authentication',
+    );
+  }
+  if (settings.MANAGEMENT_PORT !== undefined && settings.MANAGEMENT_PORT !== 0 && settings.MANAGEMENT_PORT === settings.HTTP_PORT) {
+    problems.push('MANAGEMENT_PORT: must differ from HTTP_PORT');
+  }
+  return problems;
+}
+
+export type Config = Settings;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -58,17 +142,24 @@ export class ConfigError extends Error {
   }
 }
 
-/** Reads the configuration; throws ConfigError with one line per invalid variable. */
+/**
+ * Reads the configuration, secrets from their `_FILE` forms too; throws
+ * ConfigError with one line per invalid variable, never quoting a secret.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty variables count as unset, as in most twelve-factor tooling.
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
-  const result = configSchema.safeParse(present);
-  if (result.success) return result.data;
-  throw new ConfigError(
-    result.error.issues.map((issue) => {
+  const present = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
+  const secrets = resolveSecretFiles(present);
+  const result = configSchema.safeParse(secrets.env);
+  if (!result.success) {
+    const invalid = result.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'config');
-      const shown = name === 'DATABASE_URL' ? '' : ` (got ${JSON.stringify(present[name])})`;
+      const shown = isSecretSetting(name) ? '' : ` (got ${JSON.stringify(secrets.env[name])})`;
       return `${name}: ${issue.message}${shown}`;
-    }),
-  );
+    });
+    throw new ConfigError([...secrets.problems, ...invalid]);
+  }
+  const problems = [...secrets.problems, ...consistencyProblems(result.data)];
+  if (problems.length > 0) throw new ConfigError(problems);
+  return result.data;
 }

@@ -4,6 +4,7 @@ import { buildHttpApp } from './http/app.js';
 import { retryUntilDone } from './kafka/backoff.js';
 import { createEventConsumer, type EventConsumer } from './kafka/event-consumer.js';
 import { createKafkaClient } from './kafka/kafka-client.js';
+import { kafkaSecurity } from './kafka/kafka-security.js';
 import { startOutboxRelay } from './kafka/outbox-relay.js';
 import { createOutcomeDelivery, createSizedSender } from './kafka/outcome-delivery.js';
 import type { Logger } from './observability/logger.js';
@@ -55,7 +56,12 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       logger.error({ err: error, event_id: decoded.eventId, ...decoded.source }, 'could not record a failed event; its outcome is published unrecorded'),
   });
 
-  const kafka = createKafkaClient({ clientId: config.KAFKA_CLIENT_ID, brokers: config.KAFKA_BROKERS, logger: logger.child({ module: 'kafka' }) });
+  const kafka = createKafkaClient({
+    clientId: config.KAFKA_CLIENT_ID,
+    brokers: config.KAFKA_BROKERS,
+    security: kafkaSecurity(config),
+    logger: logger.child({ module: 'kafka' }),
+  });
   const topicConfig = { 'max.message.bytes': String(config.TOPIC_MAX_MESSAGE_BYTES) };
   const created = await keepTrying('creating Kafka topics', () =>
     kafka.ensureTopics([
@@ -117,7 +123,13 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   });
 
   // A probe answers in about a second, however long the service's own retries would wait.
-  const kafkaProbe = createKafkaClient({ clientId: `${config.KAFKA_CLIENT_ID}-probe`, brokers: config.KAFKA_BROKERS, logger, failFast: true });
+  const kafkaProbe = createKafkaClient({
+    clientId: `${config.KAFKA_CLIENT_ID}-probe`,
+    brokers: config.KAFKA_BROKERS,
+    security: kafkaSecurity(config),
+    logger,
+    failFast: true,
+  });
   const readiness = createReadinessCheck({
     pingDatabase: () => prisma.$queryRaw`SELECT 1`,
     pingKafka: () => kafkaProbe.listTopics(),

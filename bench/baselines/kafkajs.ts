@@ -2,6 +2,7 @@
 import '../../src/kafka/kafkajs-read-committed.js';
 import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type Producer } from 'kafkajs';
 import { sleep } from '../../scripts/infra/wait.js';
+import { kafkajsSecurity, type KafkaSecurity } from '../../src/kafka/kafka-client.js';
 
 // The benchmark's ONE direct kafkajs import. The service reaches Kafka only
 // through src/kafka/kafka-client.ts; the baselines (ceiling, naive) are
@@ -133,9 +134,9 @@ const markerType = (entry: FetchedEntry): 'commit' | 'abort' | 'other' => {
 /** The reader fetches whole transactions (a chunk's outcomes) at once, so a commit marker rarely comes in a fetch of its own. */
 const READER_FETCH = { maxBytesPerPartition: 16 * 1_048_576, maxBytes: 50 * 1_048_576 };
 
-export function createBenchKafka(brokers: readonly string[], clientId = 'contract-events-bench'): BenchKafka {
+export function createBenchKafka(brokers: readonly string[], security?: KafkaSecurity, clientId = 'contract-events-bench'): BenchKafka {
   // Silent: kafkajs logs retriable start-up errors (coordinator not yet available); real failures reject the calls.
-  const kafka = new Kafka({ clientId, brokers: [...brokers], logLevel: logLevel.NOTHING, retry: { retries: 8 } });
+  const kafka = new Kafka({ clientId, brokers: [...brokers], ...kafkajsSecurity(security), logLevel: logLevel.NOTHING, retry: { retries: 8 } });
   // Same partitioner as the service (murmur2, like the Java client), so keys land alike.
   const producerOptions = { allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner };
 

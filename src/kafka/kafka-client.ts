@@ -7,10 +7,12 @@ import {
   Partitioners,
   type Admin,
   type Consumer,
+  type KafkaConfig,
   type LogEntry,
   type Message,
   type PartitionMetadata,
   type Producer,
+  type SASLOptions,
 } from 'kafkajs';
 import type { Logger } from '../observability/logger.js';
 import { classifyCrash, toKafkaError } from './kafka-errors.js';
@@ -135,9 +137,17 @@ export interface KafkaClient {
   createSubscriber(options: SubscriberOptions): Subscriber;
 }
 
+/** TLS and SASL towards the brokers; PEM texts, not paths. */
+export interface KafkaSecurity {
+  ssl?: { ca?: string; cert?: string; key?: string; rejectUnauthorized: boolean };
+  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+}
+
 export interface KafkaClientOptions {
   clientId: string;
   brokers: string[];
+  /** Plaintext and unauthenticated when absent. */
+  security?: KafkaSecurity;
   logger: Logger;
   /** For probes: one short attempt instead of retrying. */
   failFast?: boolean;
@@ -147,6 +157,7 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
   const kafka = new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
+    ...kafkajsSecurity(options.security),
     logLevel: KafkaLogLevel.INFO,
     logCreator: () => (entry) => logKafkaEntry(options.logger, entry),
     ...(options.failFast
@@ -169,6 +180,16 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     connectTransactionalPublisher: (transactionalId, publisherOptions) =>
       connectTransactionalPublisher(kafka, partitionsOf, transactionalId, publisherOptions?.compression ?? 'none'),
     createSubscriber: (subscription) => createSubscriber(kafka, subscription),
+  };
+}
+
+/** The kafkajs form of our security settings (exported for the benchmark's own kafkajs baselines). */
+export function kafkajsSecurity(security: KafkaSecurity | undefined): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  const { ssl, sasl } = security ?? {};
+  return {
+    ...(ssl && { ssl: { ...ssl, ...(ssl.ca !== undefined && { ca: [ssl.ca] }) } }),
+    // kafkajs's SASL options are a union per mechanism; each of ours takes a username and password alike.
+    ...(sasl && { sasl: sasl as SASLOptions }),
   };
 }
 

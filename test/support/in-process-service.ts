@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createKafkaClient } from '../../src/kafka/kafka-client.js';
+import { kafkaSecurity } from '../../src/kafka/kafka-security.js';
 import { createLogger, type Logger } from '../../src/observability/logger.js';
 import { startService, type RunningService } from '../../src/service.js';
 import { createContractRepository } from '../../src/store/contracts.js';
@@ -37,7 +38,12 @@ export async function startInProcessService(db: TestDatabase, logger: Logger, en
     config,
     service,
     async sendAndAwait(lines) {
-      const kafka = createKafkaClient({ clientId: `it-producer-${run}`, brokers: config.KAFKA_BROKERS, logger: createLogger('silent') });
+      const kafka = createKafkaClient({
+        clientId: `it-producer-${run}`,
+        brokers: config.KAFKA_BROKERS,
+        security: kafkaSecurity(config),
+        logger: createLogger('silent'),
+      });
       const publisher = await kafka.connectPublisher();
       const keyOf = (value: string) => (value.startsWith('{') ? (JSON.parse(value) as { contract_number?: string }).contract_number ?? null : null);
       await publisher.send(config.EVENTS_TOPIC, lines.map((value) => ({ key: keyOf(value), value, headers: {} })));

@@ -1,5 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { kafkaSecurity } from '../../src/kafka/kafka-security.js';
 
 describe('loadConfig', () => {
   it('defaults to what `npm run infra:up` starts', () => {
@@ -37,5 +41,118 @@ describe('loadConfig', () => {
     expect(problems.map((line) => line.split(':')[0]).sort()).toEqual(['DATABASE_URL', 'ENABLE_EVENT_AUDIT', 'HTTP_PORT', 'KAFKA_BROKERS']);
     expect(message).not.toContain('secret');
     expect(message.split('\n')).toHaveLength(5);
+  });
+});
+
+describe('secrets', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'config-test-'));
+  const file = (name: string, text: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  const problemsOf = (env: Record<string, string>): string[] => {
+    try {
+      loadConfig(env);
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems;
+      throw error;
+    }
+    return [];
+  };
+
+  it('reads every secret from its _FILE form, dropping one trailing line break', () => {
+    const config = loadConfig({
+      DATABASE_URL_FILE: file('db', 'postgresql://app:s3cret@db:5432/ce\n'),
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'svc',
+      KAFKA_SASL_PASSWORD_FILE: file('kafka-pw', 'pa ss\r\n'),
+      KAFKA_SSL: 'true',
+      KAFKA_SSL_CA_FILE: file('ca.pem', '-----BEGIN CERTIFICATE-----\nabc\n-----END CERTIFICATE-----\n'),
+      API_TOKEN_FILE: file('token', 'a'.repeat(32)),
+    });
+    expect(config.DATABASE_URL).toBe('postgresql://app:s3cret@db:5432/ce');
+    expect(config.KAFKA_SASL_PASSWORD).toBe('pa ss');
+    expect(config.KAFKA_SSL_CA).toBe('-----BEGIN CERTIFICATE-----\nabc\n-----END CERTIFICATE-----');
+    expect(config.API_TOKEN).toBe('a'.repeat(32));
+    expect(kafkaSecurity(config)).toEqual({
+      ssl: { rejectUnauthorized: true, ca: config.KAFKA_SSL_CA },
+      sasl: { mechanism: 'scram-sha-512', username: 'svc', password: 'pa ss' },
+    });
+  });
+
+  it('is plaintext and unauthenticated towards Kafka by default', () => {
+    expect(kafkaSecurity(loadConfig({}))).toEqual({});
+  });
+
+  it('names the variable and the file of an unusable secret, never its value', () => {
+    const problems = problemsOf({
+      API_TOKEN_FILE: join(dir, 'missing'),
+      KAFKA_SASL_MECHANISM: 'plain',
+      KAFKA_SASL_USERNAME: 'svc',
+      KAFKA_SASL_PASSWORD: 'hunter2-hunter2',
+      KAFKA_SASL_PASSWORD_FILE: file('pw2', 'other'),
+      DATABASE_URL_FILE: file('empty', '\n'),
+    });
+    expect(problems).toEqual([
+      'DATABASE_URL_FILE: "' + join(dir, 'empty') + '" is empty',
+      'KAFKA_SASL_PASSWORD_FILE: set either KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE, not both',
+      `API_TOKEN_FILE: cannot read "${join(dir, 'missing')}" (ENOENT)`,
+    ]);
+  });
+
+  it('never echoes an invalid secret', () => {
+    const problems = problemsOf({ API_TOKEN: 'short-secret', KAFKA_SSL: 'true', KAFKA_SSL_KEY: 'not-pem-secret', KAFKA_SSL_CERT: 'x' });
+    expect(problems.map((line) => line.split(':')[0]).sort()).toEqual(['API_TOKEN', 'KAFKA_SSL_CERT', 'KAFKA_SSL_KEY']);
+    expect(problems.join('\n')).not.toMatch(/secret|"x"/);
+  });
+
+  it('wants SASL mechanism, username and password together, and TLS material only with KAFKA_SSL', () => {
+    expect(problemsOf({ KAFKA_SASL_USERNAME: 'svc' })).toEqual([expect.stringMatching(/^KAFKA_SASL_MECHANISM: SASL needs/)]);
+    expect(problemsOf({ KAFKA_SSL_CA: '-----BEGIN CERTIFICATE-----' })).toEqual([expect.stringMatching(/^KAFKA_SSL: .*KAFKA_SSL=true/)]);
+    expect(problemsOf({ KAFKA_SSL: 'true', KAFKA_SSL_CERT: '-----BEGIN CERTIFICATE-----' })).toEqual([expect.stringMatching(/^KAFKA_SSL_CERT: mutual TLS/)]);
+    expect(problemsOf({ KAFKA_SSL: 'true', KAFKA_SSL_REJECT_UNAUTHORIZED: 'false' })).toEqual([]);
+  });
+});
+
+describe('HTTP exposure', () => {
+  const token = 'b'.repeat(24);
+  const refusal = (env: Record<string, string>) => {
+    try {
+      loadConfig(env);
+      return undefined;
+    } catch (error) {
+      return (error as ConfigError).problems.join('\n');
+    }
+  };
+
+  it('listens on loopback by default', () => {
+    expect(loadConfig({}).HTTP_HOST).toBe('127.0.0.1');
+  });
+
+  it.each(['0.0.0.0', '::', '10.1.2.3', 'example.internal'])('refuses %s without a token, in one line', (host) => {
+    const message = refusal({ HTTP_HOST: host });
+    expect(message).toMatch(new RegExp(`^HTTP_HOST: ${host.replace(/\./g, '\\.')} is reachable from other machines, so set API_TOKEN`));
+    expect(message?.split('\n')).toHaveLength(1);
+  });
+
+  it.each(['127.0.0.1', '127.0.0.53', '::1', '[::1]', 'localhost'])('accepts the loopback address %s without a token', (host) => {
+    expect(refusal({ HTTP_HOST: host })).toBeUndefined();
+  });
+
+  it('accepts another address with a token, or when unauthenticated HTTP is allowed explicitly', () => {
+    expect(refusal({ HTTP_HOST: '0.0.0.0', API_TOKEN: token })).toBeUndefined();
+    expect(refusal({ HTTP_HOST: '0.0.0.0', ALLOW_UNAUTHENTICATED_HTTP: 'true' })).toBeUndefined();
+  });
+
+  it('wants a read token only beside an admin token, and a different one', () => {
+    expect(refusal({ API_READ_TOKEN: token })).toMatch(/^API_READ_TOKEN: set API_TOKEN too/);
+    expect(refusal({ API_READ_TOKEN: token, API_TOKEN: token })).toMatch(/^API_READ_TOKEN: must differ/);
+    expect(refusal({ API_TOKEN: 'has space in it!!' })).toMatch(/^API_TOKEN: expected printable ASCII/);
+  });
+
+  it('keeps the management port apart from the API port', () => {
+    expect(refusal({ HTTP_PORT: '9000', MANAGEMENT_PORT: '9000' })).toMatch(/^MANAGEMENT_PORT: must differ/);
+    expect(loadConfig({ MANAGEMENT_PORT: '9100' }).MANAGEMENT_PORT).toBe(9100);
   });
 });

@@ -1,0 +1,19 @@
+import type { Config } from '../config.js';
+import type { KafkaSecurity } from './kafka-client.js';
+
+/** The TLS and SASL settings every Kafka client of the service and its scripts connects with. */
+export function kafkaSecurity(config: Config): KafkaSecurity {
+  const { KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: password } = config;
+  return {
+    ...(config.KAFKA_SSL && {
+      ssl: {
+        rejectUnauthorized: config.KAFKA_SSL_REJECT_UNAUTHORIZED,
+        ...(config.KAFKA_SSL_CA !== undefined && { ca: config.KAFKA_SSL_CA }),
+        ...(config.KAFKA_SSL_CERT !== undefined && { cert: config.KAFKA_SSL_CERT }),
+        ...(config.KAFKA_SSL_KEY !== undefined && { key: config.KAFKA_SSL_KEY }),
+      },
+    }),
+    // loadConfig lets the three through only together.
+    ...(mechanism !== undefined && username !== undefined && password !== undefined && { sasl: { mechanism, username, password } }),
+  };
+}
