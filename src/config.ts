@@ -24,8 +24,15 @@ const pem = z.string().regex(/-----BEGIN [A-Z0-9 ]+-----/, 'expected PEM text (-
 // Long enough that guessing is hopeless; `openssl rand -hex 32` gives 64 characters.
 const token = z
   .string()
-  .min(16, 'expected at least 16 characters')
-  .regex(/^[\x21-\x7e]+$/, 'expected printable ASCII without spaces');
+  .min(16, 'expected tokens of at least 16 characters')
+  .regex(/^[\x21-\x2b\x2d-\x7e]+$/, 'expected tokens of printable ASCII without spaces or commas');
+
+// Several tokens, separated by commas or line breaks, are all accepted: a
+// new one is added beside the old before clients move to it (rotation).
+const tokens = z
+  .string()
+  .transform((value) => value.split(/[\s,]+/).filter(Boolean))
+  .pipe(z.array(token).min(1, 'expected at least one token'));
 
 const configSchema = z.object({
   KAFKA_BROKERS: kafkaBrokerList.default(['127.0.0.1:9092']),
@@ -71,10 +78,10 @@ const configSchema = z.object({
   MANAGEMENT_PORT: port.optional(),
   /** Default: HTTP_HOST. */
   MANAGEMENT_HOST: z.string().min(1).optional(),
-  /** Bearer token for every route that changes state (and for reads when API_READ_TOKEN is unset). */
-  API_TOKEN: token.optional(),
-  /** When set, reads need this token or API_TOKEN. */
-  API_READ_TOKEN: token.optional(),
+  /** Bearer tokens for every route that changes state; reads take them too when API_READ_TOKEN is set (else they are open). */
+  API_TOKEN: tokens.optional(),
+  /** When set, reads need one of these tokens or of API_TOKEN. */
+  API_READ_TOKEN: tokens.optional(),
   ALLOW_UNAUTHENTICATED_HTTP: booleanFromEnv.default(false),
   /** Longest time to receive a whole request (0: none). */
   HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
@@ -118,8 +125,8 @@ function consistencyProblems(settings: Settings): string[] {
   if (settings.API_READ_TOKEN !== undefined && settings.API_TOKEN === undefined) {
     problems.push('API_READ_TOKEN: set API_TOKEN too, or every change would be open while reads are closed');
   }
-  if (settings.API_READ_TOKEN !== undefined && settings.API_READ_TOKEN === settings.API_TOKEN) {
-    problems.push('API_READ_TOKEN: must differ from API_TOKEN');
+  if (settings.API_READ_TOKEN?.some((readToken) => settings.API_TOKEN?.includes(readToken))) {
+    problems.push('API_READ_TOKEN: must differ from every API_TOKEN');
   }
   if (settings.API_TOKEN === undefined && !settings.ALLOW_UNAUTHENTICATED_HTTP && !isLoopbackHost(settings.HTTP_HOST)) {
     problems.push(

@@ -42,6 +42,11 @@ export class KafkaError extends ServiceError {
     return this.type === 'INVALID_PRODUCER_EPOCH' || this.type === 'PRODUCER_FENCED';
   }
 
+  /** The brokers refused our SASL login (user or password). */
+  get loginRefused(): boolean {
+    return this.type === 'SASL_AUTHENTICATION_FAILED';
+  }
+
   /** The broker refused a request as larger than the topic's `max.message.bytes`. */
   get tooLarge(): boolean {
     return this.type === 'MESSAGE_TOO_LARGE' || this.type === 'RECORD_LIST_TOO_LARGE';

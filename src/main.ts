@@ -19,8 +19,7 @@ process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unha
 
 try {
   const service = await startService(config, logger);
-  const address = service.http.addresses()[0];
-  logger.info({ address }, 'contract events service ready');
+  logger.info({ address: service.http.addresses()[0], management: service.management?.addresses()[0] }, 'HTTP listening; starting up');
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -44,6 +43,14 @@ try {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  void service.started.then(
+    () => logger.info('contract events service ready'),
+    (error: unknown) => {
+      if (stopping) return; // stop() ended start-up on purpose
+      logger.fatal({ err: error }, 'start-up failed');
+      process.exit(1);
+    },
+  );
 } catch (error) {
   logger.fatal({ err: error }, 'start-up failed');
   process.exit(1);

@@ -1,15 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
-import { buildHttpApp } from './http/app.js';
-import { retryUntilDone } from './kafka/backoff.js';
+import { KafkaError } from './errors.js';
+import { startHttpServers } from './http/servers.js';
+import { retryUntilDone, StopRequested } from './kafka/backoff.js';
 import { createEventConsumer, type EventConsumer } from './kafka/event-consumer.js';
 import { createKafkaClient } from './kafka/kafka-client.js';
-import { kafkaSecurity } from './kafka/kafka-security.js';
-import { startOutboxRelay } from './kafka/outbox-relay.js';
+import { kafkaSecurity, refusedLoginMessage } from './kafka/kafka-security.js';
+import { startOutboxRelay, type OutboxRelay } from './kafka/outbox-relay.js';
 import { createOutcomeDelivery, createSizedSender } from './kafka/outcome-delivery.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createReadinessCheck } from './observability/readiness.js';
+import { createRetryLog } from './observability/retry-log.js';
 import { systemClock } from './processing/clock.js';
 import { createBatchDecider } from './processing/decide-batch.js';
 import { createFailureRecorder } from './processing/record-failure.js';
@@ -21,33 +23,73 @@ import { drainOutbox } from './store/outcome-outbox.js';
 import { createPrismaClient, type PrismaClient } from './store/prisma-client.js';
 
 export interface RunningService {
+  /** The API; also /health/* and /metrics unless MANAGEMENT_PORT gave them `management`. */
   http: FastifyInstance;
+  management: FastifyInstance | undefined;
   metrics: Metrics;
-  consumer: EventConsumer;
-  /** Stops fetching, finishes and commits the batch in hand, then disconnects everything. */
+  /**
+   * Settles when start-up is over: resolves once events are consumed, rejects
+   * on a failure that retrying cannot fix (or with StopRequested after stop()).
+   */
+  started: Promise<void>;
+  /** Stops fetching, finishes and commits the batch in hand, then disconnects everything; start-up included. */
   stop(): Promise<void>;
 }
 
-/** The composition root: wires adapters, use case and storage, and starts them. */
+/** While start-up has not reached the consumer. */
+const CONSUMER_NOT_STARTED = { running: false, healthy: false, lastError: 'not started yet' };
+
+/**
+ * The composition root: wires adapters, use case and storage, and starts
+ * them. HTTP listens first, so probes are answered (not ready, with what is
+ * missing in the log) however long the database or Kafka keep start-up
+ * retrying; it resolves then, and `started` tells when the rest is done.
+ */
 export async function startService(config: Config, logger: Logger): Promise<RunningService> {
   let stopping = false;
-  const keepTrying = <T>(what: string, work: () => Promise<T>) =>
-    retryUntilDone(work, {
+  // stop() makes start-up give up at once: a Kafka call in flight can take a minute of kafkajs's own retries.
+  let abandonStartUp: (reason: StopRequested) => void = () => undefined;
+  const startUpAbandoned = new Promise<never>((_resolve, reject) => (abandonStartUp = reject));
+  void startUpAbandoned.catch(() => undefined);
+  // A wrong password fails every attempt alike: one clear line, not one per retry.
+  const logRetry = createRetryLog(logger, {
+    repeatAfterMs: 5 * 60_000,
+    explain: (error) => (error instanceof KafkaError && error.loginRefused ? { level: 'error', message: refusedLoginMessage(config) } : undefined),
+  });
+  /** Retries a start-up step until it succeeds or stop() abandons it; what an abandoned step still makes goes to `dispose`. */
+  const keepTrying = async <T>(what: string, work: () => Promise<T>, dispose?: (made: T) => Promise<void>): Promise<T> => {
+    const attempts = retryUntilDone(work, {
       initialMs: config.RETRY_INITIAL_MS,
       maxMs: config.RETRY_MAX_MS,
       shouldContinue: () => !stopping,
       keepAlive: async () => undefined,
-      onFailure: (error, attempt, delayMs) => logger.warn({ err: error, attempt, delayMs }, `${what} failed; retrying`),
+      onFailure: (error, attempt, delayMs) => logRetry(what, error, { attempt, delayMs }),
     });
+    try {
+      return await Promise.race([attempts, startUpAbandoned]);
+    } catch (error) {
+      if (dispose && error instanceof StopRequested) void attempts.then(dispose, () => undefined);
+      throw error;
+    }
+  };
 
   const metrics = createMetrics();
-  if (config.RUN_MIGRATIONS) {
-    const applied = await keepTrying('applying database migrations', () => applyMigrations(config.DATABASE_URL));
-    logger.info({ applied }, applied.length ? 'database migrated' : 'database schema up to date');
-  }
   const prisma: PrismaClient = createPrismaClient(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
-  const store = createDecisionStore(prisma, { onTransaction: (seconds) => metrics.dbTransactionSeconds.observe(seconds) });
+  // HTTP gets a smaller pool of its own, with statement and lock timeouts: a
+  // flood of requests queues for its own connections (and is answered 503)
+  // instead of taking those the consumer needs to finish its batches.
+  const httpPrisma: PrismaClient = createPrismaClient(config.DATABASE_URL, config.HTTP_DATABASE_POOL_SIZE, {
+    statementTimeoutMs: config.HTTP_STATEMENT_TIMEOUT_MS,
+    lockTimeoutMs: config.HTTP_LOCK_TIMEOUT_MS,
+  });
+  const transactionTimings = { onTransaction: (seconds: number) => metrics.dbTransactionSeconds.observe(seconds) };
+  const store = createDecisionStore(prisma, transactionTimings);
   const decideBatch = createBatchDecider({ store, clock: systemClock, auditEnabled: config.ENABLE_EVENT_AUDIT });
+  const decideOverHttp = createBatchDecider({
+    store: createDecisionStore(httpPrisma, transactionTimings),
+    clock: systemClock,
+    auditEnabled: config.ENABLE_EVENT_AUDIT,
+  });
   const recordFailure = createFailureRecorder({
     store,
     clock: systemClock,
@@ -62,65 +104,6 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     security: kafkaSecurity(config),
     logger: logger.child({ module: 'kafka' }),
   });
-  const topicConfig = { 'max.message.bytes': String(config.TOPIC_MAX_MESSAGE_BYTES) };
-  const created = await keepTrying('creating Kafka topics', () =>
-    kafka.ensureTopics([
-      { topic: config.EVENTS_TOPIC, partitions: config.TOPIC_PARTITIONS, replicationFactor: config.TOPIC_REPLICATION_FACTOR, config: topicConfig },
-      { topic: config.OUTCOMES_TOPIC, partitions: config.TOPIC_PARTITIONS, replicationFactor: config.TOPIC_REPLICATION_FACTOR, config: topicConfig },
-    ]),
-  );
-  if (created.length) logger.info({ topics: created }, 'created Kafka topics');
-  // The broker enforces the topic's own value, whoever created it.
-  const maxMessageBytes = await keepTrying('reading the outcome topic limits', () => kafka.topicMaxMessageBytes(config.OUTCOMES_TOPIC));
-  const transactionalIdPrefix = config.KAFKA_TRANSACTIONAL_ID_PREFIX ?? config.KAFKA_GROUP_ID;
-  const onCompacted = (eventIds: readonly string[]) => {
-    metrics.outcomesCompacted.inc(eventIds.length);
-    logger.warn({ event_ids: eventIds, maxMessageBytes }, 'outcomes too large for the outcome topic were published in compact form');
-  };
-  const delivery = await keepTrying('connecting the outcome producer', () =>
-    createOutcomeDelivery({
-      kafka,
-      mode: config.OUTCOME_DELIVERY,
-      groupId: config.KAFKA_GROUP_ID,
-      eventsTopic: config.EVENTS_TOPIC,
-      outcomesTopic: config.OUTCOMES_TOPIC,
-      transactionalIdPrefix,
-      compression: config.OUTCOME_COMPRESSION,
-      maxMessageBytes,
-      onCompacted,
-    }),
-  );
-  const relay = startOutboxRelay({
-    kafka,
-    mode: config.OUTCOME_DELIVERY,
-    drain: (work) => drainOutbox(prisma, work),
-    send: createSizedSender(maxMessageBytes, onCompacted),
-    outcomesTopic: config.OUTCOMES_TOPIC,
-    positionGroupId: `${config.KAFKA_GROUP_ID}.http-outbox`,
-    transactionalId: `${transactionalIdPrefix}-http-outbox`,
-    compression: config.OUTCOME_COMPRESSION,
-    intervalMs: 1_000,
-    retry: { initialMs: config.RETRY_INITIAL_MS, maxMs: config.RETRY_MAX_MS },
-    logger,
-    onPublishFailure: () => metrics.outcomePublishFailures.inc(),
-  });
-
-  const consumer = createEventConsumer({
-    kafka,
-    delivery,
-    decideBatch,
-    recordFailure,
-    maxAttempts: config.PROCESSING_MAX_ATTEMPTS,
-    logger,
-    metrics,
-    groupId: config.KAFKA_GROUP_ID,
-    eventsTopic: config.EVENTS_TOPIC,
-    concurrency: config.PARTITIONS_CONSUMED_CONCURRENTLY,
-    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
-    lagSampleIntervalMs: config.LAG_SAMPLE_INTERVAL_MS,
-    maxBatchSize: config.BATCH_MAX_SIZE,
-    retry: { initialMs: config.RETRY_INITIAL_MS, maxMs: config.RETRY_MAX_MS },
-  });
 
   // A probe answers in about a second, however long the service's own retries would wait.
   const kafkaProbe = createKafkaClient({
@@ -129,36 +112,127 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     security: kafkaSecurity(config),
     logger,
     failFast: true,
-  });
-  const readiness = createReadinessCheck({
-    pingDatabase: () => prisma.$queryRaw`SELECT 1`,
-    pingKafka: () => kafkaProbe.listTopics(),
-    consumerStatus: () => consumer.status(),
-  });
+  }).createProbe();
+  let databaseReady = !config.RUN_MIGRATIONS;
+  let relay: OutboxRelay | undefined;
+  let consumer: EventConsumer | undefined;
+  const readiness = createReadinessCheck(
+    {
+      pingDatabase: () => prisma.$queryRaw`SELECT 1`,
+      pingKafka: () => kafkaProbe.ping(),
+      consumerStatus: () => consumer?.status() ?? CONSUMER_NOT_STARTED,
+    },
+    { logger },
+  );
 
-  const http = await buildHttpApp({
-    logger,
-    metrics,
-    contracts: createContractRepository(prisma),
-    auditLog: createAuditLog(prisma),
-    decideBatch,
-    onDecided: () => relay.wake(),
-    readiness,
-  });
-  await http.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
-  await consumer.start();
-  logger.info({ eventsTopic: config.EVENTS_TOPIC, outcomesTopic: config.OUTCOMES_TOPIC, groupId: config.KAFKA_GROUP_ID }, 'consuming events');
+  const http = await startHttpServers(
+    { host: config.HTTP_HOST, port: config.HTTP_PORT },
+    config.MANAGEMENT_PORT === undefined ? undefined : { host: config.MANAGEMENT_HOST ?? config.HTTP_HOST, port: config.MANAGEMENT_PORT },
+    {
+      logger,
+      metrics,
+      contracts: createContractRepository(httpPrisma),
+      auditLog: createAuditLog(httpPrisma),
+      decideBatch: decideOverHttp,
+      // Before the relay runs, decisions wait in the outbox; it drains it when it starts.
+      onDecided: () => relay?.wake(),
+      readiness,
+      tokens: { write: config.API_TOKEN, read: config.API_READ_TOKEN },
+      databaseReady: () => databaseReady,
+      timeouts: { requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS, connectionTimeoutMs: config.HTTP_CONNECTION_TIMEOUT_MS },
+      eventsRateLimit: { max: config.EVENTS_RATE_LIMIT_MAX, windowMs: config.EVENTS_RATE_LIMIT_WINDOW_MS },
+    },
+  );
+
+  /** Everything that waits for the database schema or for Kafka, while HTTP already answers. */
+  const startUp = async (): Promise<void> => {
+    if (config.RUN_MIGRATIONS) {
+      const applied = await keepTrying('applying database migrations', () => applyMigrations(config.DATABASE_URL));
+      logger.info({ applied }, applied.length ? 'database migrated' : 'database schema up to date');
+      databaseReady = true;
+    }
+    const topicConfig = { 'max.message.bytes': String(config.TOPIC_MAX_MESSAGE_BYTES) };
+    const created = await keepTrying('creating Kafka topics', () =>
+      kafka.ensureTopics([
+        { topic: config.EVENTS_TOPIC, partitions: config.TOPIC_PARTITIONS, replicationFactor: config.TOPIC_REPLICATION_FACTOR, config: topicConfig },
+        { topic: config.OUTCOMES_TOPIC, partitions: config.TOPIC_PARTITIONS, replicationFactor: config.TOPIC_REPLICATION_FACTOR, config: topicConfig },
+      ]),
+    );
+    if (created.length) logger.info({ topics: created }, 'created Kafka topics');
+    // The broker enforces the topic's own value, whoever created it.
+    const maxMessageBytes = await keepTrying('reading the outcome topic limits', () => kafka.topicMaxMessageBytes(config.OUTCOMES_TOPIC));
+    const transactionalIdPrefix = config.KAFKA_TRANSACTIONAL_ID_PREFIX ?? config.KAFKA_GROUP_ID;
+    const onCompacted = (eventIds: readonly string[]) => {
+      metrics.outcomesCompacted.inc(eventIds.length);
+      logger.warn({ event_ids: eventIds, maxMessageBytes }, 'outcomes too large for the outcome topic were published in compact form');
+    };
+    const delivery = await keepTrying('connecting the outcome producer', () =>
+      createOutcomeDelivery({
+        kafka,
+        mode: config.OUTCOME_DELIVERY,
+        groupId: config.KAFKA_GROUP_ID,
+        eventsTopic: config.EVENTS_TOPIC,
+        outcomesTopic: config.OUTCOMES_TOPIC,
+        transactionalIdPrefix,
+        compression: config.OUTCOME_COMPRESSION,
+        maxMessageBytes,
+        onCompacted,
+      }),
+      (made) => made.close(),
+    );
+    relay = startOutboxRelay({
+      kafka,
+      mode: config.OUTCOME_DELIVERY,
+      drain: (work) => drainOutbox(prisma, work),
+      send: createSizedSender(maxMessageBytes, onCompacted),
+      outcomesTopic: config.OUTCOMES_TOPIC,
+      positionGroupId: `${config.KAFKA_GROUP_ID}.http-outbox`,
+      transactionalId: `${transactionalIdPrefix}-http-outbox`,
+      compression: config.OUTCOME_COMPRESSION,
+      intervalMs: 1_000,
+      retry: { initialMs: config.RETRY_INITIAL_MS, maxMs: config.RETRY_MAX_MS },
+      logger,
+      onPublishFailure: () => metrics.outcomePublishFailures.inc(),
+    });
+
+    consumer = createEventConsumer({
+      kafka,
+      delivery,
+      decideBatch,
+      recordFailure,
+      maxAttempts: config.PROCESSING_MAX_ATTEMPTS,
+      logger,
+      metrics,
+      groupId: config.KAFKA_GROUP_ID,
+      eventsTopic: config.EVENTS_TOPIC,
+      concurrency: config.PARTITIONS_CONSUMED_CONCURRENTLY,
+      sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+      lagSampleIntervalMs: config.LAG_SAMPLE_INTERVAL_MS,
+      maxBatchSize: config.BATCH_MAX_SIZE,
+      retry: { initialMs: config.RETRY_INITIAL_MS, maxMs: config.RETRY_MAX_MS },
+    });
+    await consumer.start();
+    logger.info({ eventsTopic: config.EVENTS_TOPIC, outcomesTopic: config.OUTCOMES_TOPIC, groupId: config.KAFKA_GROUP_ID }, 'consuming events');
+  };
+  const started = startUp();
+  // The caller handles a failure through `started`; this keeps it from counting as unhandled meanwhile.
+  void started.catch(() => undefined);
 
   return {
-    http,
+    http: http.api,
+    management: http.management,
     metrics,
-    consumer,
+    started,
     async stop() {
       stopping = true;
-      await consumer.stop();
+      abandonStartUp(new StopRequested('Stopped during start-up'));
+      // Settles at once, unless the consumer is joining its group: it may finish, so that it can leave it.
+      await started.catch(() => undefined);
+      await consumer?.stop();
       await http.close();
-      await relay.stop();
-      await prisma.$disconnect();
+      await relay?.stop();
+      await kafkaProbe.close();
+      await Promise.all([prisma.$disconnect(), httpPrisma.$disconnect()]);
     },
   };
 }

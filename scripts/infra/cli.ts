@@ -1,6 +1,15 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { kafkaAnswers, startKafka, startKafkaCluster, startKafkaClusterNode, type KafkaClusterOptions } from './kafka.js';
+import {
+  kafkaAnswers,
+  secureKafkaAccess,
+  startKafka,
+  startKafkaCluster,
+  startKafkaClusterNode,
+  type KafkaClusterOptions,
+  type SecureKafkaAccess,
+  type SecureKafkaOptions,
+} from './kafka.js';
 import { postgresAnswers } from './pg-admin.js';
 import { LOCAL_DATABASE_URL, LOCAL_KAFKA_BROKERS, LOCAL_PORTS, localClusterPorts, localFiles, localInfraDir } from './paths.js';
 import { startPostgres } from './postgres.js';
@@ -13,6 +22,11 @@ import { isPortListening, seconds } from './wait.js';
 // `npm run infra:up -- --brokers 3` runs a Kafka cluster of three KRaft nodes
 // (each broker and controller) instead of the single broker; infra:down and
 // infra:status find whichever of the two runs.
+// `npm run infra:up -- --secure` runs the single broker with a SASL_SSL client
+// listener (TLS with a CA of its own, SCRAM-SHA-512) on the same port instead;
+// its stdout is then only the settings, as lines a shell can source:
+//   set -a; . <(npm run -s infra:up -- --secure); set +a
+// and everything else it says goes to stderr (`-s` keeps npm's banner off stdout).
 
 interface Service {
   name: string;
@@ -30,7 +44,8 @@ const kafkaService: Service = {
   name: 'Kafka',
   pidFile: localFiles.kafkaPid(),
   logFile: localFiles.kafkaLog(),
-  commandMarker: 'kafka.Kafka',
+  // Its own properties file: the secure broker's command line names kafka.Kafka too.
+  commandMarker: join(localFiles.kafkaData(), 'server.properties'),
   port: LOCAL_PORTS.kafka,
   stopSignal: 'SIGTERM',
   answers: () => kafkaAnswers(LOCAL_KAFKA_BROKERS),
@@ -42,6 +57,37 @@ const kafkaService: Service = {
         dataDir: localFiles.kafkaData(),
         logFile: localFiles.kafkaLog(),
         detached: true,
+      })
+    ).pid,
+};
+
+/** The secure broker's client user and certificates. */
+const secureKafka: SecureKafkaOptions = { username: 'contract-events', tlsDir: localFiles.kafkaTls() };
+
+/** The secure broker's credentials, once its storage has them. */
+const localSecureAccess = (): SecureKafkaAccess | undefined =>
+  secureKafkaAccess(localFiles.kafkaSecureData(), secureKafka);
+
+const secureKafkaService: Service = {
+  name: 'Kafka (secure)',
+  pidFile: localFiles.kafkaSecurePid(),
+  logFile: localFiles.kafkaSecureLog(),
+  commandMarker: join(localFiles.kafkaSecureData(), 'server.properties'),
+  port: LOCAL_PORTS.kafka,
+  stopSignal: 'SIGTERM',
+  answers: async () => {
+    const access = localSecureAccess();
+    return access !== undefined && (await kafkaAnswers(LOCAL_KAFKA_BROKERS, access));
+  },
+  start: async () =>
+    (
+      await startKafka({
+        port: LOCAL_PORTS.kafka,
+        controllerPort: LOCAL_PORTS.kafkaController,
+        dataDir: localFiles.kafkaSecureData(),
+        logFile: localFiles.kafkaSecureLog(),
+        detached: true,
+        secure: secureKafka,
       })
     ).pid,
 };
@@ -66,7 +112,11 @@ const postgresService: Service = {
     ).pid,
 };
 
-const services: Service[] = [kafkaService, postgresService];
+/** The single broker, plaintext or secure, and Postgres. */
+const singleBrokerServices = (secure: boolean): Service[] => [
+  secure ? secureKafkaService : kafkaService,
+  postgresService,
+];
 
 /** The local cluster's layout: node n on localClusterPorts(n), its data, log and pid file in one folder. */
 function clusterOptions(nodes: number): KafkaClusterOptions {
@@ -160,8 +210,12 @@ async function status(service: Service, width: number): Promise<void> {
 
 /** Starts the cluster, or the nodes of it that are not running (each on its own data). */
 async function upCluster(nodes: number): Promise<void> {
-  if (runningPid(kafkaService) !== undefined) {
-    throw new Error(`The single Kafka broker of infra:up runs on port ${LOCAL_PORTS.kafka}: stop it with \`npm run infra:down\` before starting a cluster.`);
+  const single = [kafkaService, secureKafkaService].find((broker) => runningPid(broker) !== undefined);
+  if (single) {
+    const kind = single === secureKafkaService ? 'secure single' : 'single';
+    throw new Error(
+      `The ${kind} Kafka broker of infra:up runs on port ${LOCAL_PORTS.kafka}: stop it with \`npm run infra:down\` before starting a cluster.`,
+    );
   }
   const formatted = formattedClusterNodes();
   if (formatted.length > 0 && formatted.length !== nodes) {
@@ -208,6 +262,31 @@ Data, logs and pid files: ${localInfraDir()} (Postgres data: ${localFiles.postgr
 Stop with: npm run infra:down`);
 }
 
+/** The secure broker's settings as `KEY=value` lines for a shell to source (nothing else on stdout). */
+function printSecureSettings(): void {
+  const access = localSecureAccess();
+  if (!access) throw new Error(`The secure Kafka broker runs without its credentials in ${localFiles.kafkaSecureData()}.`);
+  const settings = {
+    KAFKA_BROKERS: LOCAL_KAFKA_BROKERS,
+    KAFKA_SSL: 'true',
+    KAFKA_SSL_CA_FILE: access.caFile,
+    KAFKA_SASL_MECHANISM: 'scram-sha-512',
+    KAFKA_SASL_USERNAME: access.username,
+    // A file, so the password stays out of the environment listing and shell history.
+    KAFKA_SASL_PASSWORD_FILE: access.passwordFile,
+    DATABASE_URL: LOCAL_DATABASE_URL,
+  };
+  process.stdout.write(Object.entries(settings).map(([key, value]) => `${key}=${shellWord(value)}\n`).join(''));
+  console.error(`Load them with: set -a; . <(npm run -s infra:up -- --secure); set +a
+Data, logs and pid files: ${localInfraDir()} (Postgres data: ${localFiles.postgresData()})
+Stop with: npm run infra:down`);
+}
+
+/** `value` as one shell word: as is when it holds nothing a shell would interpret, else single-quoted. */
+function shellWord(value: string): string {
+  return /^[\w./:@,+=%-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
 /** `--brokers N` / `--brokers=N`: undefined when absent, NaN when not a number of nodes from 1 to 9. */
 function brokersOption(args: readonly string[]): number | undefined {
   const index = args.findIndex((arg) => arg === '--brokers' || arg.startsWith('--brokers='));
@@ -216,26 +295,49 @@ function brokersOption(args: readonly string[]): number | undefined {
   return Number.isInteger(count) && count >= 1 && count <= 9 ? count : Number.NaN;
 }
 
+/** Why the single broker asked for cannot start next to what runs, if it cannot. */
+function singleBrokerConflict(secure: boolean): string | undefined {
+  const cluster = runningClusterNodes();
+  if (cluster.length > 0) {
+    return `A Kafka cluster started by \`npm run infra:up -- --brokers N\` runs (${cluster.map((node) => node.name).join(', ')}): stop it with \`npm run infra:down\` first.`;
+  }
+  const [other, wanted] = secure ? ['plaintext', 'secure'] : ['secure', 'plaintext'];
+  if (runningPid(secure ? kafkaService : secureKafkaService) !== undefined) {
+    const stop = `stop it with \`npm run infra:down\` before starting the ${wanted} one`;
+    return `The ${other} Kafka broker of infra:up runs on port ${LOCAL_PORTS.kafka}: ${stop}.`;
+  }
+  return undefined;
+}
+
 async function main(command: string | undefined, args: readonly string[]): Promise<void> {
   mkdirSync(localInfraDir(), { recursive: true });
   const brokers = brokersOption(args);
+  const secure = args.includes('--secure');
   if (Number.isNaN(brokers)) {
     console.error('--brokers wants a number of Kafka nodes from 1 to 9 (e.g. `npm run infra:up -- --brokers 3`).');
     process.exitCode = 2;
     return;
   }
+  if (secure && brokers !== undefined && brokers > 1) {
+    console.error('--secure runs a single Kafka broker; a secure cluster (--brokers N) is not supported.');
+    process.exitCode = 2;
+    return;
+  }
   switch (command) {
     case 'up': {
+      // Keeps stdout for the settings alone; the launcher's modules report progress with console.log.
+      if (secure) console.log = console.error;
       const started = Date.now();
       const nodes = brokers ?? 1;
-      const cluster = runningClusterNodes();
-      if (nodes === 1 && cluster.length > 0) {
-        console.error(`A Kafka cluster started by \`npm run infra:up -- --brokers N\` runs (${cluster.map((node) => node.name).join(', ')}): stop it with \`npm run infra:down\` first.`);
+      const conflict = nodes === 1 ? singleBrokerConflict(secure) : undefined;
+      if (conflict) {
+        console.error(conflict);
         process.exitCode = 1;
         return;
       }
       // Both at once: the JVMs and initdb are independent and each take seconds.
-      const results = await Promise.allSettled(nodes === 1 ? services.map(up) : [upCluster(nodes), up(postgresService)]);
+      const starts = nodes === 1 ? singleBrokerServices(secure).map(up) : [upCluster(nodes), up(postgresService)];
+      const results = await Promise.allSettled(starts);
       const failures = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
       if (failures.length > 0) {
         for (const failure of failures) console.error(String(failure.reason instanceof Error ? failure.reason.message : failure.reason));
@@ -244,12 +346,14 @@ async function main(command: string | undefined, args: readonly string[]): Promi
         return;
       }
       console.log(`Infrastructure up in ${seconds(started)}.`);
-      printSettings(nodes);
+      if (secure) printSecureSettings();
+      else printSettings(nodes);
       return;
     }
     case 'down': {
-      // Whichever Kafka runs (the single broker or every node of a cluster), and Postgres.
-      const stopped = await Promise.all([...services, ...clusterNodeServices(knownClusterNodes())].map(down));
+      // Whichever Kafka runs (the single broker, plaintext or secure, or every node of a cluster), and Postgres.
+      const single = [kafkaService, secureKafkaService, postgresService];
+      const stopped = await Promise.all([...single, ...clusterNodeServices(knownClusterNodes())].map(down));
       if (!stopped.some(Boolean)) console.log('Nothing started by infra:up is running.');
       return;
     }
@@ -258,14 +362,20 @@ async function main(command: string | undefined, args: readonly string[]): Promi
       const nodeIds = brokers !== undefined && brokers > 1 ? Array.from({ length: brokers }, (_, i) => i + 1) : knownClusterNodes();
       const cluster = clusterNodeServices(nodeIds);
       const showCluster = cluster.some((node) => runningPid(node) !== undefined) || (brokers !== undefined && brokers > 1 && runningPid(kafkaService) === undefined);
-      const shown = showCluster ? [...cluster, postgresService] : services;
+      // The secure broker when it runs or is asked for; otherwise the plaintext one, as always.
+      const showSecure = !showCluster && (secure || runningPid(secureKafkaService) !== undefined);
+      const shown = showCluster ? [...cluster, postgresService] : singleBrokerServices(showSecure);
       const width = Math.max(9, ...shown.map((service) => service.name.length));
       for (const service of shown) await status(service, width);
       if (showCluster) console.log(`Kafka cluster bootstrap: ${cluster.map((node) => `127.0.0.1:${node.port}`).join(',')}`);
+      if (showSecure) {
+        console.log(`Kafka (secure): ${LOCAL_KAFKA_BROKERS}, SASL_SSL, SCRAM-SHA-512 user ${secureKafka.username}`);
+        console.log('Its settings: npm run -s infra:up -- --secure');
+      }
       return;
     }
     default:
-      console.error('usage: tsx scripts/infra/cli.ts up|down|status [--brokers N]');
+      console.error('usage: tsx scripts/infra/cli.ts up|down|status [--brokers N | --secure]');
       process.exitCode = 2;
   }
 }

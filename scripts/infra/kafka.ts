@@ -2,16 +2,19 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createKafkaClient } from '../../src/kafka/kafka-client.js';
+import { createKafkaClient, type KafkaSecurity } from '../../src/kafka/kafka-client.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { ensureKafkaJars, KAFKA_VERSION } from './kafka-jars.js';
+import { caFileIn, ensureBrokerTls, writePrivateFile, type BrokerTls } from './kafka-tls.js';
 import { exited, isAlive, spawnLogged, stopProcess } from './process.js';
 import { getFreePorts, isPortListening, seconds, tailFile, waitFor } from './wait.js';
 
 // A real Apache Kafka (KRaft, combined broker + controller nodes) run from the
 // jars in the user cache: the same broker the service meets in production,
 // without Docker. `startKafka` runs one node; `startKafkaCluster` runs several
-// nodes that form one controller quorum and replicate every topic.
+// nodes that form one controller quorum and replicate every topic. A single
+// node may instead be secure: clients meet TLS and SCRAM-SHA-512 (SASL_SSL),
+// as on a managed Kafka.
 
 export { ensureKafkaJars, KAFKA_VERSION };
 
@@ -24,11 +27,42 @@ export interface KafkaOptions {
   /** Keep running after this process exits (infra:up). */
   detached?: boolean;
   startTimeoutMs?: number;
+  /** SASL_SSL with SCRAM-SHA-512 instead of PLAINTEXT for clients; `dataDir` must be a secure broker's or new. */
+  secure?: SecureKafkaOptions;
+}
+
+/** How a secure broker meets clients. */
+export interface SecureKafkaOptions {
+  /** The clients' SCRAM user; created, with a random password, when the storage is formatted. */
+  username: string;
+  /** Holds the CA (`ca.pem`, for clients) and the broker's PKCS12 stores: made once, reused. */
+  tlsDir: string;
+  /**
+   * Turn on KRaft's StandardAuthorizer with no ACL meaning no access, so a
+   * client needs ACLs for everything it touches (default false: any
+   * authenticated client may do anything). The broker's own user is the super
+   * user that can create ACLs (`RunningKafka.superUser`).
+   */
+  authorizer?: boolean;
+}
+
+/** What a client needs to reach a secure broker. */
+export interface SecureKafkaAccess {
+  username: string;
+  password: string;
+  /** The file (mode 0600) holding `password`. */
+  passwordFile: string;
+  /** The CA certificate (PEM) that signed the broker's certificate. */
+  caFile: string;
 }
 
 export interface RunningKafka {
   brokers: string;
   pid: number;
+  /** Present when the broker is secure. */
+  secure?: SecureKafkaAccess;
+  /** The broker's own SCRAM login, a super user: present when the broker is secure with `authorizer`. */
+  superUser?: { username: string; password: string };
   stop(): Promise<void>;
 }
 
@@ -46,12 +80,66 @@ interface KafkaNode extends KafkaNodePorts {
   logFile: string;
   /** Every controller of the quorum, this node included, in node id order. */
   quorum: readonly (KafkaNodePorts & { nodeId: number })[];
+  security?: NodeSecurity;
 }
+
+interface ScramLogin {
+  username: string;
+  password: string;
+}
+
+/** A secure node's TLS stores, its own SCRAM login for inter-broker traffic, and the clients' access. */
+interface NodeSecurity {
+  tls: BrokerTls;
+  interBroker: ScramLogin;
+  client: SecureKafkaAccess;
+  authorizer: boolean;
+}
+
+/** The broker's own SCRAM user: inter-broker traffic uses the SASL_SSL listener too. */
+const INTER_BROKER_USER = 'kafka-broker';
 
 const HOST = '127.0.0.1';
 const address = (port: number) => `${HOST}:${port}`;
 const kraftDir = (node: KafkaNode) => join(node.dataDir, 'kraft');
 const propertiesFile = (node: KafkaNode) => join(node.dataDir, 'server.properties');
+
+const listenerAddresses = (node: KafkaNode, protocol: string) => {
+  const listeners = `${protocol}://${address(node.port)},CONTROLLER://${address(node.controllerPort)}`;
+  return `listeners=${listeners}\nadvertised.listeners=${listeners}`;
+};
+
+const plaintextListeners = (node: KafkaNode) => `${listenerAddresses(node, 'PLAINTEXT')}
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT`;
+
+// KRaft's own authorizer. Besides the broker's SCRAM user (inter-broker
+// traffic), User:ANONYMOUS is a super user: that is how the broker's
+// registration and heartbeats reach the controller over the plaintext
+// CONTROLLER listener (loopback only; clients only reach SASL_SSL, where
+// everyone is a SCRAM user).
+const authorizerSettings = ({ interBroker }: NodeSecurity) => `authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:${interBroker.username};User:ANONYMOUS
+allow.everyone.if.no.acl.found=false`;
+
+// Clients and the broker itself (inter-broker) use TLS, then SCRAM-SHA-512; the controller stays on plaintext loopback.
+const saslSslListeners = (node: KafkaNode, security: NodeSecurity) => `${listenerAddresses(node, 'SASL_SSL')}
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=SASL_SSL
+listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT
+sasl.enabled.mechanisms=SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required \
+  username="${security.interBroker.username}" password="${security.interBroker.password}";
+ssl.client.auth=none
+ssl.keystore.type=PKCS12
+ssl.keystore.location=${security.tls.keystore}
+ssl.keystore.password=${security.tls.storePassword}
+ssl.key.password=${security.tls.storePassword}
+ssl.truststore.type=PKCS12
+ssl.truststore.location=${security.tls.truststore}
+ssl.truststore.password=${security.tls.storePassword}${security.authorizer ? `\n${authorizerSettings(security)}` : ''}`;
 
 const serverProperties = (node: KafkaNode) => {
   // Internal topics keep up to three replicas, and a write needs two of them
@@ -74,11 +162,7 @@ broker.session.timeout.ms=3000
 process.roles=broker,controller
 node.id=${node.nodeId}
 controller.quorum.bootstrap.servers=${node.quorum.map((voter) => address(voter.controllerPort)).join(',')}
-listeners=PLAINTEXT://${address(node.port)},CONTROLLER://${address(node.controllerPort)}
-advertised.listeners=PLAINTEXT://${address(node.port)},CONTROLLER://${address(node.controllerPort)}
-controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+${node.security ? saslSslListeners(node, node.security) : plaintextListeners(node)}
 log.dirs=${kraftDir(node)}
 ${replication}
 num.partitions=3
@@ -151,10 +235,10 @@ async function requirePortsFree(node: KafkaNodePorts): Promise<void> {
   }
 }
 
-/** Writes the node's server.properties (every start, so settings follow this file). */
+/** Writes the node's server.properties (every start, so settings follow this file), private: a secure one holds passwords. */
 function writeProperties(node: KafkaNode): void {
   mkdirSync(node.dataDir, { recursive: true });
-  writeFileSync(propertiesFile(node), serverProperties(node));
+  writePrivateFile(propertiesFile(node), serverProperties(node));
 }
 
 /** The cluster id a node's storage was formatted with, if it was. */
@@ -198,7 +282,7 @@ async function launchNode(runtime: KafkaRuntime, node: KafkaNode, options: { det
   let exitCode: number | null | undefined;
   const done = exited(child).then((code) => (exitCode = code));
   try {
-    await waitFor(`Kafka on ${address(node.port)}`, () => kafkaAnswers(address(node.port)), {
+    await waitFor(`Kafka on ${address(node.port)}`, () => kafkaAnswers(address(node.port), node.security?.client), {
       timeoutMs: options.startTimeoutMs ?? 60_000,
       intervalMs: 300,
       abortReason: () => (exitCode === undefined ? undefined : `the broker exited with code ${exitCode}`),
@@ -222,15 +306,85 @@ export async function startKafka(options: KafkaOptions): Promise<RunningKafka> {
     quorum: [{ nodeId: 1, port: options.port, controllerPort: options.controllerPort }],
   };
   await requirePortsFree(node);
+  const formatted = formattedClusterId(node) !== undefined;
+  if (options.secure) node.security = await nodeSecurity(options.dataDir, options.secure, formatted);
   writeProperties(node);
   // Equivalent of `kafka-storage.sh format --standalone` with a fresh cluster id.
-  if (formattedClusterId(node) === undefined) await formatStorage(runtime, node, clusterId(), ['--standalone']);
+  if (!formatted) await formatStorage(runtime, node, clusterId(), ['--standalone', ...scramUserArgs(node.security)]);
 
   const started = Date.now();
   const launched = await launchNode(runtime, node, { detached: options.detached ?? false, startTimeoutMs: options.startTimeoutMs });
   const brokers = address(node.port);
-  console.log(`Kafka ${KAFKA_VERSION} ready on ${brokers} in ${seconds(started)} (pid ${launched.pid}, log ${options.logFile})`);
-  return { brokers, pid: launched.pid, stop: () => stopProcess(launched.pid, 'SIGTERM', 30_000) };
+  const protocol = node.security ? ` (SASL_SSL, SCRAM-SHA-512${node.security.authorizer ? ', ACLs' : ''})` : '';
+  const details = `(pid ${launched.pid}, log ${options.logFile})`;
+  console.log(`Kafka ${KAFKA_VERSION} ready on ${brokers}${protocol} in ${seconds(started)} ${details}`);
+  return {
+    brokers,
+    pid: launched.pid,
+    ...(node.security ? { secure: node.security.client } : {}),
+    ...(node.security?.authorizer ? { superUser: { ...node.security.interBroker } } : {}),
+    stop: () => stopProcess(launched.pid, 'SIGTERM', 30_000),
+  };
+}
+
+const passwordFile = (dataDir: string, username: string) => join(dataDir, `${username}.password`);
+
+/**
+ * The TLS stores (made when missing) and both SCRAM logins of a secure node.
+ * Passwords are new for a storage about to be formatted, read back otherwise:
+ * SCRAM users only get created when the storage is formatted.
+ */
+async function nodeSecurity(dataDir: string, security: SecureKafkaOptions, formatted: boolean): Promise<NodeSecurity> {
+  // The name goes into the format tool's --add-scram and a JAAS setting unquoted.
+  if (!/^[\w.-]+$/.test(security.username) || security.username === INTER_BROKER_USER) {
+    const name = JSON.stringify(security.username);
+    throw new Error(`Unusable Kafka user name ${name}: letters, digits, '.', '_' and '-' only, not ${INTER_BROKER_USER}.`);
+  }
+  const tls = await ensureBrokerTls(security.tlsDir);
+  mkdirSync(dataDir, { recursive: true });
+  const passwordOf = formatted ? storedPassword : newPassword;
+  const login = (username: string): ScramLogin => ({ username, password: passwordOf(dataDir, username) });
+  const client = login(security.username);
+  return {
+    tls,
+    interBroker: login(INTER_BROKER_USER),
+    client: { ...client, passwordFile: passwordFile(dataDir, client.username), caFile: tls.caFile },
+    authorizer: security.authorizer ?? false,
+  };
+}
+
+function newPassword(dataDir: string, username: string): string {
+  const password = randomBytes(24).toString('base64url'); // no character that SCRAM or JAAS settings would need escaped
+  writePrivateFile(passwordFile(dataDir, username), password);
+  return password;
+}
+
+function storedPassword(dataDir: string, username: string): string {
+  const file = passwordFile(dataDir, username);
+  if (!existsSync(file)) {
+    throw new Error(
+      `${dataDir} holds Kafka data without the SCRAM user ${username} (no ${file}): not a secure broker's data, ` +
+        'or its password file went missing; delete the folder to start afresh (its topics go too).',
+    );
+  }
+  return readFileSync(file, 'utf8');
+}
+
+/** `--add-scram` of the format tool: the broker's own user and the clients'. */
+function scramUserArgs(security: NodeSecurity | undefined): string[] {
+  if (!security) return [];
+  return [security.interBroker, security.client].flatMap(({ username, password }) => [
+    '--add-scram',
+    `SCRAM-SHA-512=[name=${username},password=${password}]`,
+  ]);
+}
+
+/** The access of the secure broker on `dataDir` once its storage has users, else undefined (e.g. for status probes). */
+export function secureKafkaAccess(dataDir: string, security: SecureKafkaOptions): SecureKafkaAccess | undefined {
+  const file = passwordFile(dataDir, security.username);
+  const caFile = caFileIn(security.tlsDir);
+  if (!existsSync(file) || !existsSync(caFile)) return undefined;
+  return { username: security.username, password: readFileSync(file, 'utf8'), passwordFile: file, caFile };
 }
 
 export interface KafkaClusterOptions {
@@ -427,13 +581,27 @@ export async function startKafkaClusterNode(options: KafkaClusterOptions, nodeId
   return handle;
 }
 
-/** True when a Kafka client can list topics on `brokers` (comma-separated host:port). */
-export function kafkaAnswers(brokers: string): Promise<boolean> {
-  const client = createKafkaClient({ clientId: 'contract-events-infra', brokers: brokers.split(','), logger: createLogger('silent'), failFast: true });
+/** True when a Kafka client can list topics on `brokers` (comma-separated host:port), over SASL_SSL with `secure`. */
+export function kafkaAnswers(brokers: string, secure?: SecureKafkaAccess): Promise<boolean> {
+  const client = createKafkaClient({
+    clientId: 'contract-events-infra',
+    brokers: brokers.split(','),
+    logger: createLogger('silent'),
+    failFast: true,
+    ...(secure ? { security: clientSecurity(secure) } : {}),
+  });
   return client.listTopics().then(
     () => true,
     () => false,
   );
+}
+
+/** Client settings for a secure broker: verify it with its CA, log in with SCRAM-SHA-512. */
+function clientSecurity(access: SecureKafkaAccess): KafkaSecurity {
+  return {
+    ssl: { ca: readFileSync(access.caFile, 'utf8'), rejectUnauthorized: true },
+    sasl: { mechanism: 'scram-sha-512', username: access.username, password: access.password },
+  };
 }
 
 /** A random KRaft cluster id: 16 random bytes, URL-safe base64 (like `kafka-storage.sh random-uuid`). */

@@ -40,6 +40,15 @@ export const localFiles = {
   kafkaData: () => join(localInfraDir(), 'kafka-data'),
   kafkaLog: () => join(localInfraDir(), 'kafka.log'),
   kafkaPid: () => join(localInfraDir(), 'kafka.pid'),
+  /**
+   * The secure broker (`npm run infra:up -- --secure`): data of its own, as its
+   * SCRAM users exist only from the storage format on; it also holds their 0600 password files.
+   */
+  kafkaSecureData: () => join(localInfraDir(), 'kafka-secure-data'),
+  kafkaSecureLog: () => join(localInfraDir(), 'kafka-secure.log'),
+  kafkaSecurePid: () => join(localInfraDir(), 'kafka-secure.pid'),
+  /** The secure broker's CA (`ca.pem`, for clients) and its PKCS12 key and trust stores. */
+  kafkaTls: () => join(localInfraDir(), 'kafka-tls'),
   /** The multi-broker cluster: data folder `node-<n>/`, `kafka-<n>.log` and `node-<n>.pid` of each node. */
   kafkaClusterDir: () => join(localInfraDir(), 'kafka-cluster'),
   kafkaNodeLog: (nodeId: number) => join(localInfraDir(), 'kafka-cluster', `kafka-${nodeId}.log`),

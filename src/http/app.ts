@@ -6,13 +6,17 @@ import type { Metrics } from '../observability/metrics.js';
 import type { BatchDecider } from '../processing/decide-batch.js';
 import type { AuditLog } from '../store/audit-log.js';
 import type { ContractRepository } from '../store/contracts.js';
+import { installAuthentication, type ApiTokens } from './auth.js';
 import { BODY_LIMIT_BYTES } from './error-responses.js';
 import { installErrorHandlers } from './errors.js';
 import { registerOpenApi } from './openapi.js';
+import { registerRateLimiting, type RateLimit } from './rate-limit.js';
 import { registerContractEventRoutes } from './routes/contract-events.js';
 import { registerContractRoutes } from './routes/contracts.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerOperationsRoutes, type ReadinessReport } from './routes/operations.js';
+import { serverTimeouts, type HttpTimeouts } from './server-timeouts.js';
+import { installStartupGate } from './startup-gate.js';
 
 export interface HttpDependencies {
   logger: Logger;
@@ -23,6 +27,16 @@ export interface HttpDependencies {
   /** Called after an event was decided over HTTP, so its outcome is published soon. */
   onDecided?: () => void;
   readiness: () => Promise<ReadinessReport>;
+  /** Bearer tokens from the configuration; without them every route is open. */
+  tokens?: ApiTokens;
+  /** False while start-up is still migrating the database (API routes answer 503 meanwhile); default: ready. */
+  databaseReady?: () => boolean;
+  /** False when the management app serves /health/* and /metrics on a port of their own (MANAGEMENT_PORT). */
+  serveOperations?: boolean;
+  /** Request and idle-socket timeouts; default: none. */
+  timeouts?: HttpTimeouts;
+  /** How often one client address may call POST /events; default: without limit. */
+  eventsRateLimit?: RateLimit;
 }
 
 export { BODY_LIMIT_BYTES };
@@ -38,16 +52,22 @@ export async function buildHttpApp(deps: HttpDependencies): Promise<FastifyInsta
     bodyLimit: BODY_LIMIT_BYTES,
     // Probes and scrapes would drown the request log.
     logController: new LogController({ disableRequestLogging: (request) => /^\/(health|metrics)/.test(request.url) }),
+    ...(deps.timeouts && serverTimeouts(deps.timeouts)),
   });
   // JSON only: any other body is refused with 415 rather than half-understood.
   app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app);
-  await registerOpenApi(app);
+  const tokens = deps.tokens ?? {};
+  // Before any route: both act on the access each route declares, in this order.
+  installAuthentication(app, tokens);
+  installStartupGate(app, deps.databaseReady ?? (() => true));
+  await registerOpenApi(app, { bearerAuth: tokens.write !== undefined || tokens.read !== undefined });
+  await registerRateLimiting(app);
   registerContractRoutes(app, deps.contracts);
   registerContractEventRoutes(app, deps.auditLog);
-  registerEventRoutes(app, deps.decideBatch, deps.metrics, deps.onDecided ?? (() => undefined));
-  registerOperationsRoutes(app, deps.metrics, deps.readiness);
+  registerEventRoutes(app, deps.decideBatch, deps.metrics, deps.onDecided ?? (() => undefined), deps.eventsRateLimit);
+  if (deps.serveOperations ?? true) registerOperationsRoutes(app, deps.metrics, deps.readiness);
   return app;
 }

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { ErrorResponse } from '../schemas/error-response.js';
 import { isDatabaseUnavailable } from '../store/database-failure.js';
@@ -17,6 +17,12 @@ export class HttpError extends Error {
 }
 
 export const contractNotFound = (contractNumber: string) => new HttpError(404, 'CONTRACT_NOT_FOUND', `Contract ${contractNumber} not found.`);
+
+/** 503 with Retry-After, for a state that passes by itself (the database is away, the service is starting). */
+export function sendUnavailable(reply: FastifyReply, message: string): FastifyReply {
+  const body: ErrorResponse = { code: 'SERVICE_UNAVAILABLE', message };
+  return reply.code(503).header('retry-after', '5').send(body);
+}
 
 // Fastify's own errors that are the client's fault, as ErrorResponse codes.
 const CLIENT_ERRORS: Record<string, { status: number; code: string }> = {
@@ -56,7 +62,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
     }
     if (isDatabaseUnavailable(error)) {
       request.log.warn({ err: error }, 'database unavailable');
-      return reply.code(503).header('retry-after', '5').send({ code: 'SERVICE_UNAVAILABLE', message: 'The database is unavailable; retry later.' });
+      return sendUnavailable(reply, 'The database is unavailable or busy; retry later.');
     }
     request.log.error({ err: error }, 'request failed');
     return reply.code(500).send({ code: 'INTERNAL_ERROR', message: 'An unexpected error occurred.' });

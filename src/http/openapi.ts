@@ -2,6 +2,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { BEARER_SCHEME } from './auth.js';
 
 type TransformObject = typeof jsonSchemaTransformObject;
 
@@ -29,8 +30,18 @@ const reachableComponentsOnly: TransformObject = (document) => {
   return { ...openapi, components: { ...openapi.components, schemas: kept } } as ReturnType<TransformObject>;
 };
 
-/** OpenAPI 3.1 from the routes' zod schemas at `/docs/json`, and swagger-ui at `/docs`. */
-export async function registerOpenApi(app: FastifyInstance): Promise<void> {
+const bearerScheme = {
+  type: 'http',
+  scheme: 'bearer',
+  description: 'API_TOKEN for every route that changes state; API_READ_TOKEN or API_TOKEN for reads when API_READ_TOKEN is set.',
+} as const;
+
+/**
+ * OpenAPI 3.1 from the routes' zod schemas at `/docs/json`, and swagger-ui at
+ * `/docs`. Both stay open, so the page loads and takes a token (Authorize);
+ * the document shows a token only where this instance asks for one.
+ */
+export async function registerOpenApi(app: FastifyInstance, options: { bearerAuth: boolean }): Promise<void> {
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
@@ -46,6 +57,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'events', description: 'Deciding events over HTTP' },
         { name: 'operations', description: 'Health and metrics' },
       ],
+      ...(options.bearerAuth && { components: { securitySchemes: { [BEARER_SCHEME]: bearerScheme } } }),
     },
     transform: jsonSchemaTransform,
     transformObject: reachableComponentsOnly,
@@ -53,6 +65,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
   // swagger-ui's assets are served from the package; no validator badge, so the page never calls out.
   await app.register(fastifySwaggerUi, {
     routePrefix: '/docs',
-    uiConfig: { docExpansion: 'list', deepLinking: true, displayRequestDuration: true },
+    // The token entered with Authorize survives a reload of the page.
+    uiConfig: { docExpansion: 'list', deepLinking: true, displayRequestDuration: true, persistAuthorization: true },
   });
 }

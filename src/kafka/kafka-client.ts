@@ -1,5 +1,7 @@
 // Before kafkajs: read_committed must not hand out records of aborted transactions.
 import './kafkajs-read-committed.js';
+// Its request queue must not set negative timers (a warning on Node 23+).
+import './kafkajs-timeout-fix.js';
 import {
   CompressionTypes,
   Kafka,
@@ -135,6 +137,14 @@ export interface KafkaClient {
   /** Connects a transactional producer; initialising it fences any older producer with the same id. */
   connectTransactionalPublisher(transactionalId: string, options?: PublisherOptions): Promise<TransactionalPublisher>;
   createSubscriber(options: SubscriberOptions): Subscriber;
+  /** A readiness probe of the cluster over one long-lived connection (made on the first ping). */
+  createProbe(): KafkaProbe;
+}
+
+export interface KafkaProbe {
+  /** One metadata request; after a failure the next ping connects afresh. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
 }
 
 /** TLS and SASL towards the brokers; PEM texts, not paths. */
@@ -149,7 +159,7 @@ export interface KafkaClientOptions {
   /** Plaintext and unauthenticated when absent. */
   security?: KafkaSecurity;
   logger: Logger;
-  /** For probes: one short attempt instead of retrying. */
+  /** For probes: one short attempt instead of retrying; their caller reports failures, so kafkajs's own lines are logged at debug. */
   failFast?: boolean;
 }
 
@@ -159,7 +169,7 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     brokers: options.brokers,
     ...kafkajsSecurity(options.security),
     logLevel: KafkaLogLevel.INFO,
-    logCreator: () => (entry) => logKafkaEntry(options.logger, entry),
+    logCreator: () => (entry) => logKafkaEntry(options.logger, entry, options.failFast ?? false),
     ...(options.failFast
       ? { connectionTimeout: 3_000, requestTimeout: 5_000, retry: { retries: 0 } }
       : { retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10 } }),
@@ -180,6 +190,7 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     connectTransactionalPublisher: (transactionalId, publisherOptions) =>
       connectTransactionalPublisher(kafka, partitionsOf, transactionalId, publisherOptions?.compression ?? 'none'),
     createSubscriber: (subscription) => createSubscriber(kafka, subscription),
+    createProbe: () => createProbe(kafka),
   };
 }
 
@@ -380,10 +391,44 @@ function createSubscriber(kafka: Kafka, options: SubscriberOptions): Subscriber 
   };
 }
 
-function logKafkaEntry(logger: Logger, { level, log }: LogEntry): void {
+function createProbe(kafka: Kafka): KafkaProbe {
+  let connected: Promise<Admin> | undefined;
+  const connect = async () => {
+    const admin = kafka.admin();
+    await admin.connect().catch(async (error: unknown) => {
+      await admin.disconnect().catch(() => undefined);
+      throw error;
+    });
+    return admin;
+  };
+  const drop = async (connection: Promise<Admin> | undefined) => {
+    if (connected === connection) connected = undefined;
+    await connection?.then((admin) => admin.disconnect()).catch(() => undefined);
+  };
+  return {
+    async ping() {
+      connected ??= connect();
+      const connection = connected;
+      try {
+        await (await connection).describeCluster();
+      } catch (error) {
+        await drop(connection);
+        throw toKafkaError(error);
+      }
+    },
+    close: () => drop(connected),
+  };
+}
+
+// kafkajs logs a refused SASL login three times per attempt; the service
+// reports it once, where it handles the error.
+const SASL_LINE = /\bsasl/i;
+
+function logKafkaEntry(logger: Logger, { level, log }: LogEntry, quiet: boolean): void {
   const { message, timestamp: _timestamp, logger: _name, ...fields } = log;
   const child = { kafka: fields };
-  if (level === KafkaLogLevel.ERROR) logger.error(child, `kafka: ${message}`);
+  if (quiet || SASL_LINE.test(message)) logger.debug(child, `kafka: ${message}`);
+  else if (level === KafkaLogLevel.ERROR) logger.error(child, `kafka: ${message}`);
   else if (level === KafkaLogLevel.WARN) logger.warn(child, `kafka: ${message}`);
   else if (level === KafkaLogLevel.INFO) logger.info(child, `kafka: ${message}`);
   else logger.debug(child, `kafka: ${message}`);

@@ -19,8 +19,12 @@ const PERMANENT_TYPES = new Set([
   'GROUP_AUTHORIZATION_FAILED',
   'CLUSTER_AUTHORIZATION_FAILED',
   'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
-  'SASL_AUTHENTICATION_FAILED',
+  // Not SASL_AUTHENTICATION_FAILED: a refused login is retried, since the
+  // user can be created or its password reset on the brokers while we wait.
 ]);
+
+/** kafkajs's error for a refused SASL login; it carries no broker error type of its own. */
+const SASL_REFUSED = 'KafkaJSSASLAuthenticationError';
 
 interface KafkaJsLike {
   name?: unknown;
@@ -33,7 +37,7 @@ interface KafkaJsLike {
 export function toKafkaError(error: unknown): KafkaError {
   if (error instanceof KafkaError) return error;
   const root = rootCause(error);
-  const type = typeof root.type === 'string' ? root.type : null;
+  const type = typeof root.type === 'string' ? root.type : root.name === SASL_REFUSED ? 'SASL_AUTHENTICATION_FAILED' : null;
   const message = typeof root.message === 'string' && root.message ? root.message : String(error);
   // Everything else (lost connections, leader changes, fenced or confused
   // producers, which a fresh producer replaces) passes with time.

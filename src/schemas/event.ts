@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { EVENT_TYPES } from '../domain/catalogue.js';
 import { isCalendarDate } from '../domain/calendar-date.js';
 import { parseInstant } from '../domain/timestamp.js';
+import { HEADER_TEXT, HEADER_TEXT_MESSAGE } from './header-text.js';
 import { isStorableText, STORABLE_TEXT_MESSAGE } from './storable-text.js';
 
 export const contractNumberSchema = z
@@ -27,8 +28,10 @@ export const eventIdSchema = z
   .string()
   .min(1)
   .max(128)
-  .refine(isStorableText, STORABLE_TEXT_MESSAGE)
-  .meta({ description: "The producer's idempotency key." });
+  // A NUL is reported once, as text Postgres cannot store.
+  .refine(isStorableText, { message: STORABLE_TEXT_MESSAGE, abort: true })
+  .regex(HEADER_TEXT, HEADER_TEXT_MESSAGE)
+  .meta({ description: "The producer's idempotency key (no control characters: it becomes the outcome's `event-id` Kafka header)." });
 
 /** A component lifecycle event as upstream producers send it. Unknown fields are ignored. */
 export const contractEventSchema = z

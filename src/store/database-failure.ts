@@ -6,6 +6,7 @@ import { DatabaseError } from '../errors.js';
 // would block a partition forever. Classified once, here.
 
 const PERMANENT_SQLSTATE_CLASSES = new Set(['22', '23']);
+const POOL_WAIT_TIMED_OUT = 'timeout exceeded when trying to connect';
 
 /** Any error from Prisma or node-postgres as a classified DatabaseError (one already classified is returned as is). */
 export function toDatabaseError(error: unknown): DatabaseError {
@@ -19,13 +20,18 @@ export function toDatabaseError(error: unknown): DatabaseError {
 
 /**
  * True when the database could not be reached or refused to serve right now
- * (connection refused, closed or timed out; too many connections; shutting
- * down): the caller should retry later, and an HTTP client gets a 503.
+ * (connection refused, closed or timed out; no pooled connection free in
+ * time; too many connections; shutting down; a statement or lock wait
+ * cancelled by statement_timeout or lock_timeout, 57014 / 55P03; a
+ * transaction rolled back as a deadlock or serialization victim, class 40): the caller
+ * should retry later, and an HTTP client gets a 503.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (error instanceof DatabaseError) return error.unavailable;
   const sqlstate = postgresCause(error)?.code;
-  if (sqlstate !== undefined) return /^(08|53|57P0)/.test(sqlstate);
+  if (sqlstate !== undefined) return /^(08|40|53|57P0|57014|55P03)/.test(sqlstate);
+  // Every connection of the pool stayed busy: node-postgres says so in words only.
+  if (error instanceof Error && error.message.includes(POOL_WAIT_TIMED_OUT)) return true;
   const failure = error as { code?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } };
   // An adapter error without a SQLSTATE is a socket, TLS or timeout problem: no server answered.
   if (typeof failure?.meta?.driverAdapterError?.cause?.kind === 'string') return true;

@@ -41,6 +41,8 @@ const HOSTILE: [string, OutboundMessage, string, string][] = [
   ['a NUL in contract_number', keyed(json({ contract_number: 'h-1\u0000' }), 'h-1\u0000'), 'VALIDATION_ERROR', 'NUL'],
   ['NUL bytes that are not JSON', keyed(Buffer.from([0x00, 0x01, 0x7b, 0x00])), 'INVALID_JSON', 'not valid JSON'],
   ['a key with a NUL, differing from contract_number', keyed(json({}), 'h-\u0000'), 'VALIDATION_ERROR', 'differs'],
+  // It becomes the outcome's `event-id` header.
+  ['a line break in event_id', keyed(json({ event_id: 'h-1\r\nforged: 1' })), 'VALIDATION_ERROR', 'control characters'],
 ];
 
 /** Text fields whose format allows any string are data: the event is decided, and the text stored as it is. */

@@ -52,7 +52,7 @@ async function ownHttpApp(url: string): Promise<FastifyInstance> {
     contracts: createContractRepository(prisma),
     auditLog: createAuditLog(prisma),
     decideBatch: createBatchDecider({ store: createDecisionStore(prisma), clock: systemClock, auditEnabled: true }),
-    readiness: async () => ({ ready: true, checks: { database: 'ok', kafka: 'ok', consumer: 'running' } }),
+    readiness: async () => ({ ready: true, checks: { database: 'ok', kafka: 'ok', consumer: 'ok' } }),
   });
 }
 

@@ -18,6 +18,9 @@ const SCREENSHOT = process.env.UPDATE_DOCS_SCREENSHOT
   ? fileURLToPath(new URL('../../docs/openapi-docs.png', import.meta.url))
   : join(tmpdir(), `openapi-docs-${process.pid}.png`);
 
+const TOKEN = 'docs-page-token-0123456789abcdef';
+const contract = { contractNumber: 'c-1', components: ['energy_supply' as const], createdAt: '2024-01-01T00:00:00.000000Z' };
+
 let app: FastifyInstance;
 let baseUrl: string;
 let profile: string;
@@ -26,7 +29,11 @@ const requested: string[] = [];
 
 beforeAll(async () => {
   const executablePath = ensureChromium();
-  app = await buildStubHttpApp();
+  // With a token, as a deployment reachable from elsewhere runs it: writes answer 401 without it, 204 with it.
+  app = await buildStubHttpApp({
+    tokens: { write: [TOKEN] },
+    contracts: { create: async () => contract, find: async () => contract, findWithStates: async () => undefined, delete: async () => true },
+  });
   baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   profile = mkdtempSync(join(tmpdir(), 'docs-page-chromium-'));
   browser = await chromium.launchPersistentContext(profile, { executablePath, args: CHROMIUM_ARGS, headless: true, viewport: { width: 1280, height: 900 } });
@@ -72,6 +79,33 @@ describe('GET /docs', () => {
     const body = page.locator('#operations-events-post_events .body-param__example, #operations-events-post_events .microlight').first();
     await body.waitFor({ timeout: 30_000 });
     await expect(body.textContent()).resolves.toContain('supply_energy_start');
+    expect(requested.filter((url) => !url.startsWith(baseUrl))).toEqual([]);
+  });
+
+  it('takes a token through Authorize and sends it with a request tried out on a route that changes state', async () => {
+    const page = await browser.newPage();
+    const sent: (string | undefined)[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'DELETE') sent.push(request.headers().authorization);
+    });
+    await page.goto(`${baseUrl}/docs`);
+    const operation = page.locator('#operations-contracts-delete_contracts__contract_number_');
+    await operation.locator('.opblock-summary').click();
+    await operation.locator('button.try-out__btn').click();
+    await operation.locator('input[placeholder="contract_number"]').fill('c-1');
+    const status = operation.locator('.live-responses-table tbody .response-col_status');
+
+    await operation.locator('button.execute').click();
+    await expect.poll(() => status.first().textContent(), { timeout: 30_000 }).toContain('401');
+
+    await page.locator('.auth-wrapper button.authorize').click();
+    await page.locator('input[aria-label="auth-bearer-value"]').fill(TOKEN);
+    await page.locator('button.modal-btn.auth.authorize').click();
+    await page.locator('button.modal-btn.auth.btn-done').click();
+    await operation.locator('button.execute').click();
+    await expect.poll(() => status.first().textContent(), { timeout: 30_000 }).toContain('204');
+
+    expect(sent).toEqual([undefined, `Bearer ${TOKEN}`]);
     expect(requested.filter((url) => !url.startsWith(baseUrl))).toEqual([]);
   });
 });

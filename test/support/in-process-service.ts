@@ -33,6 +33,10 @@ export async function startInProcessService(db: TestDatabase, logger: Logger, en
     ...env,
   });
   const service = await startService(config, logger);
+  await service.started.catch(async (error: unknown) => {
+    await service.stop();
+    throw error;
+  });
   let sent = 0;
   return {
     config,

@@ -7,13 +7,18 @@ const unexpected = (what: string) => () => Promise.reject(new Error(`stub: ${wha
 
 /** The real HTTP app on stub dependencies: for tests of the HTTP surface itself, without a database. */
 export function buildStubHttpApp(overrides: Partial<HttpDependencies> = {}): Promise<FastifyInstance> {
-  return buildHttpApp({
+  return buildHttpApp(stubHttpDependencies(overrides));
+}
+
+/** Dependencies of the HTTP apps that fail any call a test did not stub. */
+export function stubHttpDependencies(overrides: Partial<HttpDependencies> = {}): HttpDependencies {
+  return {
     logger: createLogger('silent'),
     metrics: createMetrics(),
     contracts: { create: unexpected('create'), find: unexpected('find'), findWithStates: unexpected('findWithStates'), delete: unexpected('delete') },
     auditLog: { contractEvents: unexpected('contractEvents') },
     decideBatch: unexpected('decideBatch'),
-    readiness: async () => ({ ready: true, checks: { database: 'ok', kafka: 'ok', consumer: 'running' } }),
+    readiness: async () => ({ ready: true, checks: { database: 'ok', kafka: 'ok', consumer: 'ok' } }),
     ...overrides,
-  });
+  };
 }

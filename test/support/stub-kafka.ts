@@ -133,6 +133,7 @@ export function createStubKafka(options: { maxMessageBytes?: number } = {}): Stu
       subscription = subscriptionOptions;
       return subscriber;
     },
+    createProbe: () => ({ ping: async () => undefined, close: async () => undefined }),
   };
   return stub;
 }

@@ -74,7 +74,7 @@ describe('secrets', () => {
     expect(config.DATABASE_URL).toBe('postgresql://app:s3cret@db:5432/ce');
     expect(config.KAFKA_SASL_PASSWORD).toBe('pa ss');
     expect(config.KAFKA_SSL_CA).toBe('-----BEGIN CERTIFICATE-----\nabc\n-----END CERTIFICATE-----');
-    expect(config.API_TOKEN).toBe('a'.repeat(32));
+    expect(config.API_TOKEN).toEqual(['a'.repeat(32)]);
     expect(kafkaSecurity(config)).toEqual({
       ssl: { rejectUnauthorized: true, ca: config.KAFKA_SSL_CA },
       sasl: { mechanism: 'scram-sha-512', username: 'svc', password: 'pa ss' },
@@ -147,8 +147,16 @@ describe('HTTP exposure', () => {
 
   it('wants a read token only beside an admin token, and a different one', () => {
     expect(refusal({ API_READ_TOKEN: token })).toMatch(/^API_READ_TOKEN: set API_TOKEN too/);
-    expect(refusal({ API_READ_TOKEN: token, API_TOKEN: token })).toMatch(/^API_READ_TOKEN: must differ/);
-    expect(refusal({ API_TOKEN: 'has space in it!!' })).toMatch(/^API_TOKEN: expected printable ASCII/);
+    expect(refusal({ API_READ_TOKEN: token, API_TOKEN: `${'c'.repeat(20)},${token}` })).toMatch(/^API_READ_TOKEN: must differ/);
+    expect(refusal({ API_TOKEN: `${token}\u00e9` })).toMatch(/^API_TOKEN: expected tokens of printable ASCII/);
+    expect(refusal({ API_TOKEN: `${token},short` })).toMatch(/^API_TOKEN: expected tokens of at least 16 characters/);
+  });
+
+  it('takes several tokens, separated by commas or line breaks, so one can be rotated', () => {
+    const next = 'n'.repeat(40);
+    expect(loadConfig({ API_TOKEN: `${next},${token}` }).API_TOKEN).toEqual([next, token]);
+    expect(loadConfig({ API_TOKEN: `${next}\n${token}\n` }).API_TOKEN).toEqual([next, token]);
+    expect(loadConfig({ API_TOKEN: token }).API_TOKEN).toEqual([token]);
   });
 
   it('keeps the management port apart from the API port', () => {

@@ -10,6 +10,7 @@ import { contractNotFound } from '../errors.js';
 /** A contract's audited events with their decisions, oldest first, a page at a time. */
 export function registerContractEventRoutes(app: FastifyInstance, auditLog: AuditLog): void {
   app.withTypeProvider<ZodTypeProvider>().get('/contracts/:contract_number/events', {
+    config: { access: 'read' },
     schema: {
       tags: ['contracts'],
       summary: "A contract's audited events with their decisions, oldest first",

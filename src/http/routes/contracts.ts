@@ -16,6 +16,7 @@ export function registerContractRoutes(app: FastifyInstance, contracts: Contract
   for (const path of ['/contracts', '/contract']) {
     const alias = path === '/contract';
     routes.post(path, {
+      config: { access: 'write' },
       schema: {
         tags,
         summary: alias ? 'Create a contract (alias of POST /contracts)' : 'Create a contract',
@@ -36,6 +37,7 @@ export function registerContractRoutes(app: FastifyInstance, contracts: Contract
     });
 
     routes.get(`${path}/:contract_number`, {
+      config: { access: 'read' },
       schema: {
         tags,
         summary: alias ? 'Read a contract (alias)' : 'Read a contract',
@@ -51,6 +53,7 @@ export function registerContractRoutes(app: FastifyInstance, contracts: Contract
     });
 
     routes.delete(`${path}/:contract_number`, {
+      config: { access: 'write' },
       schema: {
         tags,
         summary: alias ? 'Delete a contract (alias)' : 'Delete a contract, its component states stay in the audit only',
@@ -65,6 +68,7 @@ export function registerContractRoutes(app: FastifyInstance, contracts: Contract
     });
 
     routes.get(alias ? `${path}/:contract_number/contract_timeline` : `${path}/:contract_number/timeline`, {
+      config: { access: 'read' },
       schema: {
         tags,
         summary: alias ? 'Timeline of a contract (alias)' : "Timeline of a contract's components",

@@ -8,6 +8,7 @@ import { validMessage } from '../../processing/decode-message.js';
 import { contractEventSchema } from '../../schemas/event.js';
 import { outcomeCodeSchema, outcomeStatusSchema } from '../../schemas/outcome.js';
 import { errorResponses, JSON_BODY_ERRORS } from '../error-responses.js';
+import { sharedRateLimit, type RateLimit } from '../rate-limit.js';
 
 export const eventDecisionSchema = z
   .object({
@@ -28,10 +29,13 @@ export const eventDecisionSchema = z
  * outcome goes to the outbox in the same transaction, and from there to the
  * outcome topic, so downstream sees decisions made over HTTP too.
  */
-export function registerEventRoutes(app: FastifyInstance, decideBatch: BatchDecider, metrics: Metrics, onDecided: () => void): void {
+export function registerEventRoutes(app: FastifyInstance, decideBatch: BatchDecider, metrics: Metrics, onDecided: () => void, rateLimit?: RateLimit): void {
+  const limitRequests = sharedRateLimit(app, rateLimit);
   for (const path of ['/events', '/event']) {
     const alias = path === '/event';
     app.withTypeProvider<ZodTypeProvider>().post(path, {
+      config: { access: 'write' },
+      ...(limitRequests && { onRequest: limitRequests }),
       schema: {
         tags: ['events'],
         summary: alias ? 'Decide one event (alias of POST /events)' : 'Decide one event now, with the same rules, transaction and idempotency as the consumer',
@@ -40,7 +44,7 @@ export function registerEventRoutes(app: FastifyInstance, decideBatch: BatchDeci
           'An event already decided is answered with its original decision and `duplicate: true`.',
         deprecated: alias,
         body: contractEventSchema,
-        response: { 200: eventDecisionSchema, ...errorResponses(503, ...JSON_BODY_ERRORS) },
+        response: { 200: eventDecisionSchema, ...errorResponses(429, 503, ...JSON_BODY_ERRORS) },
       },
       handler: async (request) => {
         const message = validMessage(request.body, { transport: 'http', request_id: request.id });

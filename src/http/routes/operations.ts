@@ -7,12 +7,15 @@ import { errorResponses } from '../error-responses.js';
 
 export type { ReadinessReport };
 
+// Only ok or failing: the reasons are logged when a check changes, never answered.
+const checkState = z.enum(['ok', 'failing']);
+
 const readySchema = z
   .object({
     status: z.literal('ready'),
-    checks: z.object({ database: z.string(), kafka: z.string(), consumer: z.string() }),
+    checks: z.object({ database: checkState, kafka: checkState, consumer: checkState }),
   })
-  .meta({ description: 'Ready', example: { status: 'ready', checks: { database: 'ok', kafka: 'ok', consumer: 'running' } } });
+  .meta({ description: 'Ready', example: { status: 'ready', checks: { database: 'ok', kafka: 'ok', consumer: 'ok' } } });
 
 const liveSchema = z.object({ status: z.literal('live') }).meta({ description: 'Alive', example: { status: 'live' } });
 
@@ -22,14 +25,16 @@ const metricsResponse = {
   content: { 'text/plain': { schema: z.string().meta({ example: 'contract_events_processed_total{status="accepted",code="ACCEPTED",type="supply_energy_start",duplicate="false"} 12' }) } },
 };
 
-/** Liveness, readiness and Prometheus metrics. */
+/** Liveness, readiness and Prometheus metrics, open to probes and scrapers whatever tokens are set. */
 export function registerOperationsRoutes(app: FastifyInstance, metrics: Metrics, readiness: () => Promise<ReadinessReport>): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
   routes.get('/health/live', {
+    config: { access: 'open' },
     schema: { tags: ['operations'], summary: 'The process is up', response: { 200: liveSchema, ...errorResponses() } },
     handler: async () => ({ status: 'live' as const }),
   });
   routes.get('/health/ready', {
+    config: { access: 'open' },
     schema: {
       tags: ['operations'],
       summary: 'The database and Kafka answer and the consumer runs',
@@ -42,6 +47,7 @@ export function registerOperationsRoutes(app: FastifyInstance, metrics: Metrics,
     },
   });
   routes.get('/metrics', {
+    config: { access: 'open' },
     schema: { tags: ['operations'], summary: 'Prometheus metrics (text exposition format)', response: { 200: metricsResponse, ...errorResponses() } },
     handler: async (_request, reply) => {
       const body = await metrics.registry.metrics();

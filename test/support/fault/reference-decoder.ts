@@ -85,9 +85,13 @@ function isStringOfLength(value: unknown, min: number, max: number): value is st
   return length >= min && length <= max;
 }
 
-/** A producer's `event_id` the service must honour: 1–128 characters, storable. */
+/** A producer's `event_id` the service must honour: 1–128 characters, storable, no C0/C1 control character (it becomes a Kafka header). */
 export function isReferenceEventId(value: unknown): value is string {
-  return isStringOfLength(value, 1, 128);
+  return isStringOfLength(value, 1, 128) && [...value].every((character) => !isControlCharacter(character.codePointAt(0)!));
+}
+
+function isControlCharacter(codePoint: number): boolean {
+  return codePoint <= 0x1f || (codePoint >= 0x7f && codePoint <= 0x9f);
 }
 
 function isLeap(year: number): boolean {

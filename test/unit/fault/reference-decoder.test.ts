@@ -89,6 +89,9 @@ describe('reference decoder', () => {
     expect(valid({ event_id: 'e'.repeat(129) })).toBe('invalid');
     expect(valid({ event_id: '' })).toBe('invalid');
     expect(valid({ event_id: 'a\uDC00b' })).toBe('invalid');
+    expect(valid({ event_id: 'a\nb' })).toBe('invalid');
+    expect(valid({ event_id: 'a\u009fb' })).toBe('invalid');
+    expect(valid({ event_id: 'a\u00a0b' })).toBe('valid');
     expect(valid({ event_id: null })).toBe('invalid');
     expect(valid({ event_id: 7 })).toBe('invalid');
   });
@@ -167,6 +170,7 @@ const HOSTILE: [string, ReferenceInput, string][] = [
   ['SQL injection in contract_number', hostile(json({ contract_number: SQL }), SQL), 'valid'],
   ['JSON injection in contract_number', hostile(json({ contract_number: JSON_INJECTION }), JSON_INJECTION), 'valid'],
   ['SQL injection in event_id', hostile(json({ event_id: SQL, contract_number: 'nobody' }), 'nobody'), 'valid'],
+  ['a line break in event_id (a Kafka header)', hostile(json({ event_id: 'h-1\r\nforged: 1' })), 'VALIDATION_ERROR'],
 ];
 
 describe('reference decoder on the hostile-input kinds', () => {

@@ -92,9 +92,9 @@ describe('error answers', () => {
   });
 
   it('503 when not ready, with each check in details', async () => {
-    app = await buildStubHttpApp({ readiness: async () => ({ ready: false, checks: { database: 'ok', kafka: 'ok', consumer: 'not running' } }) });
+    app = await buildStubHttpApp({ readiness: async () => ({ ready: false, checks: { database: 'ok', kafka: 'ok', consumer: 'failing' } }) });
     const body = expectError(await app.inject({ method: 'GET', url: '/health/ready' }), 503, 'NOT_READY');
-    expect(body.details).toEqual({ database: 'ok', kafka: 'ok', consumer: 'not running' });
+    expect(body.details).toEqual({ database: 'ok', kafka: 'ok', consumer: 'failing' });
   });
 
   it('503 with Retry-After when the database cannot be reached, for reads and for decisions alike', async () => {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMPONENT_TYPES, EVENT_TYPES } from '../../../src/domain/catalogue.js';
+import type { ApiTokens } from '../../../src/http/auth.js';
 import { ALIAS_ROUTES, SPEC_ROUTES } from '../../support/documented-routes.js';
 import { buildStubHttpApp } from '../../support/stub-http-app.js';
 
@@ -79,5 +80,50 @@ describe('the OpenAPI document at /docs/json', () => {
     const limit = op.parameters.find((parameter) => parameter.name === 'limit');
     expect(limit).toMatchObject({ in: 'query', schema: { default: 50, minimum: 1, maximum: 500 } });
     expect(op.parameters.find((parameter) => parameter.name === 'cursor')).toMatchObject({ in: 'query' });
+  });
+});
+
+describe('the OpenAPI document of an instance with tokens', () => {
+  const documentWith = async (tokens: ApiTokens) => {
+    const withTokens = await buildStubHttpApp({ tokens });
+    try {
+      return (await withTokens.inject({ method: 'GET', url: '/docs/json' })).json<OpenApi & { components: { securitySchemes?: unknown } }>();
+    } finally {
+      await withTokens.close();
+    }
+  };
+  const securedRoutes = (document: OpenApi) =>
+    Object.entries(document.paths)
+      .flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op: op as Operation & { security?: unknown } })))
+      .filter(({ op }) => op.security !== undefined);
+  const WRITES = [...SPEC_ROUTES, ...ALIAS_ROUTES].filter((route) => /^(POST|DELETE) /.test(route)).sort();
+  const READS = [...SPEC_ROUTES, ...ALIAS_ROUTES].filter((route) => route.startsWith('GET /contract')).sort();
+
+  it('declares no security where no token is configured', () => {
+    expect((spec.components as { securitySchemes?: unknown }).securitySchemes).toBeUndefined();
+    expect(securedRoutes(spec)).toEqual([]);
+  });
+
+  it('with API_TOKEN: a bearer scheme on every route that changes state, with 401', async () => {
+    const document = await documentWith({ write: ['w'.repeat(32)] });
+    expect(document.components.securitySchemes).toEqual({ bearerAuth: expect.objectContaining({ type: 'http', scheme: 'bearer' }) });
+    const secured = securedRoutes(document);
+    expect(secured.map(({ route }) => route).sort()).toEqual(WRITES);
+    for (const { route, op } of secured) {
+      expect(op.security, route).toEqual([{ bearerAuth: [] }]);
+      expect(op.responses['401']?.content?.['application/json']?.schema.$ref, route).toBe('#/components/schemas/ErrorResponse');
+      expect(op.responses['403'], route).toBeUndefined();
+    }
+  });
+
+  it('with API_READ_TOKEN too: reads need a token as well, and writes can answer 403', async () => {
+    const document = await documentWith({ write: ['w'.repeat(32)], read: ['r'.repeat(32)] });
+    const secured = securedRoutes(document);
+    expect(secured.map(({ route }) => route).sort()).toEqual([...WRITES, ...READS].sort());
+    for (const { route, op } of secured) {
+      const refusals = Object.keys(op.responses).filter((status) => status === '401' || status === '403');
+      expect(refusals, route).toEqual(WRITES.includes(route) ? ['401', '403'] : ['401']);
+    }
+    for (const route of ['GET /health/live', 'GET /health/ready', 'GET /metrics']) expect(secured.map((entry) => entry.route), route).not.toContain(route);
   });
 });

@@ -1,0 +1,100 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import type { ErrorResponse } from '../schemas/error-response.js';
+import { errorResponses, type ErrorStatus } from './error-responses.js';
+
+/** Who may call a route: `write` changes state, `read` only reads, `open` is for probes, scrapes and the docs. */
+export type RouteAccess = 'write' | 'read' | 'open';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Every route in the OpenAPI document declares it (`config: { access }`). */
+    access?: RouteAccess;
+  }
+}
+
+/** The bearer tokens of the API (several while one is rotated); a route needs none while its tokens are unset. */
+export interface ApiTokens {
+  /** API_TOKEN: every route that changes state; also accepted for reads. */
+  write?: readonly string[];
+  /** API_READ_TOKEN: reads. */
+  read?: readonly string[];
+}
+
+/** The name of the security scheme in the OpenAPI document. */
+export const BEARER_SCHEME = 'bearerAuth';
+
+const REALM = 'Bearer realm="contract-events-service"';
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest();
+
+/** Compares in constant time; hashing both first keeps the expected token's length secret too. */
+export function tokenMatches(given: string, expected: string): boolean {
+  return timingSafeEqual(sha256(given), sha256(expected));
+}
+
+/** The token of an `Authorization: Bearer <token>` header; undefined for any other scheme or none. */
+function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer +(\S+) *$/i.exec(header ?? '');
+  return match?.[1];
+}
+
+/** The tokens a route accepts, or undefined when it is open as configured. */
+function acceptedTokens(access: RouteAccess | undefined, tokens: ApiTokens): readonly string[] | undefined {
+  if (access === 'write' && tokens.write !== undefined) return tokens.write;
+  if (access === 'read' && tokens.read !== undefined) return [...tokens.read, ...(tokens.write ?? [])];
+  return undefined;
+}
+
+/** True when `given` is one of `tokens`; every one is compared, so the time taken does not tell which matched. */
+function matchesAny(given: string, tokens: readonly string[]): boolean {
+  return tokens.map((token) => tokenMatches(given, token)).includes(true);
+}
+
+/**
+ * Enforces each route's declared access with the configured tokens, and
+ * documents it: the OpenAPI document of a running instance shows the
+ * security scheme, and 401/403, exactly where that instance asks for a token.
+ * Must be installed before the routes are registered.
+ */
+export function installAuthentication(app: FastifyInstance, tokens: ApiTokens): void {
+  app.addHook('onRoute', (route) => {
+    const access = route.config?.access;
+    // Fail closed at start-up rather than serve a route nobody decided about.
+    if (access === undefined && route.schema?.hide !== true) {
+      throw new Error(`Route ${String(route.method)} ${route.url} declares no access (config.access: 'write' | 'read' | 'open').`);
+    }
+    documentAccess(route, access, tokens);
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    const accepted = acceptedTokens(request.routeOptions.config.access, tokens);
+    if (accepted === undefined) return;
+    const given = bearerToken(request.headers.authorization);
+    if (given !== undefined && matchesAny(given, accepted)) return;
+    // A read token on a write route is a valid identity without the scope (RFC 6750: 403 insufficient_scope).
+    if (given !== undefined && tokens.read !== undefined && matchesAny(given, tokens.read)) {
+      return refuse(request, reply, 403, 'insufficient_scope');
+    }
+    return refuse(request, reply, 401, given === undefined ? undefined : 'invalid_token');
+  });
+}
+
+const REFUSALS = {
+  401: { code: 'UNAUTHORIZED', message: 'This route needs a valid bearer token (Authorization: Bearer <token>).' },
+  403: { code: 'FORBIDDEN', message: 'The read token cannot change state; use the API token.' },
+} as const satisfies Record<number, ErrorResponse>;
+
+function refuse(request: FastifyRequest, reply: FastifyReply, status: 401 | 403, error: 'invalid_token' | 'insufficient_scope' | undefined): FastifyReply {
+  request.log.warn({ method: request.method, url: request.url, remoteAddress: request.ip, status }, 'refused a request without a valid API token');
+  return reply
+    .code(status)
+    .header('www-authenticate', error === undefined ? REALM : `${REALM}, error="${error}"`)
+    .send(REFUSALS[status]);
+}
+
+function documentAccess(route: RouteOptions, access: RouteAccess | undefined, tokens: ApiTokens): void {
+  if (acceptedTokens(access, tokens) === undefined || !route.schema) return;
+  const statuses: ErrorStatus[] = access === 'write' && tokens.read !== undefined ? [401, 403] : [401];
+  const response = route.schema.response as Record<string, unknown> | undefined;
+  route.schema = { ...route.schema, security: [{ [BEARER_SCHEME]: [] }], response: { ...response, ...errorResponses(...statuses) } };
+}

@@ -1,0 +1,152 @@
+import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { installAuthentication, tokenMatches, type ApiTokens } from '../../../src/http/auth.js';
+import type { HttpDependencies } from '../../../src/http/app.js';
+import { createLogger } from '../../../src/observability/logger.js';
+import { ALIAS_ROUTES, SPEC_ROUTES } from '../../support/documented-routes.js';
+import { buildStubHttpApp } from '../../support/stub-http-app.js';
+
+// Who may call which route, with the tokens configured or not: every route
+// that changes state needs API_TOKEN once it is set, reads need a token only
+// once API_READ_TOKEN is set, and probes, metrics and the docs never do.
+
+const WRITE = 'write-token-0123456789abcdef';
+const READ = 'read-token-0123456789abcdef';
+const REALM = 'Bearer realm="contract-events-service"';
+
+const contract = { contractNumber: 'c-1', components: ['energy_supply' as const], createdAt: '2024-01-01T00:00:00.000000Z' };
+/** Stores that answer, so an authorised request gets its 2xx. */
+const answering: Partial<HttpDependencies> = {
+  contracts: { create: async () => contract, find: async () => contract, findWithStates: async () => undefined, delete: async () => true },
+};
+
+let app: FastifyInstance | undefined;
+afterEach(() => app?.close());
+
+const withToken = (token: string | undefined) => (token === undefined ? {} : { authorization: `Bearer ${token}` });
+const deleteContract = (token?: string) => app!.inject({ method: 'DELETE', url: '/contracts/c-1', headers: withToken(token) });
+const readContract = (token?: string) => app!.inject({ method: 'GET', url: '/contracts/c-1', headers: withToken(token) });
+
+function expectRefused(response: LightMyRequestResponse, status: 401 | 403, challenge: string) {
+  expect(response.statusCode).toBe(status);
+  expect(response.headers['www-authenticate']).toBe(challenge);
+  expect(response.json()).toEqual({ code: status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN', message: expect.any(String) });
+}
+
+/** `GET /contracts/{contract_number}` as a request path. */
+const requestOf = (route: string) => {
+  const [method, path] = route.split(' ') as [string, string];
+  return { method: method as 'GET' | 'POST' | 'DELETE', url: path.replace('{contract_number}', 'c-1') };
+};
+const OPERATIONS = ['GET /health/live', 'GET /health/ready', 'GET /metrics'];
+const documented = [...SPEC_ROUTES, ...ALIAS_ROUTES];
+const writes = documented.filter((route) => !route.startsWith('GET '));
+const reads = documented.filter((route) => route.startsWith('GET ') && !OPERATIONS.includes(route));
+
+describe('without tokens', () => {
+  it('leaves every route open', async () => {
+    app = await buildStubHttpApp(answering);
+    expect((await deleteContract()).statusCode).toBe(204);
+    expect((await readContract()).statusCode).toBe(200);
+  });
+});
+
+describe('with API_TOKEN', () => {
+  const tokens: ApiTokens = { write: [WRITE] };
+
+  it('refuses every route that changes state without the token, before reading its body', async () => {
+    app = await buildStubHttpApp({ ...answering, tokens });
+    expect(writes.length).toBe(6);
+    for (const route of writes) expectRefused(await app.inject({ ...requestOf(route), payload: { not: 'valid' } }), 401, REALM);
+  });
+
+  it('says invalid_token for a wrong token, and lets the right one through', async () => {
+    app = await buildStubHttpApp({ ...answering, tokens });
+    expectRefused(await deleteContract('wrong-token-0123456789abcdef'), 401, `${REALM}, error="invalid_token"`);
+    expectRefused(await deleteContract(`${WRITE}x`), 401, `${REALM}, error="invalid_token"`);
+    expectRefused(await app.inject({ method: 'DELETE', url: '/contracts/c-1', headers: { authorization: `Basic ${WRITE}` } }), 401, REALM);
+    expect((await deleteContract(WRITE)).statusCode).toBe(204);
+    const lowerCaseScheme = await app.inject({ method: 'DELETE', url: '/contracts/c-1', headers: { authorization: `bearer ${WRITE}` } });
+    expect(lowerCaseScheme.statusCode).toBe(204);
+  });
+
+  it('leaves reads, probes, metrics and the docs open', async () => {
+    app = await buildStubHttpApp({ ...answering, tokens });
+    expect((await readContract()).statusCode).toBe(200);
+    for (const url of ['/health/live', '/health/ready', '/metrics', '/docs', '/docs/json']) {
+      expect((await app.inject({ method: 'GET', url })).statusCode, url).toBe(200);
+    }
+  });
+
+  it('logs a refused request at warn with its id, method, url and address, never the token', async () => {
+    let text = '';
+    app = await buildStubHttpApp({ ...answering, tokens, logger: createLogger('info', { write: (chunk: string) => void (text += chunk) }) });
+    const response = await deleteContract('a-wrong-token-that-must-not-be-logged');
+    expect(response.statusCode).toBe(401);
+    const refusals = text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => line.msg === 'refused a request without a valid API token');
+    expect(refusals).toEqual([expect.objectContaining({ level: 40, reqId: expect.any(String), method: 'DELETE', url: '/contracts/c-1', remoteAddress: '127.0.0.1' })]);
+    expect(text).not.toContain('a-wrong-token-that-must-not-be-logged');
+  });
+});
+
+describe('while a token is rotated', () => {
+  const NEXT = 'next-token-0123456789abcdef';
+  const NEXT_READ = 'next-read-token-0123456789ab';
+
+  it('accepts each configured token, old and new, and still refuses others', async () => {
+    app = await buildStubHttpApp({ ...answering, tokens: { write: [NEXT, WRITE], read: [NEXT_READ, READ] } });
+    expect((await deleteContract(WRITE)).statusCode).toBe(204);
+    expect((await deleteContract(NEXT)).statusCode).toBe(204);
+    for (const token of [READ, NEXT_READ, WRITE, NEXT]) expect((await readContract(token)).statusCode, token).toBe(200);
+    expectRefused(await deleteContract(NEXT_READ), 403, `${REALM}, error="insufficient_scope"`);
+    expectRefused(await deleteContract('neither-of-them-0123456789'), 401, `${REALM}, error="invalid_token"`);
+  });
+});
+
+describe('with API_TOKEN and API_READ_TOKEN', () => {
+  const tokens: ApiTokens = { write: [WRITE], read: [READ] };
+
+  it('needs the read token or the API token for every read, HEAD included', async () => {
+    app = await buildStubHttpApp({ ...answering, tokens });
+    expect(reads.length).toBe(5);
+    for (const route of reads) expectRefused(await app.inject(requestOf(route)), 401, REALM);
+    const head = await app.inject({ method: 'HEAD', url: '/contracts/c-1' });
+    expect([head.statusCode, head.headers['www-authenticate']]).toEqual([401, REALM]);
+    expectRefused(await readContract('wrong-token-0123456789abcdef'), 401, `${REALM}, error="invalid_token"`);
+    expect((await readContract(READ)).statusCode).toBe(200);
+    expect((await readContract(WRITE)).statusCode).toBe(200);
+  });
+
+  it('answers 403 insufficient_scope for the read token on a route that changes state', async () => {
+    app = await buildStubHttpApp({ ...answering, tokens });
+    expectRefused(await deleteContract(READ), 403, `${REALM}, error="insufficient_scope"`);
+    expect((await deleteContract(WRITE)).statusCode).toBe(204);
+  });
+
+  it('keeps probes and metrics open', async () => {
+    app = await buildStubHttpApp({ ...answering, tokens });
+    for (const url of ['/health/live', '/health/ready', '/metrics']) expect((await app.inject({ method: 'GET', url })).statusCode, url).toBe(200);
+  });
+});
+
+describe('route access', () => {
+  it('refuses to start with a documented route that declares no access', async () => {
+    app = Fastify();
+    installAuthentication(app, {});
+    expect(() => app!.get('/undeclared', async () => 'ok')).toThrow(/GET \/undeclared declares no access/);
+  });
+});
+
+describe('tokenMatches', () => {
+  it('accepts only the same token, whatever the lengths, without throwing', () => {
+    expect(tokenMatches(WRITE, WRITE)).toBe(true);
+    expect(tokenMatches(WRITE, READ)).toBe(false);
+    expect(tokenMatches(WRITE.slice(0, -1), WRITE)).toBe(false);
+    expect(tokenMatches(`${WRITE}0`, WRITE)).toBe(false);
+    expect(tokenMatches('', WRITE)).toBe(false);
+  });
+});

@@ -1,0 +1,41 @@
+import * as kafkajs from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config.js';
+import { KafkaError } from '../../../src/errors.js';
+import { classifyCrash, toKafkaError } from '../../../src/kafka/kafka-errors.js';
+import { refusedLoginMessage } from '../../../src/kafka/kafka-security.js';
+
+// kafkajs's typings leave out the arguments its error classes take.
+type KafkaJsErrorClass = new (error: Error | string, options?: { cause?: unknown; retryCount?: number; retryTime?: number }) => Error;
+const { KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSSASLAuthenticationError } = kafkajs as unknown as Record<string, KafkaJsErrorClass>;
+
+// A refused SASL login, as kafkajs raises it: its own error type, without a
+// broker error type, wrapped by its retrier on the way out.
+const refused = () =>
+  new KafkaJSSASLAuthenticationError!('SASL SCRAM SHA512 authentication failed: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512');
+
+describe('a refused SASL login', () => {
+  it.each([
+    ['as thrown', refused()],
+    ['wrapped by the retrier', new KafkaJSNonRetriableError!(refused(), { cause: refused() })],
+    ['after retries ran out', new KafkaJSNumberOfRetriesExceeded!(refused(), { retryCount: 5, retryTime: 1_000, cause: refused() })],
+  ])('is classified SASL_AUTHENTICATION_FAILED %s, and retried', (_how, error) => {
+    const classified = toKafkaError(error);
+    expect(classified).toBeInstanceOf(KafkaError);
+    expect(classified.type).toBe('SASL_AUTHENTICATION_FAILED');
+    expect(classified.loginRefused).toBe(true);
+    // The user may be created or its password reset on the brokers meanwhile.
+    expect(classified.retriable).toBe(true);
+    expect(classifyCrash(new Error('crash', { cause: error })).retriable).toBe(true);
+  });
+
+  it('is told to the operator with the user and the settings to check, never the password', () => {
+    const config = loadConfig({ KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'contract-events', KAFKA_SASL_PASSWORD: 'hunter2-secret' });
+    const message = refusedLoginMessage(config);
+    expect(message).toBe(
+      'Kafka refused the credentials of user "contract-events" (SASL SCRAM-SHA-512 authentication failed); ' +
+        'check KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_FILE); retrying',
+    );
+    expect(message).not.toContain('hunter2');
+  });
+});

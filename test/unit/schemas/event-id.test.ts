@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { decodeMessage } from '../../../src/processing/decode-message.js';
+import { invalidMessageId } from '../../../src/processing/event-identity.js';
+import { eventIdSchema } from '../../../src/schemas/event.js';
+import { buildStubHttpApp } from '../../support/stub-http-app.js';
+
+// event_id becomes the outcome's `event-id` Kafka header, so it must hold no control character.
+
+const CONTROL_CHARACTERS = ['\u0001', '\t', '\n', '\r', '\u001b', '\u001f', '\u007f', '\u0080', '\u0085', '\u009f'];
+const refusal = /must not contain control characters \(U\+0000–U\+001F, U\+007F–U\+009F\)/;
+
+const issuesOf = (value: string) => eventIdSchema.safeParse(value).error?.issues.map((issue) => issue.message) ?? [];
+
+describe('event_id', () => {
+  it.each(CONTROL_CHARACTERS.map((character) => [`U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`, character]))(
+    'refuses %s, saying why',
+    (_name, character) => {
+      for (const value of [`${character}crm-1`, `crm${character}1`, `crm-1${character}`]) expect(issuesOf(value)).toEqual([expect.stringMatching(refusal)]);
+    },
+  );
+
+  it('reports a NUL once, as text Postgres cannot store', () => {
+    expect(issuesOf('crm\u00001')).toEqual(['must not contain NUL characters or unpaired surrogates']);
+  });
+
+  it('accepts printable text on both sides of the control ranges, non-ASCII included', () => {
+    for (const value of [' ', '~', '\u00a0', 'crm-7f3a2c', 'contrat-été-ü', '契約-1', '😀', 'x'.repeat(128)]) expect(issuesOf(value), value).toEqual([]);
+  });
+
+  it('over Kafka: an event whose event_id holds a control character gets an error outcome, under an id of its position', () => {
+    const source = { transport: 'kafka' as const, topic: 'contract-events', partition: 0, offset: '7' };
+    const value = JSON.stringify({ type: 'supply_energy_start', contract_number: '1234', date: '2024-12-01', created_at: '2024-11-20T10:00:00Z', event_id: 'crm\r\nforged: 1' });
+    const decoded = decodeMessage({ key: Buffer.from('1234'), value: Buffer.from(value), source });
+    expect(decoded).toMatchObject({
+      kind: 'invalid',
+      code: 'VALIDATION_ERROR',
+      eventId: invalidMessageId(source),
+      error: { message: expect.stringMatching(/event_id: must not contain control characters/) },
+    });
+  });
+
+  it('over HTTP: POST /events answers 422 naming event_id', async () => {
+    const app = await buildStubHttpApp();
+    try {
+      const payload = { type: 'supply_energy_start', contract_number: '1234', date: '2024-12-01', created_at: '2024-11-20T10:00:00Z', event_id: 'crm\u00851' };
+      const response = await app.inject({ method: 'POST', url: '/events', payload });
+      expect(response.statusCode).toBe(422);
+      expect(response.json()).toMatchObject({
+        code: 'VALIDATION_ERROR',
+        details: { in: 'body', issues: [{ path: 'event_id', message: expect.stringMatching(refusal) }] },
+      });
+    } finally {
+      await app.close();
+    }
+  });
+});
