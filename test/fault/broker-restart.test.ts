@@ -1,7 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { startKafka, type RunningKafka } from '../../scripts/infra/kafka.js';
 import { getFreePorts, sleep } from '../../scripts/infra/wait.js';
 import { createScenario, groupPosition, waitForProgress, waitUntilConsumed, type Scenario } from '../support/fault/scenario.js';
@@ -16,6 +16,8 @@ const dir = mkdtempSync(join(tmpdir(), 'broker-restart-'));
 let ports: [number, number];
 let kafka: RunningKafka;
 let scenario: Scenario;
+/** Set once the test passed; otherwise the broker's data, its log and the service's output stay for a post-mortem. */
+let passed = false;
 
 const startBroker = () => startKafka({ port: ports[0], controllerPort: ports[1], dataDir: join(dir, 'data'), logFile: join(dir, 'kafka.log') });
 
@@ -29,13 +31,15 @@ beforeAll(async () => {
 afterAll(async () => {
   await scenario?.dispose();
   await kafka?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  if (passed) rmSync(dir, { recursive: true, force: true });
+  else console.log(`[broker-restart] kept for a post-mortem: ${dir} (broker data, kafka.log, service.log)`);
 });
 
 describe('broker restart', () => {
   it('reconnects without a restart of its own and loses nothing', async () => {
     const produced = await scenario.produced(workload.messages.length);
     const service = await startServiceProcess({ ...scenario.env, BATCH_MAX_SIZE: '100' });
+    onTestFailed(() => writeFileSync(join(dir, 'service.log'), service.output()));
     await waitForProgress(scenario);
 
     // The broker dies mid-stream (kill -9, so nothing more gets done) and comes back on its own data.
@@ -57,5 +61,6 @@ describe('broker restart', () => {
 
     const result = await scenario.reconcile(workload.contracts, produced.length);
     expect(result.mismatches).toEqual([]);
+    passed = true;
   });
 });

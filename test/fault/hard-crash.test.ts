@@ -13,7 +13,7 @@ const KILLS = 3;
 
 describe.each([
   { delivery: 'transactional', events: 30_000 },
-  { delivery: 'at-least-once', events: 10_000 },
+  { delivery: 'at-least-once', events: 20_000 },
 ])('hard crash ($delivery)', ({ delivery, events: EVENTS }) => {
   const workload = generateWorkload({ contracts: 500, events: EVENTS, seed: 1, prefix: 'crash' });
   let scenario: Scenario;
