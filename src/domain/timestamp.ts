@@ -19,36 +19,50 @@ const MIN_INSTANT = BigInt(FIRST_DAY) * MICROS_PER_DAY;
 const MAX_INSTANT = BigInt(LAST_DAY + 1) * MICROS_PER_DAY - 1n;
 
 // Date, `T` (or `t`, or a space as Postgres prints), hours and minutes,
-// optional seconds with up to six fractional digits, then an optional offset:
-// `Z`, `±HH:MM`, `±HHMM` or `±HH` (Postgres prints `+00`).
+// optional seconds with up to nine fractional digits (.NET's "o" format
+// writes seven, Go's RFC3339Nano and Java's Instant up to nine), then an
+// optional offset: `Z`, `±HH:MM`, `±HHMM` or `±HH` (Postgres prints `+00`).
 const INSTANT =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?(?:[Zz]|([+-])(\d{2})(?::?(\d{2}))?)?$/;
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:[Zz]|([+-])(\d{2})(?::?(\d{2}))?)?$/;
+
+/** Why a text is not an instant: not ISO 8601 as above, no such calendar day or time, or outside years 0001–9999 in UTC. */
+export type InstantProblem = 'format' | 'calendar' | 'range';
+
+export type InstantReading = { micros: Micros } | { problem: InstantProblem };
 
 /**
- * Reads an ISO 8601 date-time into exact microseconds, or undefined when the
- * text is not one. No offset means UTC. Rejects impossible calendar dates,
- * leap seconds (`:60`), hour 24, more than six fractional digits, and
- * instants outside years 0001–9999 once converted to UTC. Offsets may be up
- * to ±23:59: the widest an ISO 8601 offset can be written. Every instant is
- * normalised to UTC here, so narrower limits elsewhere (Postgres) never see one.
+ * Reads an ISO 8601 date-time into exact microseconds. No offset means UTC.
+ * Digits past the sixth of the fraction are dropped (truncated, never
+ * rounded, so an instant never moves into the next microsecond). Refuses
+ * impossible calendar dates, leap seconds (`:60`) and hour 24 (`calendar`),
+ * and instants outside years 0001–9999 once converted to UTC (`range`).
+ * Offsets may be up to ±23:59: the widest an ISO 8601 offset can be written.
+ * Every instant is normalised to UTC here, so narrower limits elsewhere
+ * (Postgres) never see one.
  */
-export function parseInstant(text: string): Micros | undefined {
+export function readInstant(text: string): InstantReading {
   const match = INSTANT.exec(text);
-  if (!match) return undefined;
+  if (!match) return { problem: 'format' };
   // Absent parts default to zero; `Z` and no offset both leave `sign` unset, meaning UTC.
   const [, year = '', month = '', day = '', hour = '', minute = '', second = '0', fraction = '', sign, offsetHours = '0', offsetMinutes = '0'] =
     match;
   const date = { year: Number(year), month: Number(month), day: Number(day) };
   const time = { hour: Number(hour), minute: Number(minute), second: Number(second) };
   const offset = { hours: Number(offsetHours), minutes: Number(offsetMinutes) };
-  if (!isValidCivilDate(date) || time.hour > 23 || time.minute > 59 || time.second > 59) return undefined;
-  if (offset.hours > 23 || offset.minutes > 59) return undefined;
+  if (!isValidCivilDate(date) || time.hour > 23 || time.minute > 59 || time.second > 59) return { problem: 'calendar' };
+  if (offset.hours > 23 || offset.minutes > 59) return { problem: 'format' };
 
   const offsetSeconds = (sign === '-' ? -1 : 1) * (offset.hours * 3600 + offset.minutes * 60);
   // Whole seconds stay far below 2^53, so number arithmetic is exact until the bigint step.
   const localSeconds = daysFromCivil(date) * SECONDS_PER_DAY + time.hour * 3600 + time.minute * 60 + time.second;
-  const micros = BigInt(localSeconds - offsetSeconds) * MICROS_PER_SECOND + BigInt(fraction.padEnd(6, '0'));
-  return micros >= MIN_INSTANT && micros <= MAX_INSTANT ? micros : undefined;
+  const micros = BigInt(localSeconds - offsetSeconds) * MICROS_PER_SECOND + BigInt(fraction.slice(0, 6).padEnd(6, '0'));
+  return micros >= MIN_INSTANT && micros <= MAX_INSTANT ? { micros } : { problem: 'range' };
+}
+
+/** The instant `text` names (see readInstant), or undefined when it names none. */
+export function parseInstant(text: string): Micros | undefined {
+  const reading = readInstant(text);
+  return 'micros' in reading ? reading.micros : undefined;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from '../domain/catalogue.js';
 import { isCalendarDate } from '../domain/calendar-date.js';
-import { parseInstant } from '../domain/timestamp.js';
+import { readInstant, type InstantProblem } from '../domain/timestamp.js';
 import { HEADER_TEXT, HEADER_TEXT_MESSAGE } from './header-text.js';
 import { isStorableText, STORABLE_TEXT_MESSAGE } from './storable-text.js';
 
@@ -17,12 +17,23 @@ export const calendarDateSchema = z
   .refine(isCalendarDate, 'must be a real calendar date in the form YYYY-MM-DD')
   .meta({ format: 'date', example: '2024-12-01' });
 
+const INSTANT_PROBLEMS: Record<InstantProblem, string> = {
+  format: 'must be an ISO 8601 date-time with at most 9 fractional digits (no offset means UTC)',
+  calendar: 'must be a real calendar date and time of day (no leap second, no hour 24)',
+  range: 'must fall within years 0001–9999 once converted to UTC',
+};
+
 export const instantSchema = z
   .string()
-  .refine((text) => parseInstant(text) !== undefined, {
-    message: 'must be an ISO 8601 date-time with at most 6 fractional digits (no offset means UTC)',
+  .superRefine((text, context) => {
+    const reading = readInstant(text);
+    if ('problem' in reading) context.addIssue({ code: 'custom', message: INSTANT_PROBLEMS[reading.problem] });
   })
-  .meta({ format: 'date-time', example: '2024-11-20T10:15:30.123456Z' });
+  .meta({
+    format: 'date-time',
+    description: 'Up to 9 fractional digits are accepted; digits past the sixth are dropped (microsecond precision).',
+    example: '2024-11-20T10:15:30.123456Z',
+  });
 
 export const eventIdSchema = z
   .string()

@@ -115,8 +115,8 @@ export function isReferenceDate(value: unknown): value is string {
 
 // RFC 3339's date-time (the ISO 8601 profile SPEC's examples use), with the
 // offset optional (no offset means UTC): `T` (or `t`), seconds required, up
-// to six fractional digits, `Z` (or `z`) or `±HH:MM`.
-const INSTANT = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))?$/;
+// to nine fractional digits (the first six kept), `Z` (or `z`) or `±HH:MM`.
+const INSTANT = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))?$/;
 
 /**
  * Normalises an ISO 8601 date-time to UTC as `YYYY-MM-DDTHH:MM:SS.ffffffZ`,
@@ -128,7 +128,7 @@ export function normaliseReferenceInstant(text: string): string | undefined {
   const match = INSTANT.exec(text);
   if (!match) return undefined;
   const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  const fraction = (match[7] ?? '').padEnd(6, '0');
+  const fraction = (match[7] ?? '').slice(0, 6).padEnd(6, '0');
   const sign = match[9];
   const offsetHours = Number(match[10] ?? 0);
   const offsetMinutes = Number(match[11] ?? 0);

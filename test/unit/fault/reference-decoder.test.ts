@@ -29,13 +29,15 @@ describe('reference instant normaliser', () => {
     ['0001-01-01T00:00:00Z', '0001-01-01T00:00:00.000000Z'],
     ['0050-06-15T12:00:00.000007-00:00', '0050-06-15T12:00:00.000007Z'], // two-digit years are not 19xx
     ['9999-12-31T23:59:59.999999Z', '9999-12-31T23:59:59.999999Z'],
+    ['2024-11-20T10:00:00.1234567Z', '2024-11-20T10:00:00.123456Z'], // .NET's "o": truncated
+    ['2024-11-20T10:00:00.999999999+01:00', '2024-11-20T09:00:00.999999Z'], // never rounded up
     ['2000-02-29T00:00:00Z', '2000-02-29T00:00:00.000000Z'],
   ])('%s is %s', (text, normalised) => {
     expect(normaliseReferenceInstant(text)).toBe(normalised);
   });
 
   it.each([
-    '2024-11-20T10:00:00.1234567Z', // 7 fractional digits
+    '2024-11-20T10:00:00.1234567891Z', // 10 fractional digits
     '2024-11-20T10:00:00.Z',
     '2024-11-20T24:00:00Z',
     '2024-11-20T10:60:00Z',
@@ -150,7 +152,7 @@ const HOSTILE: [string, ReferenceInput, string][] = [
   ['an unknown type', hostile(json({ type: 'solar_panel_start' })), 'VALIDATION_ERROR'],
   ['missing fields', hostile(JSON.stringify({ type: 'supply_energy_start', contract_number: 'h-1' })), 'VALIDATION_ERROR'],
   ['an impossible date', hostile(json({ date: '2024-02-30' })), 'VALIDATION_ERROR'],
-  ['9 fractional digits', hostile(json({ created_at: '2024-01-01T00:00:00.123456789Z' })), 'VALIDATION_ERROR'],
+  ['10 fractional digits', hostile(json({ created_at: '2024-01-01T00:00:00.1234567891Z' })), 'VALIDATION_ERROR'],
   ['an unparseable offset', hostile(json({ created_at: '2024-01-01T00:00:00+25:99' })), 'VALIDATION_ERROR'],
   ['a 1 MiB value', hostile(json({ padding: 'x'.repeat(1024 * 1024) })), 'VALIDATION_ERROR'],
   ['invalid UTF-8', hostile(Buffer.from([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x7d])), 'INVALID_JSON'],

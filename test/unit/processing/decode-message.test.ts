@@ -16,6 +16,15 @@ describe('decodeMessage', () => {
     expect(decoded.eventId).toBe(deriveEventId(decoded.event));
   });
 
+  it('takes 7 to 9 fractional digits from other ecosystems, truncated to the microsecond, as its 6-digit spelling', () => {
+    const nanos = decode(JSON.stringify({ ...valid, created_at: '2024-11-20T10:00:00.500000999Z' }));
+    const micros = decode(JSON.stringify({ ...valid, created_at: '2024-11-20T10:00:00.500000Z' }));
+    expect(nanos.kind).toBe('valid');
+    if (nanos.kind !== 'valid' || micros.kind !== 'valid') return;
+    expect(nanos.event.createdAt).toBe(1732096800500000n);
+    expect(nanos.eventId).toBe(micros.eventId);
+  });
+
   it("keeps the producer's event_id", () => {
     const decoded = decode(JSON.stringify({ ...valid, event_id: 'upstream-7' }));
     expect(decoded.eventId).toBe('upstream-7');
@@ -35,7 +44,7 @@ describe('decodeMessage', () => {
     ['a JSON array', '[1,2]', 'VALIDATION_ERROR'],
     ['an unknown type', JSON.stringify({ ...valid, type: 'solar_start' }), 'VALIDATION_ERROR'],
     ['an impossible date', JSON.stringify({ ...valid, date: '2024-02-30' }), 'VALIDATION_ERROR'],
-    ['7 fractional digits', JSON.stringify({ ...valid, created_at: '2024-11-20T10:00:00.1234567Z' }), 'VALIDATION_ERROR'],
+    ['10 fractional digits', JSON.stringify({ ...valid, created_at: '2024-11-20T10:00:00.1234567891Z' }), 'VALIDATION_ERROR'],
     ['a missing field', JSON.stringify({ type: valid.type, date: valid.date, created_at: valid.created_at }), 'VALIDATION_ERROR'],
     ['a wrong field type', JSON.stringify({ ...valid, contract_number: 1234 }), 'VALIDATION_ERROR'],
     ['a 65-character contract number', JSON.stringify({ ...valid, contract_number: 'x'.repeat(65) }), 'VALIDATION_ERROR'],
