@@ -98,10 +98,12 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       logger.error({ err: error, event_id: decoded.eventId, ...decoded.source }, 'could not record a failed event; its outcome is published unrecorded'),
   });
 
+  // One reading of the TLS and SASL settings for both clients, so the probe logs in exactly as the service does.
+  const security = kafkaSecurity(config);
   const kafka = createKafkaClient({
     clientId: config.KAFKA_CLIENT_ID,
     brokers: config.KAFKA_BROKERS,
-    security: kafkaSecurity(config),
+    security,
     logger: logger.child({ module: 'kafka' }),
   });
 
@@ -109,7 +111,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const kafkaProbe = createKafkaClient({
     clientId: `${config.KAFKA_CLIENT_ID}-probe`,
     brokers: config.KAFKA_BROKERS,
-    security: kafkaSecurity(config),
+    security,
     logger,
     failFast: true,
   }).createProbe();
