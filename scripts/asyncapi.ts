@@ -44,6 +44,23 @@ const example = {
     error: null,
     source: { transport: 'kafka', topic: 'contract-events', partition: 0, offset: '42' },
     processed_at: '2026-01-01T00:00:00.000000Z',
+    revision: 0,
+    revises: null,
+    replay: false,
+  },
+  revision: {
+    event_id: 'crm-7f3a2d',
+    status: 'rejected',
+    code: 'RESTART_AFTER_END',
+    message: 'Start event that comes after the end event should be rejected.',
+    duplicate: false,
+    event: { type: 'supply_energy_start', contract_number: '1234', date: '2024-12-03', created_at: '2024-11-20T10:03:00.000000Z' },
+    error: null,
+    source: { transport: 'kafka', topic: 'contract-events', partition: 0, offset: '43' },
+    processed_at: '2026-01-01T00:05:00.000000Z',
+    revision: 1,
+    revises: { revision: 0, status: 'accepted', code: 'ACCEPTED', caused_by: 'crm-7f3a2e' },
+    replay: false,
   },
   error: {
     event_id: '0d8e6f3c52a1a0f4c1b7a3e6d2f9b8c7a6e5d4c3b2a1f0e9d8c7b6a5f4e3d2c1',
@@ -59,6 +76,9 @@ const example = {
     },
     source: { transport: 'kafka', topic: 'contract-events', partition: 1, offset: '7' },
     processed_at: '2026-01-01T00:00:00.000000Z',
+    revision: 0,
+    revises: null,
+    replay: false,
   },
 };
 
@@ -75,10 +95,16 @@ export function buildAsyncApiDocument(): JsonObject {
         'Delivery guarantees:',
         '- Every consumed message gets an outcome published, also across crashes, restarts, rebalances and outages.',
         '- Exactly one outcome per consumed message for consumers reading with `isolation.level=read_committed`: outcomes and consumed offsets commit in one Kafka transaction, after the database transaction that recorded the decisions (OUTCOME_DELIVERY=transactional, the default). With OUTCOME_DELIVERY=at-least-once a crash can answer a message twice, with identical outcomes.',
-        "- An event's effect on state happens exactly once. A redelivered message (same topic, partition, offset) is answered exactly as the first time (`duplicate: false`, same processed_at); a re-sent event (same event_id, another message) is answered with the original decision and `duplicate: true`.",
+        "- An event's effect on state happens exactly once. A redelivered message (same topic, partition, offset) is answered exactly as the first time (`duplicate: false`, same processed_at); a re-sent event (same event_id, same content, another message) is answered with the decision standing for it and `duplicate: true`.",
+        '- The same event_id with other content is answered `status: error`, `code: EVENT_ID_CONFLICT` and changes nothing.',
         '- Events decided over HTTP (`POST /events`) are published too, exactly once, with `source.transport: http`.',
         "- A chunk's outcomes are published in requests that fit the outcome topic's max.message.bytes; an outcome too large even alone is published in compact form (`error.details.truncated: true`).",
-        '- Events of one contract are decided in the order they were consumed.',
+        '- EVENT_ORDER=arrival (default): events of one contract are decided in the order they were consumed.',
+        '- EVENT_ORDER=created_at: a component\'s state is the fold of its events in created_at order (ties by event_id, by code point). ' +
+          'A late event is decided in that order, and every earlier event whose decision it changes gets a revision outcome: ' +
+          'same event_id and source, the new status, code and message, `revision` counting up and `revises` naming the decision replaced and the late event (`caused_by`). ' +
+          'Revision outcomes follow the outcomes of the chunk that caused them, in the same transaction; they answer no new message.',
+        '- `replay: true` marks outcomes re-published by `npm run replay -- --republish` for a downstream that lost data: the current decision of each event, with its original source.',
         '- Topic names are defaults; every name is configurable (EVENTS_TOPIC, OUTCOMES_TOPIC).',
       ].join('\n'),
     },
@@ -144,6 +170,12 @@ export function buildAsyncApiDocument(): JsonObject {
           examples: [
             { name: 'accepted', headers: { 'event-id': example.accepted.event_id }, payload: example.accepted },
             { name: 'validationError', headers: { 'event-id': example.error.event_id }, payload: example.error },
+            {
+              name: 'revision',
+              summary: 'EVENT_ORDER=created_at: an end created before this start arrived late, so the start is now after the end',
+              headers: { 'event-id': example.revision.event_id },
+              payload: example.revision,
+            },
           ],
         },
       },

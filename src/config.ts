@@ -72,6 +72,8 @@ const configSchema = z.object({
   HTTP_LOCK_TIMEOUT_MS: positiveInt(2_000),
   RUN_MIGRATIONS: booleanFromEnv.default(true),
   ENABLE_EVENT_AUDIT: booleanFromEnv.default(true),
+  /** `arrival`: decide each event against the state when it arrives. `created_at`: the state is the fold in created_at order. */
+  EVENT_ORDER: z.enum(['arrival', 'created_at']).default('arrival'),
   HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   HTTP_PORT: port.default(8080),
   /** When set, /health/* and /metrics answer on this port (unauthenticated) instead of HTTP_PORT. */
@@ -121,6 +123,9 @@ function consistencyProblems(settings: Settings): string[] {
   }
   if ((settings.KAFKA_SSL_CERT === undefined) !== (settings.KAFKA_SSL_KEY === undefined)) {
     problems.push('KAFKA_SSL_CERT: mutual TLS needs both KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE');
+  }
+  if (settings.EVENT_ORDER === 'created_at' && !settings.ENABLE_EVENT_AUDIT) {
+    problems.push('EVENT_ORDER: created_at re-folds a component from its audited events, so it needs ENABLE_EVENT_AUDIT=true');
   }
   if (settings.API_READ_TOKEN !== undefined && settings.API_TOKEN === undefined) {
     problems.push('API_READ_TOKEN: set API_TOKEN too, or every change would be open while reads are closed');

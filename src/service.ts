@@ -84,12 +84,9 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   });
   const transactionTimings = { onTransaction: (seconds: number) => metrics.dbTransactionSeconds.observe(seconds) };
   const store = createDecisionStore(prisma, transactionTimings);
-  const decideBatch = createBatchDecider({ store, clock: systemClock, auditEnabled: config.ENABLE_EVENT_AUDIT });
-  const decideOverHttp = createBatchDecider({
-    store: createDecisionStore(httpPrisma, transactionTimings),
-    clock: systemClock,
-    auditEnabled: config.ENABLE_EVENT_AUDIT,
-  });
+  const deciding = { clock: systemClock, auditEnabled: config.ENABLE_EVENT_AUDIT, eventOrder: config.EVENT_ORDER };
+  const decideBatch = createBatchDecider({ store, ...deciding });
+  const decideOverHttp = createBatchDecider({ store: createDecisionStore(httpPrisma, transactionTimings), ...deciding });
   const recordFailure = createFailureRecorder({
     store,
     clock: systemClock,

@@ -2,7 +2,7 @@ import { decide } from '../../src/domain/decide.js';
 import { formatInstant, type Micros } from '../../src/domain/timestamp.js';
 import { toOutboundMessage } from '../../src/kafka/outcome-message.js';
 import { systemClock } from '../../src/processing/clock.js';
-import { decisionEntry, invalidEntry } from '../../src/processing/decide-batch.js';
+import { decisionEntry, invalidEntry } from '../../src/processing/decision-entry.js';
 import { ledgerIdOf, type DecodedMessage } from '../../src/processing/decoded-message.js';
 import { decodeMessage } from '../../src/processing/decode-message.js';
 import { buildOutcome, type Outcome } from '../../src/processing/outcome.js';

@@ -12,6 +12,7 @@ import { installErrorHandlers } from './errors.js';
 import { registerOpenApi } from './openapi.js';
 import { registerRateLimiting, type RateLimit } from './rate-limit.js';
 import { registerContractEventRoutes } from './routes/contract-events.js';
+import { registerContractHistoryRoutes } from './routes/contract-history.js';
 import { registerContractRoutes } from './routes/contracts.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerOperationsRoutes, type ReadinessReport } from './routes/operations.js';
@@ -67,6 +68,7 @@ export async function buildHttpApp(deps: HttpDependencies): Promise<FastifyInsta
   await registerRateLimiting(app);
   registerContractRoutes(app, deps.contracts);
   registerContractEventRoutes(app, deps.auditLog);
+  registerContractHistoryRoutes(app, deps.auditLog);
   registerEventRoutes(app, deps.decideBatch, deps.metrics, deps.onDecided ?? (() => undefined), deps.eventsRateLimit);
   if (deps.serveOperations ?? true) registerOperationsRoutes(app, deps.metrics, deps.readiness);
   return app;

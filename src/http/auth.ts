@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { ErrorResponse } from '../schemas/error-response.js';
+import { recordCredential } from './credential.js';
 import { errorResponses, type ErrorStatus } from './error-responses.js';
 
 /** Who may call a route: `write` changes state, `read` only reads, `open` is for probes, scrapes and the docs. */
@@ -70,7 +71,11 @@ export function installAuthentication(app: FastifyInstance, tokens: ApiTokens): 
     const accepted = acceptedTokens(request.routeOptions.config.access, tokens);
     if (accepted === undefined) return;
     const given = bearerToken(request.headers.authorization);
-    if (given !== undefined && matchesAny(given, accepted)) return;
+    if (given !== undefined && matchesAny(given, accepted)) {
+      // The token that matched is the one given: the route may record who acted (credentialOf).
+      recordCredential(request, given);
+      return;
+    }
     // A read token on a write route is a valid identity without the scope (RFC 6750: 403 insufficient_scope).
     if (given !== undefined && tokens.read !== undefined && matchesAny(given, tokens.read)) {
       return refuse(request, reply, 403, 'insufficient_scope');

@@ -9,7 +9,7 @@ const WHEN = {
   401: 'No valid bearer token (`UNAUTHORIZED`, with `WWW-Authenticate`).',
   403: 'The read token on a route that changes state (`FORBIDDEN`).',
   404: 'Not found (`CONTRACT_NOT_FOUND`, or `NOT_FOUND` for an unknown route).',
-  409: 'Conflict (`CONTRACT_EXISTS`).',
+  409: 'Conflict: `CONTRACT_EXISTS` (the number is taken), `EVENT_ID_CONFLICT` (the event_id was decided for other content).',
   413: `The body is larger than ${BODY_LIMIT_BYTES / 1024} KiB (\`PAYLOAD_TOO_LARGE\`).`,
   415: 'The body is not `application/json` (`UNSUPPORTED_MEDIA_TYPE`).',
   422: 'The request is not valid (`VALIDATION_ERROR`); `details.issues` lists each problem.',

@@ -53,7 +53,7 @@ export async function registerOpenApi(app: FastifyInstance, options: { bearerAut
           'Every non-2xx answer is an `ErrorResponse`. Paths under `/contract` are aliases kept for clients of the earlier service.',
       },
       tags: [
-        { name: 'contracts', description: 'Contracts, their component timelines and audited events' },
+        { name: 'contracts', description: 'Contracts, their component timelines, audited events and history (deleted contracts included)' },
         { name: 'events', description: 'Deciding events over HTTP' },
         { name: 'operations', description: 'Health and metrics' },
       ],

@@ -12,6 +12,8 @@ export interface Metrics {
   outcomesCompacted: Counter;
   databaseRetries: Counter;
   rebalances: Counter;
+  eventIdConflicts: Counter<'source'>;
+  decisionsRevised: Counter<'status' | 'code'>;
 }
 
 const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -70,6 +72,18 @@ export function createMetrics(): Metrics {
     rebalances: new Counter({
       name: 'contract_events_rebalances_total',
       help: 'Consumer group rebalances this instance took part in.',
+      registers: [registry],
+    }),
+    eventIdConflicts: new Counter({
+      name: 'contract_events_event_id_conflicts_total',
+      help: 'Events refused with EVENT_ID_CONFLICT: an event_id already decided for other content (by kafka or http).',
+      labelNames: ['source'],
+      registers: [registry],
+    }),
+    decisionsRevised: new Counter({
+      name: 'contract_events_decisions_revised_total',
+      help: 'Earlier decisions changed by a late event (EVENT_ORDER=created_at), by the new status and code.',
+      labelNames: ['status', 'code'],
       registers: [registry],
     }),
   };

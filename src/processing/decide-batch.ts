@@ -1,16 +1,20 @@
-import { decide, type Decision } from '../domain/decide.js';
 import { formatInstant } from '../domain/timestamp.js';
 import { ServiceError } from '../errors.js';
-import { sameInputMessage } from '../schemas/outcome.js';
-import { ledgerIdOf, type DecodedMessage, type InvalidMessage, type ValidMessage } from './decoded-message.js';
+import { EVENT_ID_CONFLICT, sameInputMessage } from '../schemas/outcome.js';
+import { decideInArrivalOrder } from './arrival-order.js';
 import type { Clock } from './clock.js';
-import { buildOutcome, type Outcome } from './outcome.js';
-import type { DecisionEntry, DecisionStore, LedgerDecision, StateChange, StoredContract } from './ports.js';
+import { decideInCreatedAtOrder } from './created-at-order.js';
+import { ledgerIdOf, type DecodedMessage } from './decoded-message.js';
+import { buildOutcome, conflictOutcome, revisionOutcome, type Outcome } from './outcome.js';
+import type { EventOrder } from './event-order.js';
+import type { DecisionStore, LedgerDecision } from './ports.js';
 
 export interface BatchDeciderOptions {
   store: DecisionStore;
   clock: Clock;
   auditEnabled: boolean;
+  /** Default `arrival`; `created_at` needs the audit, from which it re-folds a component when an event arrives late. */
+  eventOrder?: EventOrder;
 }
 
 /** Raised when another writer recorded one of our events first; the batch is retried and then sees it. */
@@ -28,17 +32,24 @@ export interface DecideOptions {
   outbox?: boolean;
 }
 
+/**
+ * Decides a batch: one outcome per message, in message order, followed by a
+ * revision outcome for each earlier event whose decision the batch changed
+ * (EVENT_ORDER=created_at only).
+ */
 export type BatchDecider = (messages: readonly DecodedMessage[], options?: DecideOptions) => Promise<Outcome[]>;
 
 /**
- * The use case: decides a batch of messages, in order, inside one database
- * transaction, and returns one outcome per message. Idempotent by event id:
- * an event decided before (or earlier in the same batch) changes nothing and
- * is answered with its first decision and when it was made: `duplicate: true`
- * when that decision was made for another input message (the event was sent
- * again), `duplicate: false` when it is the same message delivered again.
+ * The use case: decides a batch of messages inside one database transaction,
+ * and returns one outcome per message. Idempotent by event id: an event
+ * decided before (or earlier in the same batch) changes nothing and is
+ * answered with the decision standing for it and when it was made:
+ * `duplicate: true` when that decision was made for another input message
+ * (the event was sent again), `duplicate: false` when it is the same message
+ * delivered again. The same event id with other content is EVENT_ID_CONFLICT.
  */
-export function createBatchDecider({ store, clock, auditEnabled }: BatchDeciderOptions): BatchDecider {
+export function createBatchDecider({ store, clock, auditEnabled, eventOrder = 'arrival' }: BatchDeciderOptions): BatchDecider {
+  const decideNew = eventOrder === 'created_at' ? decideInCreatedAtOrder : decideInArrivalOrder;
   const decideOnce: BatchDecider = (messages, options = {}) =>
     store.inTransaction(async (tx) => {
       const contracts = await tx.lockContracts(uniqueContractNumbers(messages));
@@ -47,24 +58,39 @@ export function createBatchDecider({ store, clock, auditEnabled }: BatchDeciderO
       // committed by now, and its decisions are seen here, not applied twice.
       const earlier = await tx.findDecisions([...new Set(messages.map(ledgerIdOf))]);
       const processedAt = formatInstant(clock());
-      const changes = new Map<string, StateChange>();
-      const entries: DecisionEntry[] = [];
+      const fresh = firstSightings(messages, earlier);
+      const { entries, changes, revisions } = await decideNew([...fresh.values()], { contracts, tx, processedAt });
+      const standing = new Map<string, LedgerDecision>([...earlier, ...entries]);
+      for (const { revision } of revisions) {
+        const before = standing.get(revision.eventId);
+        if (before) standing.set(revision.eventId, { ...before, ...revision.decision, revision: revision.revision });
+      }
+      const redelivered: string[] = [];
       const outcomes = messages.map((decoded) => {
-        const known: LedgerDecision | undefined = earlier.get(ledgerIdOf(decoded));
-        if (known) {
-          const redelivered = known.source !== null && sameInputMessage(known.source, decoded.source);
-          return buildOutcome(decoded, known, !redelivered, known.processedAt);
+        const id = ledgerIdOf(decoded);
+        const entry = entries.get(id);
+        if (entry && fresh.get(id) === decoded) return buildOutcome(decoded, entry, false, processedAt);
+        const known = standing.get(id)!;
+        if (decoded.kind === 'valid' && known.fingerprint !== null && known.fingerprint !== decoded.fingerprint) {
+          return conflictOutcome(decoded, known, processedAt);
         }
-        const entry = decideOne(decoded, contracts, changes, processedAt);
-        earlier.set(entry.eventId, entry);
-        entries.push(entry);
-        return buildOutcome(decoded, entry, false, processedAt);
+        const again = known.source !== null && sameInputMessage(known.source, decoded.source);
+        if (again) redelivered.push(id);
+        return buildOutcome(decoded, known, !again, known.processedAt, { revision: known.revision, revises: null });
       });
-      await tx.saveStates([...changes.values()]);
-      const recorded = await tx.recordDecisions(entries, auditEnabled);
-      if (recorded !== entries.length) throw new ConcurrentDecisionError(entries.length, recorded);
-      if (options.outbox) await tx.enqueueOutcomes(outcomes);
-      return outcomes;
+      // A message delivered again may be one whose outcomes never got out: the revisions it caused are announced again too.
+      const announcedAgain =
+        eventOrder === 'created_at' && redelivered.length > 0
+          ? (await tx.revisionsCausedBy(redelivered)).map((r) => revisionOutcome(r.event, r.event.decision, r.revises, r.revisedAt))
+          : [];
+      await tx.saveStates(changes);
+      const recorded = await tx.recordDecisions([...entries.values()], auditEnabled);
+      if (recorded !== entries.size) throw new ConcurrentDecisionError(entries.size, recorded);
+      if (revisions.length > 0) await tx.reviseDecisions(revisions.map((r) => r.revision), processedAt);
+      const all = [...outcomes, ...announcedAgain, ...revisions.map((r) => r.outcome)];
+      // A conflict over HTTP is the caller's error (409), not a decision to publish.
+      if (options.outbox) await tx.enqueueOutcomes(all.filter((outcome) => outcome.message.code !== EVENT_ID_CONFLICT));
+      return all;
     });
   // A second run reads the other writer's decisions and answers them as duplicates.
   return (messages, options) =>
@@ -74,52 +100,14 @@ export function createBatchDecider({ store, clock, auditEnabled }: BatchDeciderO
     });
 }
 
-/** Decides one new message against the batch's working copy of the contracts. */
-function decideOne(
-  decoded: DecodedMessage,
-  contracts: Map<string, StoredContract>,
-  changes: Map<string, StateChange>,
-  processedAt: string,
-): DecisionEntry {
-  if (decoded.kind === 'invalid') return invalidEntry(decoded, processedAt);
-  const contract = contracts.get(decoded.event.contractNumber);
-  const decision = decide(contract, decoded.event);
-  if (contract && decision.nextState) {
-    contract.states = { ...contract.states, [decision.component]: decision.nextState };
-    changes.set(`${contract.id}/${decision.component}`, { contractId: contract.id, component: decision.component, state: decision.nextState });
+/** The first message of each ledger id the ledger does not know yet, in message order. */
+function firstSightings(messages: readonly DecodedMessage[], earlier: Map<string, LedgerDecision>): Map<string, DecodedMessage> {
+  const fresh = new Map<string, DecodedMessage>();
+  for (const message of messages) {
+    const id = ledgerIdOf(message);
+    if (!earlier.has(id) && !fresh.has(id)) fresh.set(id, message);
   }
-  return decisionEntry(decoded, decision, contract?.id ?? null, processedAt);
-}
-
-/** The ledger and audit record of a message that is not a valid event. */
-export function invalidEntry(decoded: InvalidMessage, processedAt: string): DecisionEntry {
-  const { code, error, source } = decoded;
-  return { status: 'error', code, message: error.message, ...emptyEventColumns(), eventId: decoded.ledgerId, error, source, processedAt };
-}
-
-/** The ledger and audit record of a decided event. */
-export function decisionEntry(decoded: ValidMessage, decision: Decision, contractId: string | null, processedAt: string): DecisionEntry {
-  const { event } = decoded;
-  return {
-    eventId: decoded.eventId,
-    status: decision.status,
-    code: decision.code,
-    message: decision.message,
-    contractId,
-    contractNumber: event.contractNumber,
-    eventType: event.type,
-    component: decision.component,
-    action: decision.action,
-    eventDate: event.date,
-    eventCreatedAt: event.createdAt,
-    error: null,
-    source: decoded.source,
-    processedAt,
-  };
-}
-
-function emptyEventColumns() {
-  return { contractId: null, contractNumber: null, eventType: null, component: null, action: null, eventDate: null, eventCreatedAt: null };
+  return fresh;
 }
 
 function uniqueContractNumbers(messages: readonly DecodedMessage[]): string[] {

@@ -28,22 +28,29 @@ export async function decideIsolatingFailures(messages: readonly DecodedMessage[
     if (isRetriable(error)) throw error;
     options.onPermanentFailure(null, error, 1);
   }
+  // Each message's outcome in order, then the revisions the messages caused (as deciding them together would).
   const outcomes: Outcome[] = [];
-  for (const message of messages) outcomes.push(await decideAlone(message, options));
-  return outcomes;
+  const revisions: Outcome[] = [];
+  for (const message of messages) {
+    const [outcome, ...revised] = await decideAlone(message, options);
+    outcomes.push(outcome!);
+    revisions.push(...revised);
+  }
+  return [...outcomes, ...revisions];
 }
 
-async function decideAlone(message: DecodedMessage, options: IsolationOptions): Promise<Outcome> {
+/** The message's outcome, followed by any revision outcomes it caused. */
+async function decideAlone(message: DecodedMessage, options: IsolationOptions): Promise<Outcome[]> {
   let lastError: unknown;
   for (let attempt = 1; attempt <= options.maxAttempts; attempt += 1) {
     try {
-      const [outcome] = await options.retryTransient(() => options.decideBatch([message]));
-      if (outcome) return outcome;
+      const outcomes = await options.retryTransient(() => options.decideBatch([message]));
+      if (outcomes.length > 0) return outcomes;
     } catch (error) {
       if (isRetriable(error)) throw error;
       lastError = error;
       options.onPermanentFailure(message, error, attempt);
     }
   }
-  return options.retryTransient(() => options.recordFailure(message, lastError, options.maxAttempts));
+  return [await options.retryTransient(() => options.recordFailure(message, lastError, options.maxAttempts))];
 }

@@ -5,7 +5,7 @@ import { contractEventSchema, eventIdSchema, type ContractEventInput } from '../
 import { storableText } from '../schemas/storable-text.js';
 import type { InputErrorCode, OutcomeSource, SourcePosition } from '../schemas/outcome.js';
 import type { DecodedMessage, InvalidMessage, ValidMessage } from './decoded-message.js';
-import { deriveEventId, invalidMessageId } from './event-identity.js';
+import { contentFingerprint, invalidMessageId } from './event-identity.js';
 
 /** The raw bytes of one consumed message and where it came from. */
 export interface RawMessage {
@@ -67,7 +67,8 @@ export function decodeMessage(raw: RawMessage): DecodedMessage {
  */
 export function validMessage(input: ContractEventInput, source: OutcomeSource): ValidMessage {
   const event = toDomainEvent(input);
-  return { kind: 'valid', eventId: input.event_id ?? deriveEventId(event), event, source };
+  const fingerprint = contentFingerprint(event);
+  return { kind: 'valid', eventId: input.event_id ?? fingerprint, event, source, fingerprint };
 }
 
 function toDomainEvent(input: ContractEventInput): DomainEvent {

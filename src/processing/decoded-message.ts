@@ -8,6 +8,8 @@ export interface ValidMessage {
   eventId: string;
   event: DomainEvent;
   source: OutcomeSource;
+  /** The hash of the event's content: an event_id seen again with another fingerprint is a conflict. */
+  fingerprint: string;
 }
 
 /** A consumed message that is not a valid event: it gets an `error` outcome. */

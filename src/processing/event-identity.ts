@@ -6,13 +6,17 @@ import type { SourcePosition } from '../schemas/outcome.js';
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /**
- * The id of an event sent without `event_id`: a hash of its content, with
- * created_at normalised first so `+02:00` and `Z` spellings of one instant
- * are recognised as the same event.
+ * A hash of an event's content, with created_at normalised first so `+02:00`
+ * and `Z` spellings of one instant are the same content. The ledger keeps it
+ * to tell a re-sent event from another event that reuses its event_id (the
+ * event_id migration computes the same hash in SQL).
  */
-export function deriveEventId(event: DomainEvent): string {
+export function contentFingerprint(event: DomainEvent): string {
   return sha256([event.type, event.contractNumber, event.date, formatInstant(event.createdAt)].join('\n'));
 }
+
+/** The id of an event sent without `event_id`: its content fingerprint, so the same event sent twice is recognised. */
+export const deriveEventId = contentFingerprint;
 
 /**
  * The id of a message that is not a valid event. It names the Kafka position,

@@ -1,7 +1,8 @@
 import { formatInstant } from '../domain/timestamp.js';
-import type { OutcomeMessage } from '../schemas/outcome.js';
-import type { DecodedMessage } from './decoded-message.js';
-import type { RecordedDecision } from './ports.js';
+import { EVENT_ID_CONFLICT, type OutcomeMessage, type RevisedDecision } from '../schemas/outcome.js';
+import type { DecodedMessage, ValidMessage } from './decoded-message.js';
+import { contentFingerprint } from './event-identity.js';
+import type { LedgerDecision, PastEvent, RecordedDecision } from './ports.js';
 
 /** An outcome ready to publish: the message and its Kafka key. */
 export interface Outcome {
@@ -9,9 +10,25 @@ export interface Outcome {
   message: OutcomeMessage;
 }
 
-/** The outcome of one consumed message, given the decision that stands for it. */
-/** `processedAt` is already formatted: one batch shares one instant, formatted once. */
-export function buildOutcome(decoded: DecodedMessage, decision: RecordedDecision, duplicate: boolean, processedAt: string): Outcome {
+/** Which decision of its event an outcome carries, and on a revision outcome the decision it replaces. */
+export interface OutcomeRevision {
+  revision: number;
+  revises: RevisedDecision | null;
+}
+
+const FIRST_DECISION: OutcomeRevision = Object.freeze({ revision: 0, revises: null });
+
+/**
+ * The outcome of one consumed message, given the decision that stands for it.
+ * `processedAt` is already formatted: one batch shares one instant, formatted once.
+ */
+export function buildOutcome(
+  decoded: DecodedMessage,
+  decision: RecordedDecision,
+  duplicate: boolean,
+  processedAt: string,
+  { revision, revises }: OutcomeRevision = FIRST_DECISION,
+): Outcome {
   if (decoded.kind === 'invalid') {
     return {
       key: null,
@@ -25,6 +42,9 @@ export function buildOutcome(decoded: DecodedMessage, decision: RecordedDecision
         error: decoded.error,
         source: decoded.source,
         processed_at: processedAt,
+        revision,
+        revises,
+        replay: false,
       },
     };
   }
@@ -46,8 +66,32 @@ export function buildOutcome(decoded: DecodedMessage, decision: RecordedDecision
       error: decision.status === 'error' ? (decision.error ?? { code: decision.code, message: decision.message }) : null,
       source: decoded.source,
       processed_at: processedAt,
+      revision,
+      revises,
+      replay: false,
     },
   };
+}
+
+/**
+ * The answer to an event whose event_id was already decided for other
+ * content: an error that names the decision standing for that id, and changes nothing.
+ */
+export function conflictOutcome(decoded: ValidMessage, standing: LedgerDecision, processedAt: string): Outcome {
+  const message = `Event id ${decoded.eventId} was already decided for an event with other content; this event was not applied.`;
+  const error = {
+    code: EVENT_ID_CONFLICT,
+    message,
+    details: { event_id: decoded.eventId, decided: { status: standing.status, code: standing.code, processed_at: standing.processedAt } },
+  };
+  return buildOutcome(decoded, { status: 'error', code: EVENT_ID_CONFLICT, message, error }, false, processedAt);
+}
+
+/** The outcome that announces an earlier event's changed decision: its own event and source, the new decision. */
+export function revisionOutcome(past: PastEvent, decision: RecordedDecision, revises: RevisedDecision, processedAt: string): Outcome {
+  const fingerprint = past.decision.fingerprint ?? contentFingerprint(past.event);
+  const decoded: ValidMessage = { kind: 'valid', eventId: past.eventId, event: past.event, source: past.source, fingerprint };
+  return buildOutcome(decoded, decision, false, processedAt, { revision: revises.revision + 1, revises });
 }
 
 /** How much of its message an outcome that had to be compacted keeps. */

@@ -1,10 +1,11 @@
 import type { Action, ComponentType, EventType } from '../domain/catalogue.js';
 import type { CalendarDate } from '../domain/calendar-date.js';
 import type { ComponentState } from '../domain/component-state.js';
-import type { ContractView } from '../domain/decide.js';
+import type { ContractView, DomainEvent } from '../domain/decide.js';
+import type { EventKey } from '../domain/event-order.js';
 import type { Micros } from '../domain/timestamp.js';
 import type { ErrorResponse } from '../schemas/error-response.js';
-import type { OutcomeCode, OutcomeSource, OutcomeStatus } from '../schemas/outcome.js';
+import type { OutcomeCode, OutcomeSource, OutcomeStatus, RevisedDecision } from '../schemas/outcome.js';
 import type { Outcome } from './outcome.js';
 
 // What the use case needs from storage. src/store implements it; tests may
@@ -13,6 +14,8 @@ import type { Outcome } from './outcome.js';
 
 export interface StoredContract extends ContractView {
   id: string;
+  /** EVENT_ORDER=created_at: the newest event folded into each component's state; absent until that mode folds it. */
+  folded: Partial<Record<ComponentType, EventKey>>;
 }
 
 /** A decision: what an outcome says about its event. */
@@ -35,12 +38,55 @@ export interface LedgerDecision extends RecordedDecision {
   source: OutcomeSource | null;
   /** `YYYY-MM-DDTHH:MM:SS.ffffffZ` */
   processedAt: string;
+  /** The content fingerprint of a valid event (null for other messages and for decisions recorded before it was kept). */
+  fingerprint: string | null;
+  /** 0 for the first decision; counts up each time EVENT_ORDER=created_at re-decides the event. */
+  revision: number;
 }
 
 export interface StateChange {
   contractId: string;
   component: ComponentType;
   state: ComponentState;
+  /** The newest event folded into `state` (EVENT_ORDER=created_at); null when decided in arrival order. */
+  folded: EventKey | null;
+}
+
+/** A component of a contract, as its history is asked for. */
+export interface ComponentRef {
+  contractId: string;
+  component: ComponentType;
+}
+
+/** The key of a component in componentHistory's answer. */
+export const componentKey = (ref: ComponentRef): string => `${ref.contractId}/${ref.component}`;
+
+/** An event decided earlier for a component, with its current decision: what a re-fold starts from. */
+export interface PastEvent {
+  eventId: string;
+  event: DomainEvent;
+  decision: LedgerDecision;
+  /** The input message it was decided for. */
+  source: OutcomeSource;
+}
+
+/** A revision recorded earlier that is still its event's current decision. */
+export interface StandingRevision {
+  event: PastEvent;
+  revises: RevisedDecision;
+  /** When the revision was made: `YYYY-MM-DDTHH:MM:SS.ffffffZ`. */
+  revisedAt: string;
+}
+
+/** A changed decision of an event decided earlier. */
+export interface Revision {
+  eventId: string;
+  decision: RecordedDecision;
+  /** The new revision number (the previous one plus one). */
+  revision: number;
+  previous: RecordedDecision;
+  /** The late event whose arrival re-decided it. */
+  causedBy: string;
 }
 
 /** One decided event, as the idempotency ledger and the audit keep it. */
@@ -63,6 +109,12 @@ export interface DecisionTransaction {
   /** Decisions already recorded for any of these event ids. */
   findDecisions(eventIds: readonly string[]): Promise<Map<string, LedgerDecision>>;
   saveStates(changes: readonly StateChange[]): Promise<void>;
+  /** The valid events decided so far for each component, with their current decisions. */
+  componentHistory(components: readonly ComponentRef[]): Promise<Map<string, PastEvent[]>>;
+  /** The revisions these events caused that still stand, oldest first: a redelivered message announces them again. */
+  revisionsCausedBy(eventIds: readonly string[]): Promise<StandingRevision[]>;
+  /** Makes these the events' current decisions and keeps each change in the revision log. */
+  reviseDecisions(revisions: readonly Revision[], revisedAt: string): Promise<void>;
   /** Records the decisions (and audits them when asked); returns how many were new. */
   recordDecisions(entries: readonly DecisionEntry[], audit: boolean): Promise<number>;
   /** Keeps outcomes to publish once this transaction has committed (the outbox of decisions made over HTTP). */

@@ -76,5 +76,7 @@ function failureEntry(decoded: DecodedMessage, decision: RecordedDecision, proce
     eventCreatedAt: event?.createdAt ?? null,
     source: decoded.source,
     processedAt,
+    fingerprint: decoded.kind === 'valid' ? decoded.fingerprint : null,
+    revision: 0,
   };
 }

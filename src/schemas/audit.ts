@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ACTIONS, EVENT_TYPES } from '../domain/catalogue.js';
 import { componentTypeSchema } from './contract.js';
+import { incarnationIdSchema } from './contract-history.js';
 import { outcomeCodeSchema, outcomeStatusSchema, sourcePositionSchema } from './outcome.js';
 import { pageCursorSchema } from './page-cursor.js';
 
@@ -16,11 +17,14 @@ export const auditPageQuerySchema = z.object({
     .default(AUDIT_PAGE_DEFAULT)
     .meta({ description: `Events per page, 1–${AUDIT_PAGE_MAX}.`, example: 50 }),
   cursor: pageCursorSchema.optional(),
+  incarnation: incarnationIdSchema
+    .optional()
+    .meta({ description: 'List this incarnation of the number, live or deleted (see `/history`); default: the live contract.', example: '42' }),
 });
 
 const instant = (example: string) => z.string().meta({ format: 'date-time', example });
 
-/** One audited event of a contract with the decision it got. */
+/** One audited event of a contract with its current decision. */
 export const auditedEventSchema = z
   .object({
     event_id: z.string(),
@@ -32,8 +36,16 @@ export const auditedEventSchema = z
     status: outcomeStatusSchema,
     code: outcomeCodeSchema,
     message: z.string(),
+    revision: z
+      .number()
+      .int()
+      .min(0)
+      .meta({
+        description: 'How often the decision was revised since the event was first decided (0: never); status, code and message are the current one.',
+        example: 0,
+      }),
     source: sourcePositionSchema.nullable().meta({ description: 'Kafka position of the event; null when it came over HTTP.' }),
-    processed_at: instant('2026-01-01T00:00:00.000000Z'),
+    processed_at: instant('2026-01-01T00:00:00.000000Z').meta({ description: 'When the event was first decided.' }),
   })
   .meta({ id: 'AuditedEvent' });
 
@@ -42,6 +54,7 @@ export type AuditedEvent = z.infer<typeof auditedEventSchema>;
 export const auditPageSchema = z
   .object({
     contract_number: z.string(),
+    incarnation: incarnationIdSchema.meta({ description: 'The incarnation of the number whose events these are.' }),
     events: z.array(auditedEventSchema),
     next_cursor: z.string().nullable().meta({ description: 'Pass as `?cursor=` for the next page; null on the last page.' }),
   })
@@ -50,6 +63,7 @@ export const auditPageSchema = z
     description: "A page of the contract's audited events, oldest first (by created_at, then arrival).",
     example: {
       contract_number: '1234',
+      incarnation: '42',
       events: [
         {
           event_id: 'crm-7f3a2c',
@@ -61,6 +75,7 @@ export const auditPageSchema = z
           status: 'accepted',
           code: 'ACCEPTED',
           message: 'Event processed successfully.',
+          revision: 0,
           source: { topic: 'contract-events', partition: 0, offset: '42' },
           processed_at: '2026-01-01T00:00:00.000000Z',
         },

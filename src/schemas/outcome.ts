@@ -9,10 +9,13 @@ export type InputErrorCode = (typeof INPUT_ERROR_CODES)[number];
 /** A decoded event that could not be decided after repeated permanent database failures. */
 export const PROCESSING_FAILED = 'PROCESSING_FAILED';
 
+/** An event_id already decided for an event with other content: answered, never applied. */
+export const EVENT_ID_CONFLICT = 'EVENT_ID_CONFLICT';
+
 export const outcomeStatusSchema = z.enum(['accepted', 'rejected', 'error']);
 export type OutcomeStatus = z.infer<typeof outcomeStatusSchema>;
 
-export const outcomeCodeSchema = z.enum([...DECISION_CODES, ...INPUT_ERROR_CODES, PROCESSING_FAILED]);
+export const outcomeCodeSchema = z.enum([...DECISION_CODES, ...INPUT_ERROR_CODES, PROCESSING_FAILED, EVENT_ID_CONFLICT]);
 export type OutcomeCode = z.infer<typeof outcomeCodeSchema>;
 
 /** The event as the service understood it: created_at normalised to UTC with microseconds. */
@@ -52,7 +55,21 @@ export function sameInputMessage(a: OutcomeSource, b: OutcomeSource): boolean {
   return a.transport === 'http' && b.transport === 'http' && a.request_id === b.request_id;
 }
 
-/** One message on the outcome topic per consumed event. */
+/** What a revision outcome replaces: the event's previous decision, and which event caused the change. */
+export const revisedDecisionSchema = z
+  .object({
+    revision: z.number().int().min(0),
+    status: outcomeStatusSchema,
+    code: outcomeCodeSchema,
+    caused_by: z.string().meta({ description: 'The event_id of the late event whose arrival changed the decision.' }),
+  })
+  .meta({ id: 'RevisedDecision' });
+export type RevisedDecision = z.infer<typeof revisedDecisionSchema>;
+
+/**
+ * One message on the outcome topic per consumed event; in EVENT_ORDER=created_at
+ * mode also one per revised decision (`revises` set).
+ */
 export const outcomeMessageSchema = z
   .object({
     event_id: z.string(),
@@ -64,6 +81,15 @@ export const outcomeMessageSchema = z
     error: errorResponseSchema.nullable(),
     source: outcomeSourceSchema,
     processed_at: z.string(),
+    revision: z
+      .number()
+      .int()
+      .min(0)
+      .meta({ description: 'Which decision of the event this is: 0 for the first; counts up each time EVENT_ORDER=created_at re-decides it.' }),
+    revises: revisedDecisionSchema.nullable().meta({
+      description: 'On a revision outcome (an earlier event re-decided because a late event arrived): the decision it replaces. Null otherwise.',
+    }),
+    replay: z.boolean().meta({ description: 'True on outcomes re-published by `npm run replay -- --republish`.' }),
   })
   .meta({ id: 'EventOutcome' });
 

@@ -19,8 +19,11 @@ export interface ContractRepository {
   find(contractNumber: string): Promise<ContractRecord | undefined>;
   /** The contract with its component states, for timelines. */
   findWithStates(contractNumber: string): Promise<StoredContract | undefined>;
-  /** Deletes the contract and its states (the audit keeps its rows); false when absent. */
-  delete(contractNumber: string): Promise<boolean>;
+  /**
+   * Deletes the live contract: its row stays, marked deleted by `deletedBy` (a credential label), with its
+   * audited events; its component states go, so the number starts afresh when created again. False when absent.
+   */
+  delete(contractNumber: string, deletedBy: string): Promise<boolean>;
 }
 
 interface ContractRow {
@@ -36,23 +39,32 @@ export function createContractRepository(prisma: PrismaClient): ContractReposito
       const rows = await prisma.$queryRaw<ContractRow[]>`
         INSERT INTO contracts (contract_number, components, created_at)
         VALUES (${contractNumber}, ${components}::component_type[], ${created})
-        ON CONFLICT (contract_number) DO NOTHING
+        ON CONFLICT (contract_number) WHERE deleted_at IS NULL DO NOTHING
         RETURNING contract_number, components::text[] AS components, ${instantText(Prisma.raw('created_at'))} AS created_at`;
       return rows[0] && toRecord(rows[0]);
     },
     async find(contractNumber) {
       const rows = await prisma.$queryRaw<ContractRow[]>`
         SELECT contract_number, components::text[] AS components, ${instantText(Prisma.raw('created_at'))} AS created_at
-        FROM contracts WHERE contract_number = ${contractNumber}`;
+        FROM contracts WHERE contract_number = ${contractNumber} AND deleted_at IS NULL`;
       return rows[0] && toRecord(rows[0]);
     },
     // The same read the decider uses, without its lock.
     findWithStates: async (contractNumber) =>
       (await readContractStates(prisma, [contractNumber], { forUpdate: false })).get(contractNumber),
-    async delete(contractNumber) {
-      const { count } = await prisma.contract.deleteMany({ where: { contractNumber } });
-      return count > 0;
-    },
+    delete: (contractNumber, deletedBy) =>
+      // Two statements: the second, with a snapshot taken once the row lock is ours, sees every state a
+      // consumer that held the lock before us committed. Consumers that wait for it find the contract deleted.
+      prisma.$transaction(async (tx) => {
+        const deleted = await tx.$queryRaw<{ id: string }[]>`
+          UPDATE contracts SET deleted_at = now(), deleted_by = ${deletedBy}
+          WHERE contract_number = ${contractNumber} AND deleted_at IS NULL
+          RETURNING id::text AS id`;
+        const incarnation = deleted[0];
+        if (!incarnation) return false;
+        await tx.$executeRaw`DELETE FROM component_states WHERE contract_id = ${incarnation.id}::bigint`;
+        return true;
+      }),
   };
 }
 

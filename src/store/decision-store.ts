@@ -4,8 +4,8 @@ import { toDatabaseError } from './database-failure.js';
 import { ServiceError } from '../errors.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { DecisionEntry, DecisionStore, DecisionTransaction, LedgerDecision, StateChange } from '../processing/ports.js';
-import type { ErrorResponse } from '../schemas/error-response.js';
-import type { OutcomeCode, OutcomeSource, OutcomeStatus } from '../schemas/outcome.js';
+import { readComponentHistory, readRevisionsCausedBy, reviseDecisions } from './event-history.js';
+import { ledgerDecision, type LedgerRow } from './ledger-row.js';
 import { appendToOutbox } from './outcome-outbox.js';
 import { instantText } from './sql-time.js';
 import type { PrismaClient } from './prisma-client.js';
@@ -39,54 +39,51 @@ function decisionTransaction(tx: Tx): DecisionTransaction {
     findDecisions: (eventIds) => findDecisions(tx, eventIds),
     saveStates: (changes) => saveStates(tx, changes),
     recordDecisions: (entries, audit) => recordDecisions(tx, entries, audit),
+    componentHistory: (components) => readComponentHistory(tx, components),
+    revisionsCausedBy: (eventIds) => readRevisionsCausedBy(tx, eventIds),
+    reviseDecisions: (revisions, revisedAt) => reviseDecisions(tx, revisions, revisedAt),
     enqueueOutcomes: (outcomes) => appendToOutbox(tx, outcomes),
   };
 }
 
 const textOrNull = (micros: Micros | null): string | null => (micros === null ? null : formatInstant(micros));
 
-interface LedgerRow {
-  event_id: string;
-  status: OutcomeStatus;
-  code: OutcomeCode;
-  message: string;
-  error: ErrorResponse | null;
-  source: OutcomeSource | null;
-  processed_at: string;
-}
-
 async function findDecisions(tx: Tx, eventIds: readonly string[]): Promise<Map<string, LedgerDecision>> {
   if (eventIds.length === 0) return new Map();
   const rows = await tx.$queryRaw<LedgerRow[]>`
-    SELECT event_id, status::text AS status, code, message, error, source, ${instantText(Prisma.raw('processed_at'))} AS processed_at
+    SELECT event_id, status::text AS status, code, message, error, source, fingerprint, revision,
+           ${instantText(Prisma.raw('processed_at'))} AS processed_at
     FROM processed_events
     WHERE event_id = ANY(${eventIds}::text[])`;
-  return new Map(
-    rows.map((row) => [
-      row.event_id,
-      { status: row.status, code: row.code, message: row.message, error: row.error, source: row.source, processedAt: row.processed_at },
-    ]),
-  );
+  return new Map(rows.map((row) => [row.event_id, ledgerDecision(row)]));
 }
 
-async function saveStates(tx: Tx, changes: readonly StateChange[]): Promise<void> {
+
+/** Upserts component states with their fold position, in one statement (the consumer's write; also replay's repair). */
+export async function saveStates(tx: Tx, changes: readonly StateChange[]): Promise<void> {
   if (changes.length === 0) return;
   await tx.$executeRaw`
-    INSERT INTO component_states (contract_id, component_type, start_date, start_event_created_at, end_date, end_event_created_at, updated_at)
-    SELECT c.contract_id, c.component_type, c.start_date, c.start_created_at, c.end_date, c.end_created_at, now()
+    INSERT INTO component_states (contract_id, component_type, start_date, start_event_created_at, end_date, end_event_created_at,
+                                  folded_created_at, folded_event_id, updated_at)
+    SELECT c.contract_id, c.component_type, c.start_date, c.start_created_at, c.end_date, c.end_created_at,
+           c.folded_created_at, c.folded_event_id, now()
     FROM unnest(
       ${changes.map((c) => c.contractId)}::bigint[],
       ${changes.map((c) => c.component)}::component_type[],
       ${changes.map((c) => c.state.startDate)}::date[],
       ${changes.map((c) => textOrNull(c.state.startEventCreatedAt))}::timestamptz[],
       ${changes.map((c) => c.state.endDate)}::date[],
-      ${changes.map((c) => textOrNull(c.state.endEventCreatedAt))}::timestamptz[]
-    ) AS c(contract_id, component_type, start_date, start_created_at, end_date, end_created_at)
+      ${changes.map((c) => textOrNull(c.state.endEventCreatedAt))}::timestamptz[],
+      ${changes.map((c) => textOrNull(c.folded?.createdAt ?? null))}::timestamptz[],
+      ${changes.map((c) => c.folded?.eventId ?? null)}::text[]
+    ) AS c(contract_id, component_type, start_date, start_created_at, end_date, end_created_at, folded_created_at, folded_event_id)
     ON CONFLICT (contract_id, component_type) DO UPDATE SET
       start_date = EXCLUDED.start_date,
       start_event_created_at = EXCLUDED.start_event_created_at,
       end_date = EXCLUDED.end_date,
       end_event_created_at = EXCLUDED.end_event_created_at,
+      folded_created_at = EXCLUDED.folded_created_at,
+      folded_event_id = EXCLUDED.folded_event_id,
       updated_at = EXCLUDED.updated_at`;
 }
 
@@ -111,6 +108,8 @@ async function recordDecisions(tx: Tx, entries: readonly DecisionEntry[], audit:
       error: e.error,
       source: e.source,
       processed_at: e.processedAt,
+      fingerprint: e.fingerprint,
+      revision: e.revision,
     })),
   );
   // One statement writes the idempotency ledger and, for the rows it really
@@ -120,11 +119,11 @@ async function recordDecisions(tx: Tx, entries: readonly DecisionEntry[], audit:
       SELECT * FROM jsonb_to_recordset(${input}::jsonb) AS t(
         position int, event_id text, status outcome_status, code text, message text, contract_id bigint,
         contract_number text, event_type text, component_type component_type, action text, event_date date,
-        event_created_at timestamptz, error jsonb, source jsonb, processed_at timestamptz)
+        event_created_at timestamptz, error jsonb, source jsonb, processed_at timestamptz, fingerprint text, revision int)
     ),
     ledger AS (
-      INSERT INTO processed_events (event_id, status, code, message, error, source, processed_at)
-      SELECT event_id, status, code, message, error, source, processed_at FROM input ORDER BY position
+      INSERT INTO processed_events (event_id, status, code, message, error, source, processed_at, fingerprint, revision)
+      SELECT event_id, status, code, message, error, source, processed_at, fingerprint, revision FROM input ORDER BY position
       ON CONFLICT (event_id) DO NOTHING
       RETURNING event_id
     ),
@@ -141,3 +140,4 @@ async function recordDecisions(tx: Tx, entries: readonly DecisionEntry[], audit:
     SELECT count(*)::int AS recorded FROM ledger`;
   return rows[0]?.recorded ?? 0;
 }
+

@@ -7,6 +7,7 @@ import { startServiceProcess } from '../support/service-process.js';
 
 // The same event produced twice — with the same event_id, and without one —
 // changes state once; the second gets the original decision, duplicate: true.
+// Other content under a decided event_id is EVENT_ID_CONFLICT and changes nothing.
 // (Redelivery after a crash is the hard-crash scenario's business.)
 
 const contracts = new Map([['d-1', ['energy_supply', 'battery_optimization']]]);
@@ -33,7 +34,7 @@ beforeAll(async () => {
 afterAll(async () => scenario?.dispose());
 
 describe('duplicates', () => {
-  it('applies each event once and answers repeats with the original decision', async () => {
+  it('applies each event once, answers repeats with the original decision and refuses a reused id', async () => {
     const service = await startServiceProcess(scenario.env);
     const sent = [withId, noId, rejected, withId, sameIdNewer, noIdAgain, rejected];
     await scenario.produce(sent);
@@ -47,7 +48,7 @@ describe('duplicates', () => {
       ['ACCEPTED', false],
       ['END_BEFORE_START', false],
       ['ACCEPTED', true],
-      ['ACCEPTED', true],
+      ['EVENT_ID_CONFLICT', false],
       ['ACCEPTED', true],
       ['END_BEFORE_START', true],
     ]);
@@ -66,6 +67,6 @@ describe('duplicates', () => {
     });
     const result = await scenario.reconcile(contracts, sent.length);
     expect(result.mismatches).toEqual([]);
-    expect(result.duplicates).toBe(4);
+    expect(result.duplicates).toBe(3);
   });
 });

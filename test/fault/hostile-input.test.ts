@@ -98,13 +98,13 @@ describe('hostile input', () => {
     expect(outcomes.filter((o) => o.message.event?.contract_number.startsWith('h-')).length).toBe(tail.messages.length);
 
     const after = await withClient(scenario.db.url, async (client) => ({
-      // contracts, component_states, processed_events, event_audit, outcome_outbox, _prisma_migrations: none dropped
+      // contracts, component_states, processed_events, event_audit, event_revisions, outcome_outbox, _prisma_migrations: none dropped
       tables: (await client.query(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'`)).rows[0].n,
       injectedAudit: (await client.query('SELECT count(*)::int AS n FROM event_audit WHERE contract_number = $1', [SQL])).rows[0].n,
       errorsAudited: (await client.query(`SELECT count(*)::int AS n FROM event_audit WHERE status = 'error'`)).rows[0].n,
       injectedId: (await client.query('SELECT count(*)::int AS n FROM processed_events WHERE event_id = $1', [SQL])).rows[0].n,
     }));
-    expect(after).toEqual({ tables: 6, injectedAudit: 1, errorsAudited: HOSTILE.length, injectedId: 1 });
+    expect(after).toEqual({ tables: 7, injectedAudit: 1, errorsAudited: HOSTILE.length, injectedId: 1 });
     // Hostile input created nothing and changed no state (the reconciliation checks every state).
     expect(await contracts()).toBe(contractsBefore);
     const result = await scenario.reconcile(tail.contracts, total);

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/processing/clock.js';
 import { createBatchDecider, type BatchDecider } from '../../src/processing/decide-batch.js';
-import { decodeMessage } from '../../src/processing/decode-message.js';
+import { decodeMessage, validMessage } from '../../src/processing/decode-message.js';
 import type { AuditedEvent } from '../../src/schemas/audit.js';
 import { createAuditLog } from '../../src/store/audit-log.js';
 import { createContractRepository } from '../../src/store/contracts.js';
@@ -33,6 +33,7 @@ const consume = (lines: string[]) =>
 
 interface Page {
   contract_number: string;
+  incarnation: string;
   events: AuditedEvent[];
   next_cursor: string | null;
 }
@@ -68,7 +69,10 @@ beforeAll(async () => {
     line('battery_optimization_end', 'k1', '2024-04-04', '2024-11-20T12:00:00.5Z', 'e-5'),
   ]);
   const [viaHttp] = await decideBatch([
-    { kind: 'valid', eventId: 'e-6', event: { type: 'heatpump_optimization_start', contractNumber: 'k1', date: '2024-01-01', createdAt: 1_732_200_000_000_000n }, source: { transport: 'http', request_id: 'r-6' } },
+    validMessage(
+      { event_id: 'e-6', type: 'heatpump_optimization_start', contract_number: 'k1', date: '2024-01-01', created_at: '2024-11-21T14:40:00Z' },
+      { transport: 'http', request_id: 'r-6' },
+    ),
   ]);
   expect(viaHttp!.message.code).toBe('COMPONENT_NOT_CONFIGURED');
 });
@@ -101,6 +105,7 @@ describe('GET /contracts/{contract_number}/events', () => {
       status: 'rejected',
       code: 'STALE_START',
       message: 'Start event ignored: older or equal to existing start event.',
+      revision: 0,
       source: { transport: 'kafka' as const, topic: 'contract-events', partition: 1, offset: '2' },
       processed_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/),
     });
@@ -118,7 +123,7 @@ describe('GET /contracts/{contract_number}/events', () => {
   });
 
   it('defaults to 50 per page and answers an empty first page for a contract without events', async () => {
-    expect(await page('/contracts/empty/events')).toEqual({ contract_number: 'empty', events: [], next_cursor: null });
+    expect(await page('/contracts/empty/events')).toEqual({ contract_number: 'empty', incarnation: expect.stringMatching(/^\d+$/), events: [], next_cursor: null });
     const bulk = Array.from({ length: 60 }, (_, i) =>
       line('supply_energy_start', 'k2', '2024-12-01', `2024-11-21T00:00:${String(i).padStart(2, '0')}.123456Z`, `bulk-${i}`),
     );
@@ -131,7 +136,10 @@ describe('GET /contracts/{contract_number}/events', () => {
   });
 
   it('answers 404 for an unknown or deleted contract and 422 for a bad cursor or limit', async () => {
-    expect((await app.inject({ method: 'GET', url: '/contracts/nobody/events' })).json()).toEqual({ code: 'CONTRACT_NOT_FOUND', message: 'Contract nobody not found.' });
+    expect((await app.inject({ method: 'GET', url: '/contracts/nobody/events' })).json()).toEqual({
+      code: 'CONTRACT_NOT_FOUND',
+      message: 'Contract nobody not found. The events of a deleted contract stay listed by incarnation: see /contracts/nobody/history.',
+    });
     expect((await app.inject({ method: 'DELETE', url: '/contracts/empty' })).statusCode).toBe(204);
     expect((await app.inject({ method: 'GET', url: '/contracts/empty/events' })).statusCode).toBe(404);
     for (const query of ['limit=501', 'limit=-1', 'cursor=abc']) {

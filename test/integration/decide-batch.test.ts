@@ -41,7 +41,7 @@ afterAll(async () => {
   await db?.drop();
 });
 beforeEach(async () => {
-  await withClient(db.url, (client) => client.query('TRUNCATE contracts, component_states, processed_events, event_audit, outcome_outbox'));
+  await withClient(db.url, (client) => client.query('TRUNCATE contracts, component_states, processed_events, event_audit, outcome_outbox, event_revisions'));
   await contracts.create({ contractNumber: '1234', components: [...ALL_COMPONENTS] });
 });
 
@@ -70,15 +70,28 @@ describe('deciding batches in Postgres', () => {
     expect(new Set(rows.map((row) => row.kafka_offset)).size).toBe(rows.length);
   });
 
-  it('answers a re-sent event as a duplicate with the first decision and changes nothing', async () => {
+  it('refuses an event_id reused for other content with EVENT_ID_CONFLICT and changes nothing', async () => {
     const start = event({ event_id: 'e-1' });
     const [first] = await decideBatch([decoded(start)]);
-    const later = event({ event_id: 'e-1', date: '2024-11-01', created_at: '2024-11-21T00:00:00Z' });
-    const [again] = await decideBatch([decoded(later)]);
+    const other = event({ event_id: 'e-1', date: '2024-11-01', created_at: '2024-11-21T00:00:00Z' });
+    const [again] = await decideBatch([decoded(other)]);
+    // In one batch too: the second copy conflicts with the first, decided a moment before.
+    const [, inBatch] = await decideBatch([decoded(event({ event_id: 'e-2', date: '2024-12-02', created_at: '2024-11-22T00:00:00Z' })), decoded(event({ event_id: 'e-2', date: '2024-12-03', created_at: '2024-11-22T00:00:00Z' }))]);
     expect(first!.message).toMatchObject({ code: 'ACCEPTED', duplicate: false });
-    expect(again!.message).toMatchObject({ code: 'ACCEPTED', duplicate: true, event_id: 'e-1' });
-    expect(buildTimeline((await contracts.findWithStates('1234'))!).components.energy_supply).toEqual({ start: '2024-12-01', end: null });
-    expect(await count('SELECT count(*) AS n FROM event_audit')).toBe(1);
+    expect(again!.message).toMatchObject({ status: 'error', code: 'EVENT_ID_CONFLICT', duplicate: false, event_id: 'e-1' });
+    expect(again!.message.event).toMatchObject({ date: '2024-11-01' });
+    expect(again!.message.error).toMatchObject({ code: 'EVENT_ID_CONFLICT', details: { event_id: 'e-1', decided: { status: 'accepted', code: 'ACCEPTED' } } });
+    expect(inBatch!.message).toMatchObject({ status: 'error', code: 'EVENT_ID_CONFLICT', event_id: 'e-2' });
+    expect(buildTimeline((await contracts.findWithStates('1234'))!).components.energy_supply).toEqual({ start: '2024-12-02', end: null });
+    expect(await count('SELECT count(*) AS n FROM event_audit')).toBe(2);
+    expect(await count(`SELECT count(*) AS n FROM processed_events WHERE event_id IN ('e-1', 'e-2') AND fingerprint IS NOT NULL`)).toBe(2);
+  });
+
+  it('answers the same content under the same event_id as a duplicate, whatever the offset spelling of created_at', async () => {
+    const [first] = await decideBatch([decoded(event({ event_id: 'same-1', created_at: '2024-11-20T12:00:00+02:00' }))]);
+    const [again] = await decideBatch([decoded(event({ event_id: 'same-1', created_at: '2024-11-20T10:00:00.000000Z' }))]);
+    expect(first!.message).toMatchObject({ code: 'ACCEPTED', duplicate: false });
+    expect(again!.message).toMatchObject({ code: 'ACCEPTED', duplicate: true });
   });
 
   it('answers a redelivered message exactly as the first time: same decision, same processed_at, not a duplicate', async () => {
@@ -113,7 +126,7 @@ describe('deciding batches in Postgres', () => {
   });
 
   it('keeps outcomes of decisions made for the outbox in the same transaction', async () => {
-    const http = { kind: 'valid' as const, eventId: 'h-1', event: (decoded(event({})) as Extract<DecodedMessage, { kind: 'valid' }>).event, source: { transport: 'http' as const, request_id: 'req-a' } };
+    const http = { ...(decoded(event({})) as Extract<DecodedMessage, { kind: 'valid' }>), eventId: 'h-1', source: { transport: 'http' as const, request_id: 'req-a' } };
     const [outcome] = await decideBatch([http], { outbox: true });
     const rows = await withClient(db.url, async (client) => (await client.query<{ event_id: string; message_key: string; message: string }>('SELECT event_id, message_key, message FROM outcome_outbox')).rows);
     expect(rows).toEqual([{ event_id: 'h-1', message_key: '1234', message: JSON.stringify(outcome!.message) }]);
@@ -131,7 +144,7 @@ describe('deciding batches in Postgres', () => {
       await publishing;
     });
     await atWork;
-    const http = { kind: 'valid' as const, eventId: 'h-2', event: (decoded(event({})) as Extract<DecodedMessage, { kind: 'valid' }>).event, source: { transport: 'http' as const, request_id: 'req-b' } };
+    const http = { ...(decoded(event({})) as Extract<DecodedMessage, { kind: 'valid' }>), eventId: 'h-2', source: { transport: 'http' as const, request_id: 'req-b' } };
     const decided = await Promise.race([decideBatch([http], { outbox: true }).then(() => 'decided'), new Promise((resolve) => setTimeout(() => resolve('blocked'), 5_000))]);
     release();
     await draining;

@@ -79,5 +79,8 @@ function leftover(eventId: string) {
     error: null,
     source: { transport: 'http', request_id: `req-${eventId}` },
     processed_at: '2026-01-01T00:00:00.000000Z',
+    revision: 0,
+    revises: null,
+    replay: false,
   };
 }

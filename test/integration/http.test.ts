@@ -114,6 +114,23 @@ describe('events and timelines', () => {
     expect((await post('/event', body)).json()).toMatchObject({ status: 'accepted', duplicate: true, event_id: 'rep-1' });
   });
 
+  it('answers 409 EVENT_ID_CONFLICT for an event_id reused with other content, changes nothing and counts it', async () => {
+    await post('/contracts', { contract_number: 'conf', components: ['energy_supply'] });
+    const body = { type: 'supply_energy_start', contract_number: 'conf', date: '2024-01-01', created_at: '2024-01-01T00:00:00Z', event_id: 'conf-1' };
+    expect((await post('/events', body)).statusCode).toBe(200);
+    const conflict = await post('/events', { ...body, date: '2024-01-02' });
+    expect(conflict.statusCode).toBe(409);
+    expect(conflict.json()).toMatchObject({
+      code: 'EVENT_ID_CONFLICT',
+      message: expect.stringContaining('conf-1') as string,
+      details: { event_id: 'conf-1', decided: { status: 'accepted', code: 'ACCEPTED' } },
+    });
+    expect((await app.inject({ method: 'GET', url: '/contracts/conf/timeline' })).json()).toMatchObject({ components: { energy_supply: { start: '2024-01-01' } } });
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain('contract_events_event_id_conflicts_total{source="http"} 1');
+    expect(metrics).toMatch(/contract_events_processed_total\{status="error",code="EVENT_ID_CONFLICT",type="supply_energy_start",duplicate="false"\} 1/);
+  });
+
   it('answers 422 for an invalid event and 404 for the timeline of an unknown contract', async () => {
     const invalid = await post('/events', { type: 'supply_energy_start', contract_number: 'x', date: '2024-02-30', created_at: 'now' });
     expect(invalid.statusCode).toBe(422);

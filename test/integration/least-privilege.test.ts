@@ -98,7 +98,8 @@ describe('least-privilege database roles (deploy/postgres/initdb)', () => {
 
     expect(buildTimeline((await contracts.findWithStates('lp-1'))!).components.energy_supply).toEqual({ start: '2024-12-01', end: '2024-12-31' });
     expect((await createAuditLog(prisma).contractEvents('lp-1', { limit: 10 }))!.events).toHaveLength(2);
-    expect(await contracts.delete('lp-1')).toBe(true);
+    expect(await contracts.delete('lp-1', 'anonymous')).toBe(true);
+    expect(await createAuditLog(prisma).contractHistory('lp-1')).toEqual([expect.objectContaining({ deleted_by: 'anonymous' })]);
   });
 
   it('keep the app role from changing the schema', async () => {

@@ -1,10 +1,11 @@
-/** SPEC section 4, as `METHOD /openapi/path`. */
+/** SPEC section 4 and the issues since (history: issue 10), as `METHOD /openapi/path`. */
 export const SPEC_ROUTES = [
   'GET /contracts/{contract_number}/timeline',
   'POST /contracts',
   'GET /contracts/{contract_number}',
   'DELETE /contracts/{contract_number}',
   'GET /contracts/{contract_number}/events',
+  'GET /contracts/{contract_number}/history',
   'POST /events',
   'GET /health/live',
   'GET /health/ready',

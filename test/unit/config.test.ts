@@ -164,3 +164,28 @@ describe('HTTP exposure', () => {
     expect(loadConfig({ MANAGEMENT_PORT: '9100' }).MANAGEMENT_PORT).toBe(9100);
   });
 });
+
+describe('EVENT_ORDER', () => {
+  const problems = (env: Record<string, string>) => {
+    try {
+      return loadConfig(env).EVENT_ORDER;
+    } catch (error) {
+      return (error as ConfigError).problems;
+    }
+  };
+
+  it('defaults to arrival and accepts created_at', () => {
+    expect(problems({})).toBe('arrival');
+    expect(problems({ EVENT_ORDER: 'created_at' })).toBe('created_at');
+  });
+
+  it('refuses created_at without the audit it re-folds from, in one line', () => {
+    expect(problems({ EVENT_ORDER: 'created_at', ENABLE_EVENT_AUDIT: 'false' })).toEqual([
+      'EVENT_ORDER: created_at re-folds a component from its audited events, so it needs ENABLE_EVENT_AUDIT=true',
+    ]);
+  });
+
+  it('refuses an order it does not know', () => {
+    expect(problems({ EVENT_ORDER: 'offset' })).toEqual([expect.stringMatching(/^EVENT_ORDER: /)]);
+  });
+});

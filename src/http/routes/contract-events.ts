@@ -5,7 +5,7 @@ import { contractParamsSchema } from '../../schemas/contract.js';
 import { encodeCursor } from '../../schemas/page-cursor.js';
 import type { AuditLog } from '../../store/audit-log.js';
 import { errorResponses } from '../error-responses.js';
-import { contractNotFound } from '../errors.js';
+import { HttpError } from '../errors.js';
 
 /** A contract's audited events with their decisions, oldest first, a page at a time. */
 export function registerContractEventRoutes(app: FastifyInstance, auditLog: AuditLog): void {
@@ -13,18 +13,36 @@ export function registerContractEventRoutes(app: FastifyInstance, auditLog: Audi
     config: { access: 'read' },
     schema: {
       tags: ['contracts'],
-      summary: "A contract's audited events with their decisions, oldest first",
-      description: 'Cursor pagination: pass the previous page\'s `next_cursor` as `?cursor=` until it is null.',
+      summary: "A contract's audited events with their current decisions, oldest first",
+      description:
+        "Cursor pagination: pass the previous page's `next_cursor` as `?cursor=` until it is null. " +
+        'Lists the live contract; a deleted contract keeps its events, listed with `?incarnation=` ' +
+        '(the ids are in `GET /contracts/{contract_number}/history`).',
       params: contractParamsSchema,
       querystring: auditPageQuerySchema,
       response: { 200: auditPageSchema, ...errorResponses(404, 422, 503) },
     },
     handler: async (request) => {
       const { contract_number: contractNumber } = request.params;
-      const { limit, cursor } = request.query;
-      const page = await auditLog.contractEvents(contractNumber, { limit, ...(cursor && { after: cursor }) });
-      if (!page) throw contractNotFound(contractNumber);
-      return { contract_number: contractNumber, events: page.events, next_cursor: page.next && encodeCursor(page.next) };
+      const { limit, cursor, incarnation } = request.query;
+      const page = await auditLog.contractEvents(contractNumber, { limit, ...(cursor && { after: cursor }), ...(incarnation && { incarnation }) });
+      if (!page) throw notFound(contractNumber, incarnation);
+      return {
+        contract_number: contractNumber,
+        incarnation: page.incarnation,
+        events: page.events,
+        next_cursor: page.next && encodeCursor(page.next),
+      };
     },
   });
+}
+
+/** Points at the history, where deleted contracts' events are found. */
+function notFound(contractNumber: string, incarnation: string | undefined): HttpError {
+  const history = `/contracts/${contractNumber}/history`;
+  const message =
+    incarnation === undefined
+      ? `Contract ${contractNumber} not found. The events of a deleted contract stay listed by incarnation: see ${history}.`
+      : `Contract ${contractNumber} has no incarnation ${incarnation}; its incarnations are listed at ${history}.`;
+  return new HttpError(404, 'CONTRACT_NOT_FOUND', message);
 }

@@ -5,6 +5,7 @@ import { buildTimeline } from '../../domain/timeline.js';
 import { parseInstant } from '../../domain/timestamp.js';
 import type { ContractRecord, ContractRepository } from '../../store/contracts.js';
 import { contractParamsSchema, contractSchema, createContractSchema, timelineSchema } from '../../schemas/contract.js';
+import { credentialOf } from '../credential.js';
 import { errorResponses, JSON_BODY_ERRORS } from '../error-responses.js';
 import { contractNotFound, HttpError } from '../errors.js';
 
@@ -56,13 +57,22 @@ export function registerContractRoutes(app: FastifyInstance, contracts: Contract
       config: { access: 'write' },
       schema: {
         tags,
-        summary: alias ? 'Delete a contract (alias)' : 'Delete a contract, its component states stay in the audit only',
+        summary: alias ? 'Delete a contract (alias)' : 'Delete a contract; its history stays readable',
+        description:
+          'The contract then answers 404 and its new events `CONTRACT_NOT_FOUND`. The deletion is recorded: when (`deleted_at`) and ' +
+          'by which credential (`deleted_by`: `api-token:` and the first 12 hex digits of the SHA-256 of the token used, or ' +
+          '`anonymous` without API_TOKEN). The contract and its audited events stay readable at ' +
+          '`GET /contracts/{contract_number}/history` and `GET /contracts/{contract_number}/events?incarnation=<id>`. ' +
+          'Creating the number again starts a new contract with an empty timeline.',
         deprecated: alias,
         params: contractParamsSchema,
         response: { 204: z.null().meta({ description: 'Deleted' }), ...errorResponses(404, 422, 503) },
       },
       handler: async (request, reply) => {
-        if (!(await contracts.delete(request.params.contract_number))) throw contractNotFound(request.params.contract_number);
+        const { contract_number: contractNumber } = request.params;
+        const deletedBy = credentialOf(request);
+        if (!(await contracts.delete(contractNumber, deletedBy))) throw contractNotFound(contractNumber);
+        request.log.info({ contract_number: contractNumber, deleted_by: deletedBy }, 'contract deleted');
         return reply.code(204).send(null);
       },
     });

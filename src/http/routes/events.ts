@@ -6,8 +6,9 @@ import type { Metrics } from '../../observability/metrics.js';
 import type { BatchDecider } from '../../processing/decide-batch.js';
 import { validMessage } from '../../processing/decode-message.js';
 import { contractEventSchema } from '../../schemas/event.js';
-import { outcomeCodeSchema, outcomeStatusSchema } from '../../schemas/outcome.js';
+import { EVENT_ID_CONFLICT, outcomeCodeSchema, outcomeStatusSchema } from '../../schemas/outcome.js';
 import { errorResponses, JSON_BODY_ERRORS } from '../error-responses.js';
+import { HttpError } from '../errors.js';
 import { sharedRateLimit, type RateLimit } from '../rate-limit.js';
 
 export const eventDecisionSchema = z
@@ -17,11 +18,12 @@ export const eventDecisionSchema = z
     message: z.string(),
     event_id: z.string(),
     duplicate: z.boolean(),
+    revision: z.number().int().min(0).meta({ description: 'Which decision of the event this is (0: the first; EVENT_ORDER=created_at revises).' }),
   })
   .meta({
     id: 'EventDecision',
     description: 'The decision, as the outcome topic would carry it.',
-    example: { status: 'rejected', code: 'RESTART_AFTER_END', message: 'Start event that comes after the end event should be rejected.', event_id: 'crm-7f3a2c', duplicate: false },
+    example: { status: 'rejected', code: 'RESTART_AFTER_END', message: 'Start event that comes after the end event should be rejected.', event_id: 'crm-7f3a2c', duplicate: false, revision: 0 },
   });
 
 /**
@@ -41,21 +43,26 @@ export function registerEventRoutes(app: FastifyInstance, decideBatch: BatchDeci
         summary: alias ? 'Decide one event (alias of POST /events)' : 'Decide one event now, with the same rules, transaction and idempotency as the consumer',
         description:
           'The outcome is also published on the outcome topic (exactly once, after the transaction commits), with `source: { transport: "http", request_id }`. ' +
-          'An event already decided is answered with its original decision and `duplicate: true`.',
+          'An event already decided is answered with the decision standing for it and `duplicate: true`; ' +
+          'its event_id with other content is refused with 409 EVENT_ID_CONFLICT and changes nothing.',
         deprecated: alias,
         body: contractEventSchema,
-        response: { 200: eventDecisionSchema, ...errorResponses(429, 503, ...JSON_BODY_ERRORS) },
+        response: { 200: eventDecisionSchema, ...errorResponses(409, 429, 503, ...JSON_BODY_ERRORS) },
       },
       handler: async (request) => {
         const message = validMessage(request.body, { transport: 'http', request_id: request.id });
         const timer = metrics.processingSeconds.startTimer({ source: 'http' });
-        const [outcome] = await decideBatch([message], { outbox: true });
+        const outcomes = await decideBatch([message], { outbox: true });
         timer();
         onDecided();
+        const outcome = outcomes[0];
         if (!outcome) throw new Error('The decider returned no outcome for one event.');
-        recordDecisions(request.log, metrics, [outcome.message]);
-        const { status, code, message: text, duplicate } = outcome.message;
-        return { status, code, message: text, event_id: message.eventId, duplicate };
+        recordDecisions(request.log, metrics, outcomes.map((decided) => decided.message));
+        if (outcome.message.code === EVENT_ID_CONFLICT) {
+          throw new HttpError(409, EVENT_ID_CONFLICT, outcome.message.message, outcome.message.error?.details);
+        }
+        const { status, code, message: text, duplicate, revision } = outcome.message;
+        return { status, code, message: text, event_id: message.eventId, duplicate, revision };
       },
     });
   }

@@ -88,8 +88,9 @@ const wire = (event: ReferenceDecodedEvent): WireEvent => ({ type: event.type, c
  * Decides, message by message in Kafka's order, what each outcome must be:
  * a valid event's first message is decided by the reference model; a later
  * message with an event id already decided (from another position) is a
- * duplicate answered with that decision; an invalid message is an error of
- * its own, never a duplicate and never making a later event one.
+ * duplicate answered with that decision, or with other content an
+ * EVENT_ID_CONFLICT error; an invalid message is an error of its own, never a
+ * duplicate and never making a later event one.
  */
 export function expectOutcomes(topic: string, produced: readonly ProducedRecord[], contracts: ReadonlyMap<string, readonly string[]>): Expectations {
   const ordered = [...produced].sort((a, b) => a.partition - b.partition || compare(a.offset, b.offset));
@@ -119,6 +120,11 @@ export function expectOutcomes(topic: string, produced: readonly ProducedRecord[
     }
     const event = wire(decoded.event);
     const first = decided.get(decoded.eventId);
+    if (first && !sameEvent(first.events![0]!, event)) {
+      // The same id for other content: refused, nothing applied.
+      messages.push({ ...base, kind: 'valid', status: 'error', code: 'EVENT_ID_CONFLICT', duplicate: false, events: [event], keys: [event.contract_number], decidedAt: position });
+      continue;
+    }
     if (first) {
       if (first.partition !== record.partition) {
         workloadProblems.push(`event id ${decoded.eventId} was produced to partitions ${first.partition} and ${record.partition}: which came first is not defined`);

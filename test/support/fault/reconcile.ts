@@ -1,4 +1,7 @@
 import type { KafkaClient } from '../../../src/kafka/kafka-client.js';
+import type { EventOrder } from '../../../src/processing/event-order.js';
+import { checkConsistency } from '../../../src/replay/consistency-check.js';
+import { differenceLine } from '../../../src/replay/report.js';
 import { withClient } from '../database.js';
 import type { TopicRecord } from '../topic-reader.js';
 import {
@@ -32,6 +35,8 @@ export interface Reconciliation {
   /** Messages whose outcome must say `duplicate: true` (re-produced events). */
   expectedDuplicates: number;
   auditRows: number;
+  /** Components whose state `npm run replay -- --check` finds different from their audit (null without an audit). */
+  replayDifferences: number | null;
   /** At most 200 lines, each `kind: detail`; empty when everything matched. */
   mismatches: string[];
   /** How many mismatches of each kind. */
@@ -46,7 +51,9 @@ export interface Reconciliation {
  *   the expected event id, status, code, `duplicate` flag, event, key,
  *   `event-id` header and one `processed_at` for all copies;
  * - one audit row per decision, at the position that decided it;
- * - final states equal to the reference model folded in Kafka's order.
+ * - final states equal to the reference model folded in Kafka's order;
+ * - and the service's own consistency check (`npm run replay -- --check`)
+ *   finds every stored state equal to what its audit gives.
  */
 export async function reconcile(options: {
   scenario: string;
@@ -58,6 +65,8 @@ export async function reconcile(options: {
   delivery?: OutcomeDelivery;
   /** False when the service ran with ENABLE_EVENT_AUDIT=false. */
   audit?: boolean;
+  /** The service's EVENT_ORDER (default arrival). */
+  eventOrder?: EventOrder;
 }): Promise<Reconciliation> {
   const delivery = options.delivery ?? 'transactional';
   const mismatches = new Mismatches();
@@ -66,6 +75,9 @@ export async function reconcile(options: {
   const counts = compareOutcomes(expectations, options.outcomes, delivery, mismatches);
   const rows = await readDatabase(options.databaseUrl, options.audit ?? true);
   compareDatabase(expectations, rows, mismatches);
+  // Without an audit there is nothing to recompute from.
+  const replay = (options.audit ?? true) ? await checkConsistency({ databaseUrl: options.databaseUrl, eventOrder: options.eventOrder ?? 'arrival' }) : null;
+  for (const difference of replay?.differences ?? []) mismatches.add('replay-check', differenceLine(difference));
 
   const result: Reconciliation = {
     scenario: options.scenario,
@@ -75,6 +87,7 @@ export async function reconcile(options: {
     distinctEventIds: expectations.decided.size + expectations.invalid.size,
     ...counts,
     auditRows: rows.audit?.length ?? 0,
+    replayDifferences: replay?.differences.length ?? null,
     mismatches: mismatches.list(),
     mismatchKinds: mismatches.kinds,
   };
@@ -82,7 +95,9 @@ export async function reconcile(options: {
   console.log(
     `[reconciliation] ${result.scenario} (${delivery}): events produced ${result.eventsProduced} (${result.invalidMessages} invalid), ` +
       `decisions ${result.distinctEventIds}, outcomes seen ${result.outcomesSeen}, missing ${result.missingOutcomes}, extra ${result.extraOutcomes}, ` +
-      `duplicates ${result.duplicates} of ${result.expectedDuplicates} expected, audit rows ${result.auditRows}, mismatches ${mismatches.lines.length}` +
+      `duplicates ${result.duplicates} of ${result.expectedDuplicates} expected, audit rows ${result.auditRows}, ` +
+      (replay ? `replay check ${replay.contracts} contracts ${replay.differences.length} differences, ` : '') +
+      `mismatches ${mismatches.lines.length}` +
       (kinds.length ? ` (${kinds.join(', ')})\n  ${result.mismatches.slice(0, 20).join('\n  ')}` : ''),
   );
   return result;

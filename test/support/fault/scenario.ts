@@ -112,7 +112,17 @@ export async function createScenario(options: ScenarioOptions): Promise<Scenario
       const produced = await scenario.produced(expectedMessages);
       const outcomes = await scenario.outcomes(expectedMessages);
       const delivery = reconcileOptions?.delivery ?? deliveryFromEnv(scenario.env);
-      return reconcile({ scenario: options.name, topic: eventsTopic, produced, outcomes, databaseUrl: db.url, contracts, delivery, audit: scenario.env.ENABLE_EVENT_AUDIT !== 'false' });
+      return reconcile({
+        scenario: options.name,
+        topic: eventsTopic,
+        produced,
+        outcomes,
+        databaseUrl: db.url,
+        contracts,
+        delivery,
+        audit: scenario.env.ENABLE_EVENT_AUDIT !== 'false',
+        eventOrder: scenario.env.EVENT_ORDER === 'created_at' ? 'created_at' : 'arrival',
+      });
     },
     async dispose() {
       await publisher.disconnect().catch(() => undefined);

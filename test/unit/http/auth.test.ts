@@ -112,7 +112,7 @@ describe('with API_TOKEN and API_READ_TOKEN', () => {
 
   it('needs the read token or the API token for every read, HEAD included', async () => {
     app = await buildStubHttpApp({ ...answering, tokens });
-    expect(reads.length).toBe(5);
+    expect(reads.length).toBe(6);
     for (const route of reads) expectRefused(await app.inject(requestOf(route)), 401, REALM);
     const head = await app.inject({ method: 'HEAD', url: '/contracts/c-1' });
     expect([head.statusCode, head.headers['www-authenticate']]).toEqual([401, REALM]);

@@ -37,18 +37,23 @@ describe('error answers', () => {
   it('404 for an unknown contract on every contract route', async () => {
     app = await buildStubHttpApp({
       contracts: { create: async () => undefined, find: async () => undefined, findWithStates: async () => undefined, delete: async () => false },
-      auditLog: { contractEvents: async () => undefined },
+      auditLog: { contractEvents: async () => undefined, contractHistory: async () => [] },
     });
     for (const [method, url] of [
       ['GET', '/contracts/none'],
       ['DELETE', '/contracts/none'],
       ['GET', '/contracts/none/timeline'],
-      ['GET', '/contracts/none/events'],
+      ['GET', '/contracts/none/history'],
       ['GET', '/contract/none/contract_timeline'],
     ] as const) {
       const body = expectError(await app.inject({ method, url }), 404, 'CONTRACT_NOT_FOUND');
       expect(body.message).toBe('Contract none not found.');
     }
+    // The events of a deleted contract are still there, by incarnation: the answer says where to look.
+    const events = expectError(await app.inject({ method: 'GET', url: '/contracts/none/events' }), 404, 'CONTRACT_NOT_FOUND');
+    expect(events.message).toMatch(/^Contract none not found\. .*\/contracts\/none\/history/);
+    const incarnation = expectError(await app.inject({ method: 'GET', url: '/contracts/none/events?incarnation=7' }), 404, 'CONTRACT_NOT_FOUND');
+    expect(incarnation.message).toMatch(/no incarnation 7.*\/contracts\/none\/history/);
   });
 
   it('409 for a contract number that is taken', async () => {
@@ -62,7 +67,8 @@ describe('error answers', () => {
     expect(body.details).toMatchObject({ in: 'body', issues: expect.arrayContaining([expect.objectContaining({ path: 'type' }), expect.objectContaining({ path: 'date' })]) });
     const param = expectError(await app.inject({ method: 'GET', url: `/contracts/${'x'.repeat(65)}` }), 422, 'VALIDATION_ERROR');
     expect(param.details).toMatchObject({ in: 'params', issues: [expect.objectContaining({ path: 'contract_number' })] });
-    for (const query of ['limit=0', 'limit=501', 'limit=ten', 'cursor=not-a-cursor', `cursor=${Buffer.from('["yesterday","1"]').toString('base64url')}`]) {
+    const badCursor = `cursor=${Buffer.from('["yesterday","1"]').toString('base64url')}`;
+    for (const query of ['limit=0', 'limit=501', 'limit=ten', 'cursor=not-a-cursor', badCursor, 'incarnation=0', 'incarnation=abc', 'incarnation=-1']) {
       const bad = expectError(await app.inject({ method: 'GET', url: `/contracts/1234/events?${query}` }), 422, 'VALIDATION_ERROR');
       expect(bad.details, query).toMatchObject({ in: 'querystring', issues: [expect.objectContaining({ path: query.split('=')[0] })] });
     }
@@ -71,10 +77,14 @@ describe('error answers', () => {
   it('passes a cursor it issued through to the store, decoded', async () => {
     const position = { createdAt: '2024-11-20T10:00:00.000001Z', id: '7' };
     let asked: unknown;
-    app = await buildStubHttpApp({ auditLog: { contractEvents: async (_number, page) => ((asked = page), { events: [], next: null }) } });
+    app = await buildStubHttpApp({
+      auditLog: { contractEvents: async (_number, page) => ((asked = page), { incarnation: '12', events: [], next: null }), contractHistory: async () => [] },
+    });
     const response = await app.inject({ method: 'GET', url: `/contracts/1234/events?limit=3&cursor=${encodeCursor(position)}` });
-    expect(response.json()).toEqual({ contract_number: '1234', events: [], next_cursor: null });
+    expect(response.json()).toEqual({ contract_number: '1234', incarnation: '12', events: [], next_cursor: null });
     expect(asked).toEqual({ limit: 3, after: position });
+    await app.inject({ method: 'GET', url: '/contracts/1234/events?incarnation=12' });
+    expect(asked).toEqual({ limit: 50, incarnation: '12' });
   });
 
   it('415 for a body that is not JSON, 400 for broken JSON', async () => {
@@ -121,12 +131,13 @@ describe('error answers', () => {
     const failure = new Error('Raw query failed: SELECT id FROM contracts WHERE contract_number = $1 (postgresql://postgres:s3cret@db:5432/contract_events)');
     app = await buildStubHttpApp({
       contracts: { create: async () => Promise.reject(failure), find: async () => Promise.reject(failure), findWithStates: async () => Promise.reject(failure), delete: async () => Promise.reject(failure) },
-      auditLog: { contractEvents: async () => Promise.reject(failure) },
+      auditLog: { contractEvents: async () => Promise.reject(failure), contractHistory: async () => Promise.reject(failure) },
       decideBatch: async () => Promise.reject(failure),
     });
     for (const request of [
       { method: 'GET', url: '/contracts/1234' },
       { method: 'GET', url: '/contracts/1234/events' },
+      { method: 'GET', url: '/contracts/1234/history' },
       { method: 'POST', url: '/events', payload: event },
     ] as const) {
       const response = await app.inject(request);

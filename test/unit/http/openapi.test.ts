@@ -67,7 +67,7 @@ describe('the OpenAPI document at /docs/json', () => {
   });
 
   it('carries examples on request bodies and responses, taken from the zod schemas', () => {
-    for (const name of ['ContractEventInput', 'CreateContractInput', 'Contract', 'Timeline', 'ContractEventsPage', 'EventDecision', 'ErrorResponse']) {
+    for (const name of ['ContractEventInput', 'CreateContractInput', 'Contract', 'Timeline', 'ContractEventsPage', 'ContractHistory', 'EventDecision', 'ErrorResponse']) {
       expect(schema(name).example, name).toBeDefined();
     }
     // Each example is itself valid against its schema's required fields.
@@ -80,6 +80,7 @@ describe('the OpenAPI document at /docs/json', () => {
     const limit = op.parameters.find((parameter) => parameter.name === 'limit');
     expect(limit).toMatchObject({ in: 'query', schema: { default: 50, minimum: 1, maximum: 500 } });
     expect(op.parameters.find((parameter) => parameter.name === 'cursor')).toMatchObject({ in: 'query' });
+    expect(op.parameters.find((parameter) => parameter.name === 'incarnation')).toMatchObject({ in: 'query', required: false });
   });
 });
 

@@ -1,0 +1,120 @@
+import type { ComponentType, EventType } from '../domain/catalogue.js';
+import { parseInstant } from '../domain/timestamp.js';
+import { Prisma } from '../generated/prisma/client.js';
+import { componentKey, type ComponentRef, type PastEvent, type Revision, type StandingRevision } from '../processing/ports.js';
+import type { OutcomeCode, OutcomeSource, OutcomeStatus } from '../schemas/outcome.js';
+import { ledgerDecision, type LedgerRow } from './ledger-row.js';
+import { dateText, instantText } from './sql-time.js';
+
+// What EVENT_ORDER=created_at reads and writes besides the batch's own
+// decisions: a component's decided events to re-fold, and the revisions.
+
+type Tx = Prisma.TransactionClient;
+
+interface PastEventRow extends LedgerRow {
+  contract_id: string;
+  component: ComponentType;
+  type: EventType;
+  contract_number: string;
+  date: string;
+  created_at: string;
+  kafka_topic: string | null;
+  kafka_partition: number | null;
+  kafka_offset: string | null;
+}
+
+/** An audited event (a) with its current decision from the ledger (p). */
+const PAST_EVENT_COLUMNS = Prisma.sql`
+  a.contract_id::text AS contract_id, a.component_type::text AS component, a.event_type AS type, a.contract_number,
+  ${dateText(Prisma.raw('a.event_date'))} AS date, ${instantText(Prisma.raw('a.event_created_at'))} AS created_at,
+  a.kafka_topic, a.kafka_partition, a.kafka_offset::text AS kafka_offset,
+  p.event_id, p.status::text AS status, p.code, p.message, p.error, p.source, p.fingerprint, p.revision,
+  ${instantText(Prisma.raw('p.processed_at'))} AS processed_at`;
+
+/** The valid events decided for each component, from the audit, with their current decisions from the ledger. */
+export async function readComponentHistory(tx: Tx, components: readonly ComponentRef[]): Promise<Map<string, PastEvent[]>> {
+  const history = new Map<string, PastEvent[]>();
+  if (components.length === 0) return history;
+  const rows = await tx.$queryRaw<PastEventRow[]>`
+    SELECT ${PAST_EVENT_COLUMNS}
+    FROM unnest(${components.map((c) => c.contractId)}::bigint[], ${components.map((c) => c.component)}::component_type[])
+         AS k(contract_id, component_type)
+    JOIN event_audit a ON a.contract_id = k.contract_id AND a.component_type = k.component_type
+    JOIN processed_events p ON p.event_id = a.event_id
+    WHERE a.status <> 'error' AND a.event_type IS NOT NULL AND a.event_date IS NOT NULL AND a.event_created_at IS NOT NULL`;
+  for (const row of rows) {
+    const key = componentKey({ contractId: row.contract_id, component: row.component });
+    const events = history.get(key) ?? [];
+    events.push(pastEvent(row));
+    history.set(key, events);
+  }
+  return history;
+}
+
+interface StandingRevisionRow extends PastEventRow {
+  previous_status: OutcomeStatus;
+  previous_code: OutcomeCode;
+  caused_by: string;
+  revised_at: string;
+}
+
+export async function readRevisionsCausedBy(tx: Tx, eventIds: readonly string[]): Promise<StandingRevision[]> {
+  if (eventIds.length === 0) return [];
+  // Only a revision that is still its event's current one: a later revision was announced after it.
+  const rows = await tx.$queryRaw<StandingRevisionRow[]>`
+    SELECT ${PAST_EVENT_COLUMNS}, r.previous_status::text AS previous_status, r.previous_code, r.caused_by,
+           ${instantText(Prisma.raw('r.revised_at'))} AS revised_at
+    FROM event_revisions r
+    JOIN processed_events p ON p.event_id = r.event_id AND p.revision = r.revision
+    JOIN event_audit a ON a.event_id = r.event_id
+    WHERE r.caused_by = ANY(${eventIds}::text[])
+    ORDER BY r.id`;
+  return rows.map((row) => ({
+    event: pastEvent(row),
+    revises: { revision: row.revision - 1, status: row.previous_status, code: row.previous_code, caused_by: row.caused_by },
+    revisedAt: row.revised_at,
+  }));
+}
+
+function pastEvent(row: PastEventRow): PastEvent {
+  const createdAt = parseInstant(row.created_at);
+  if (createdAt === undefined) throw new TypeError(`Postgres returned an unreadable instant: ${row.created_at}`);
+  const event = { type: row.type, contractNumber: row.contract_number, date: row.date, createdAt };
+  return { eventId: row.event_id, event, decision: ledgerDecision(row), source: row.source ?? auditedSource(row) };
+}
+
+/** Decisions recorded before the ledger kept their source still have their Kafka position in the audit. */
+function auditedSource(row: PastEventRow): OutcomeSource {
+  const { kafka_topic: topic, kafka_partition: partition, kafka_offset: offset } = row;
+  if (topic !== null && partition !== null && offset !== null) return { transport: 'kafka', topic, partition, offset };
+  return { transport: 'http', request_id: 'unknown' };
+}
+
+export async function reviseDecisions(tx: Tx, revisions: readonly Revision[], revisedAt: string): Promise<void> {
+  if (revisions.length === 0) return;
+  const input = JSON.stringify(
+    revisions.map((r) => ({
+      event_id: r.eventId,
+      revision: r.revision,
+      status: r.decision.status,
+      code: r.decision.code,
+      message: r.decision.message,
+      previous_status: r.previous.status,
+      previous_code: r.previous.code,
+      caused_by: r.causedBy,
+    })),
+  );
+  // The ledger answers with the current decision; the revision log keeps every change.
+  await tx.$executeRaw`
+    WITH input AS (
+      SELECT * FROM jsonb_to_recordset(${input}::jsonb) AS t(
+        event_id text, revision int, status outcome_status, code text, message text,
+        previous_status outcome_status, previous_code text, caused_by text)
+    ),
+    ledger AS (
+      UPDATE processed_events p SET status = i.status, code = i.code, message = i.message, revision = i.revision
+      FROM input i WHERE p.event_id = i.event_id
+    )
+    INSERT INTO event_revisions (event_id, revision, status, code, message, previous_status, previous_code, caused_by, revised_at)
+    SELECT event_id, revision, status, code, message, previous_status, previous_code, caused_by, ${revisedAt}::timestamptz FROM input`;
+}
