@@ -213,3 +213,12 @@ export function codeHistogram(codes: readonly string[]): Record<string, number> 
   for (const code of codes) histogram[code] = (histogram[code] ?? 0) + 1;
   return histogram;
 }
+
+/** The codes whose counts differ between what a run answered and what the rules' fold expects. */
+export function mismatchedCodes(got: Record<string, number>, want: Record<string, number>): Record<string, { expected: number; got: number }> {
+  const mismatches: Record<string, { expected: number; got: number }> = {};
+  for (const code of new Set([...Object.keys(got), ...Object.keys(want)])) {
+    if (got[code] !== want[code]) mismatches[code] = { expected: want[code] ?? 0, got: got[code] ?? 0 };
+  }
+  return mismatches;
+}

@@ -134,6 +134,17 @@ const markerType = (entry: FetchedEntry): 'commit' | 'abort' | 'other' => {
 /** The reader fetches whole transactions (a chunk's outcomes) at once, so a commit marker rarely comes in a fetch of its own. */
 const READER_FETCH = { maxBytesPerPartition: 16 * 1_048_576, maxBytes: 50 * 1_048_576 };
 
+/**
+ * Where the harness producer puts keyed messages: kafkajs's DefaultPartitioner
+ * (murmur2 of the key), asked without a broker. Lets a phase without Kafka
+ * split the events exactly as the input topic holds them.
+ */
+export function keyPartitioner(partitions: number): (key: string) => number {
+  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionErrorCode: 0, partitionId, leader: 0, replicas: [0], isr: [0] }));
+  const partition = Partitioners.DefaultPartitioner();
+  return (key) => partition({ topic: 'input', partitionMetadata, message: { key, value: null } });
+}
+
 export function createBenchKafka(brokers: readonly string[], security?: KafkaSecurity, clientId = 'contract-events-bench'): BenchKafka {
   // Silent: kafkajs logs retriable start-up errors (coordinator not yet available); real failures reject the calls.
   const kafka = new Kafka({ clientId, brokers: [...brokers], ...kafkajsSecurity(security), logLevel: logLevel.NOTHING, retry: { retries: 8 } });

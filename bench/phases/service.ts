@@ -3,7 +3,7 @@ import { getFreePorts } from '../../scripts/infra/wait.js';
 import type { TopicRead } from '../baselines/kafkajs.js';
 import { log, nameFor, type BenchContext } from '../context.js';
 import { checkpoint, cloneDatabase } from '../database.js';
-import { codeHistogram } from '../dataset.js';
+import { codeHistogram, mismatchedCodes } from '../dataset.js';
 import { commitWait, outcomeLatencies, paceLoad, type LatencySummary } from '../measure/latency.js';
 import { databaseStats, type DatabaseStats, type StatementStat } from '../measure/pg-stats.js';
 import { sampleRss } from '../measure/rss.js';
@@ -113,11 +113,7 @@ export async function runServiceThroughput(context: BenchContext, mode: OutcomeD
   const { records } = read;
   const result = throughputFrom(service.joinedAt, lastVisible(records), records.length);
   const got = codeHistogram(records.map((r) => (JSON.parse(r.value?.toString('utf8') ?? '{}') as { code: string }).code));
-  const want = codeHistogram(dataset.expected);
-  const mismatches: ServiceThroughput['mismatches'] = {};
-  for (const code of new Set([...Object.keys(got), ...Object.keys(want)])) {
-    if (got[code] !== want[code]) mismatches[code] = { expected: want[code] ?? 0, got: got[code] ?? 0 };
-  }
+  const mismatches = mismatchedCodes(got, codeHistogram(dataset.expected));
   const stats = await databaseStats(infra.serverUrl, database, infra.statementStats);
   log(`${label}: ${result.events} outcomes in ${result.seconds} s = ${result.events_per_s} events/s, peak RSS ${rss.peakMb().toFixed(0)} MiB, ${read.commitMarkers} commit markers on the outcome topic`);
   return {
@@ -136,22 +132,29 @@ export async function runServiceThroughput(context: BenchContext, mode: OutcomeD
   };
 }
 
+/** A steady load to offer: `name` keeps its database, group and topics apart from the other latency runs'. */
+export interface OfferedLoad {
+  name: string;
+  eventsPerS: number;
+}
+
 /** End-to-end latency at a steady offered load, on a fresh database and a fresh input topic. */
-export async function runServiceLatency(context: BenchContext, mode: OutcomeDelivery): Promise<ServiceLatency> {
+export async function runServiceLatency(context: BenchContext, mode: OutcomeDelivery, load: OfferedLoad): Promise<ServiceLatency> {
   const { kafka, dataset, infra, options } = context;
-  const label = `latency (${mode})`;
-  const input = nameFor(context, `${runName('latency', mode)}_in`);
+  const name = runName(load.name, mode);
+  const label = `${load.name} (${mode})`;
+  const input = nameFor(context, `${name}_in`);
   await kafka.createTopics([input], options.partitions);
   context.createdTopics.push(input);
-  const messages = dataset.messages.slice(0, options.latencyRate * options.latencySeconds);
-  const { service, database, groupId, output } = await launch(context, runName('latency', mode), input, mode);
+  const messages = dataset.messages.slice(0, load.eventsPerS * options.latencySeconds);
+  const { service, database, groupId, output } = await launch(context, name, input, mode);
   const rss = sampleRss(service.pid);
   const producer = await kafka.connectProducer();
-  let load: Awaited<ReturnType<typeof paceLoad>>;
+  let offered: Awaited<ReturnType<typeof paceLoad>>;
   const startedAt = Date.now();
   try {
-    log(`${label}: offering ${messages.length} events at ${options.latencyRate} events/s`);
-    load = await paceLoad(producer, input, messages, options.latencyRate);
+    log(`${label}: offering ${messages.length} events at ${load.eventsPerS} events/s`);
+    offered = await paceLoad(producer, input, messages, load.eventsPerS);
     await waitForGroup(kafka, groupId, input, {
       timeoutMs: 120_000,
       abortReason: () => (service.hasExited() ? 'the service exited (see its log)' : undefined),
@@ -172,8 +175,8 @@ export async function runServiceLatency(context: BenchContext, mode: OutcomeDeli
   return {
     outcome_delivery: mode,
     ...latency,
-    offered_events_per_s: load.offered_events_per_s,
-    seconds: load.seconds,
+    offered_events_per_s: offered.offered_events_per_s,
+    seconds: offered.seconds,
     commit_wait_p50_ms: wait.p50_ms,
     commit_wait_p99_ms: wait.p99_ms,
     peak_rss_mb: round(rss.peakMb(), 1),

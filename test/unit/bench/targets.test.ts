@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { checkTargets, combinedLimit, describeTarget, shortfall, type TargetFigures } from '../../../bench/targets.js';
+
+describe('combinedLimit', () => {
+  it('adds the time per event of Kafka and of the database', () => {
+    // 1 / (1/40,000 + 1/10,000) = 40,000 / 5
+    expect(combinedLimit(40_000, 10_000)).toBe(8_000);
+    expect(combinedLimit(5_000, 5_000)).toBe(2_500);
+  });
+
+  it('rounds to whole events per second', () => {
+    // 1 / (1/46,970 + 1/8,000) = 6,835.7…
+    expect(combinedLimit(46_970, 8_000)).toBe(6_836);
+  });
+});
+
+describe('checkTargets', () => {
+  const figures: TargetFigures = {
+    serviceEventsPerS: 6_000,
+    ceilingEventsPerS: 40_000,
+    combinedLimitEventsPerS: 8_000,
+    naiveEventsPerS: 200,
+    p99At2000Ms: 352,
+    p99AtHalfMaxMs: 240,
+    peakRssMb: 259.1,
+    dbRoundTripsPerEvent: 0.008,
+  };
+
+  it('holds each figure against its threshold', () => {
+    const targets = checkTargets(figures);
+    expect(Object.fromEntries(Object.entries(targets).map(([name, t]) => [name, [t.value, t.met]]))).toEqual({
+      service_vs_ceiling: [0.15, false],
+      service_vs_combined_limit: [0.75, false],
+      p99_at_2000_ms: [352, false],
+      p99_at_half_max_ms: [240, true],
+      peak_rss_mb: [259, true],
+      db_round_trips_per_event: [0.008, true],
+      service_vs_naive: [30, true],
+    });
+  });
+
+  it('counts a figure exactly at its threshold as met', () => {
+    const targets = checkTargets({ ...figures, serviceEventsPerS: 20_000, combinedLimitEventsPerS: 25_000, p99At2000Ms: 250, peakRssMb: 300, dbRoundTripsPerEvent: 0.1 });
+    expect(targets.service_vs_ceiling).toMatchObject({ value: 0.5, met: true });
+    expect(targets.service_vs_combined_limit).toMatchObject({ value: 0.8, met: true });
+    expect(targets.p99_at_2000_ms.met).toBe(true);
+    expect(targets.peak_rss_mb.met).toBe(true);
+    expect(targets.db_round_trips_per_event.met).toBe(true);
+  });
+
+  it('counts round trips that were not measured as missed', () => {
+    expect(checkTargets({ ...figures, dbRoundTripsPerEvent: null }).db_round_trips_per_event).toMatchObject({ value: null, met: false });
+  });
+
+  it('says by how much a target is missed', () => {
+    const targets = checkTargets(figures);
+    expect(describeTarget(targets.service_vs_ceiling)).toBe('≥ 0.5×');
+    expect(shortfall(targets.service_vs_ceiling)).toBe('3.3× short');
+    expect(shortfall(targets.service_vs_combined_limit)).toBe('1.1× short');
+    expect(describeTarget(targets.p99_at_2000_ms)).toBe('≤ 250 ms');
+    expect(shortfall(targets.p99_at_2000_ms)).toBe('102 ms over');
+    expect(shortfall(targets.service_vs_naive)).toBeNull();
+  });
+});
