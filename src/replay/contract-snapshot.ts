@@ -1,7 +1,6 @@
 import { isComponentType, isEventType, type ComponentType } from '../domain/catalogue.js';
-import { parseInstant } from '../domain/timestamp.js';
 import { Prisma } from '../generated/prisma/client.js';
-import { dateText, instantText } from '../store/sql-time.js';
+import { dateText, instantText, storedInstant } from '../store/sql-time.js';
 import type { AuditedEvent } from './audit-fold.js';
 import type { StateText } from './state-difference.js';
 
@@ -119,8 +118,7 @@ function componentType(text: string): ComponentType {
 }
 
 function auditedEvent(row: AuditRow, contractNumber: string): AuditedEvent {
-  const createdAt = parseInstant(row.created_at);
-  if (createdAt === undefined) throw new TypeError(`Postgres returned an unreadable instant: ${row.created_at}`);
+  const createdAt = storedInstant(row.created_at);
   if (!isEventType(row.type)) throw new TypeError(`The audit holds an unknown event type for ${row.event_id}: ${row.type}`);
   return { eventId: row.event_id, event: { type: row.type, contractNumber, date: row.date, createdAt } };
 }

@@ -1,9 +1,10 @@
 import { isEventType } from '../domain/catalogue.js';
-import { formatInstant, parseInstant } from '../domain/timestamp.js';
+import { formatInstant } from '../domain/timestamp.js';
 import type { Outcome } from '../processing/outcome.js';
 import { eventIdSchema } from '../schemas/event.js';
 import { outcomeMessageSchema, type OutcomeMessage, type OutcomeSource } from '../schemas/outcome.js';
 import type { LedgerRow } from '../store/ledger-row.js';
+import { storedInstant } from '../store/sql-time.js';
 
 /** One decision of the ledger (its current one) with its event as the audit holds it (audit columns null without an audit row). */
 export interface LedgerOutcomeRow extends Omit<LedgerRow, 'fingerprint'> {
@@ -46,9 +47,7 @@ export function replayOutcome(row: LedgerOutcomeRow): Outcome {
 function auditedEvent(row: LedgerOutcomeRow): OutcomeMessage['event'] {
   const { type, contract_number, date, created_at } = row;
   if (type === null || contract_number === null || date === null || created_at === null || !isEventType(type)) return null;
-  const createdAt = parseInstant(created_at);
-  if (createdAt === undefined) throw new TypeError(`Postgres returned an unreadable instant: ${created_at}`);
-  return { type, contract_number, date, created_at: formatInstant(createdAt) };
+  return { type, contract_number, date, created_at: formatInstant(storedInstant(created_at)) };
 }
 
 /**

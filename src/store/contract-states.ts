@@ -1,9 +1,9 @@
 import type { ComponentType } from '../domain/catalogue.js';
 import type { ComponentState } from '../domain/component-state.js';
-import { parseInstant, type Micros } from '../domain/timestamp.js';
+import type { Micros } from '../domain/timestamp.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { StoredContract } from '../processing/ports.js';
-import { dateText, instantText } from './sql-time.js';
+import { dateText, instantText, storedInstant } from './sql-time.js';
 
 type Queryable = Pick<Prisma.TransactionClient, '$queryRaw'>;
 
@@ -81,8 +81,5 @@ function stateFromRow(row: ContractStateRow): ComponentState {
 }
 
 function instantOrNull(text: string | null): Micros | null {
-  if (text === null) return null;
-  const micros = parseInstant(text);
-  if (micros === undefined) throw new TypeError(`Postgres returned an unreadable instant: ${text}`);
-  return micros;
+  return text === null ? null : storedInstant(text);
 }

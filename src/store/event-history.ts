@@ -1,10 +1,9 @@
 import type { ComponentType, EventType } from '../domain/catalogue.js';
-import { parseInstant } from '../domain/timestamp.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { componentKey, type ComponentRef, type PastEvent, type Revision, type StandingRevision } from '../processing/ports.js';
 import type { OutcomeCode, OutcomeSource, OutcomeStatus } from '../schemas/outcome.js';
 import { ledgerDecision, type LedgerRow } from './ledger-row.js';
-import { dateText, instantText } from './sql-time.js';
+import { dateText, instantText, storedInstant } from './sql-time.js';
 
 // What EVENT_ORDER=created_at reads and writes besides the batch's own
 // decisions: a component's decided events to re-fold, and the revisions.
@@ -77,9 +76,7 @@ export async function readRevisionsCausedBy(tx: Tx, eventIds: readonly string[])
 }
 
 function pastEvent(row: PastEventRow): PastEvent {
-  const createdAt = parseInstant(row.created_at);
-  if (createdAt === undefined) throw new TypeError(`Postgres returned an unreadable instant: ${row.created_at}`);
-  const event = { type: row.type, contractNumber: row.contract_number, date: row.date, createdAt };
+  const event = { type: row.type, contractNumber: row.contract_number, date: row.date, createdAt: storedInstant(row.created_at) };
   return { eventId: row.event_id, event, decision: ledgerDecision(row), source: row.source ?? auditedSource(row) };
 }
 
