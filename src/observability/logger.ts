@@ -25,8 +25,8 @@ function errorSerializer(error: unknown): unknown {
  * JSON logs, on stdout unless a destination is given (tests pass a buffer).
  * Connection strings are redacted by field name and, inside errors, by pattern.
  * Every decided event is logged, so stdout is written asynchronously in
- * chunks (pino flushes what is buffered when the process exits; a kill -9 may
- * lose the last few kilobytes of log, never an event).
+ * chunks, flushed at least every LOG_FLUSH_INTERVAL_MS and when the process
+ * exits (a kill -9 may lose the last half second of log, never an event).
  */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   const options = {
@@ -37,5 +37,27 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     redact: { paths: ['databaseUrl', 'password', 'token', 'config.DATABASE_URL', 'req.headers.authorization'], censor: '[redacted]' },
     serializers: { err: errorSerializer },
   };
-  return pino(options, destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096 }));
+  return pino(options, destination ?? bufferedDestination(1));
+}
+
+/** How long a log line may wait in the buffer: an idle or failing service must still show its last lines. */
+export const LOG_FLUSH_INTERVAL_MS = 500;
+
+/**
+ * Writes to file descriptor `fd` asynchronously in chunks of 4 KiB (a busy
+ * service logs every decided event), and flushes what is buffered every
+ * LOG_FLUSH_INTERVAL_MS, so a quiet service does not sit on its last lines.
+ */
+export function bufferedDestination(fd: number): ReturnType<typeof pino.destination> {
+  const stream = pino.destination({ dest: fd, sync: false, minLength: 4096 });
+  const timer = setInterval(() => {
+    try {
+      stream.flush();
+    } catch {
+      clearInterval(timer); // closed or destroyed: nothing left to flush
+    }
+  }, LOG_FLUSH_INTERVAL_MS);
+  timer.unref();
+  stream.on('close', () => clearInterval(timer));
+  return stream;
 }

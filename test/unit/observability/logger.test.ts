@@ -1,5 +1,8 @@
+import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createLogger, redactCredentials } from '../../../src/observability/logger.js';
+import { bufferedDestination, createLogger, redactCredentials } from '../../../src/observability/logger.js';
 
 const capture = (level: string) => {
   let text = '';
@@ -25,5 +28,22 @@ describe('the logger', () => {
 
   it('leaves text without credentials alone', () => {
     expect(redactCredentials('kafka://broker:9092 and https://example.org/a@b')).toBe('kafka://broker:9092 and https://example.org/a@b');
+  });
+
+  it('writes a lone line out within a second, though its buffer is far from full', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'logger-'));
+    const file = join(dir, 'out.log');
+    const destination = bufferedDestination(openSync(file, 'w'));
+    try {
+      createLogger('info', destination).error('Kafka refused the credentials');
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(readFileSync(file, 'utf8')).toContain('Kafka refused the credentials');
+    } finally {
+      await new Promise((resolve) => {
+        destination.once('close', resolve);
+        destination.end();
+      });
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
