@@ -60,6 +60,28 @@ export async function provideInfra(): Promise<BenchInfra> {
   };
 }
 
+/** Kafka alone, for benchmarks without a database (`client-ceiling.ts`): KAFKA_BROKERS, or a local broker. */
+export async function provideKafka(): Promise<Pick<BenchInfra, 'brokers' | 'kafkaVersion' | 'description' | 'stop'>> {
+  const envBrokers = process.env.KAFKA_BROKERS?.split(',').map((b) => b.trim()).filter(Boolean);
+  if (envBrokers?.length) {
+    const description = 'Kafka from KAFKA_BROKERS';
+    return { brokers: envBrokers, kafkaVersion: 'external', description, stop: async () => undefined };
+  }
+  const workDir = mkdtempSync(join(tmpdir(), 'contract-events-bench-'));
+  const [port, controllerPort] = (await getFreePorts(2)) as [number, number];
+  const stop = async (kafka?: RunningKafka) => {
+    await kafka?.stop().catch(() => undefined);
+    rmSync(workDir, { recursive: true, force: true });
+  };
+  const files = { dataDir: join(workDir, 'kafka'), logFile: join(workDir, 'kafka.log') };
+  const kafka = await startKafka({ port, controllerPort, ...files }).catch(async (error: unknown) => {
+    await stop();
+    throw error;
+  });
+  const description = `local Kafka ${KAFKA_VERSION}`;
+  return { brokers: [kafka.brokers], kafkaVersion: KAFKA_VERSION, description, stop: () => stop(kafka) };
+}
+
 /** Local Postgres, restarted once so that pg_stat_statements is preloaded. */
 async function startLocalPostgres(port: number, workDir: string): Promise<RunningPostgres> {
   const options = { port, dataDir: join(workDir, 'postgres'), logFile: join(workDir, 'postgres.log'), persistent: true };
