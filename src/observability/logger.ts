@@ -41,7 +41,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
 }
 
 /** How long a log line may wait in the buffer: an idle or failing service must still show its last lines. */
-export const LOG_FLUSH_INTERVAL_MS = 500;
+const LOG_FLUSH_INTERVAL_MS = 500;
 
 /**
  * Writes to file descriptor `fd` asynchronously in chunks of 4 KiB (a busy
