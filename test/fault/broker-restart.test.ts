@@ -1,9 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { startKafka, type RunningKafka } from '../../scripts/infra/kafka.js';
 import { getFreePorts, sleep } from '../../scripts/infra/wait.js';
+import { partitionsOfTopic, skippedTransactionMarkers } from '../support/fault/broker-log.js';
+import type { RepeatedOutcome } from '../support/fault/reconcile-core.js';
 import { createScenario, groupPosition, waitForProgress, waitUntilConsumed, type Scenario } from '../support/fault/scenario.js';
 import { generateWorkload } from '../support/fault/workload.js';
 import { startServiceProcess } from '../support/service-process.js';
@@ -12,6 +14,7 @@ import { startServiceProcess } from '../support/service-process.js';
 // rest of the suite is not disturbed); the service reconnects by itself.
 
 const workload = generateWorkload({ contracts: 300, events: 30_000, seed: 3, prefix: 'broker' });
+const BATCH_MAX_SIZE = 100;
 const dir = mkdtempSync(join(tmpdir(), 'broker-restart-'));
 let ports: [number, number];
 let kafka: RunningKafka;
@@ -38,7 +41,7 @@ afterAll(async () => {
 describe('broker restart', () => {
   it('reconnects without a restart of its own and loses nothing', async () => {
     const produced = await scenario.produced(workload.messages.length);
-    const service = await startServiceProcess({ ...scenario.env, BATCH_MAX_SIZE: '100' });
+    const service = await startServiceProcess({ ...scenario.env, BATCH_MAX_SIZE: String(BATCH_MAX_SIZE) });
     onTestFailed(() => writeFileSync(join(dir, 'service.log'), service.output()));
     await waitForProgress(scenario);
 
@@ -60,7 +63,24 @@ describe('broker restart', () => {
     expect(readyAfter).toBe(200);
 
     const result = await scenario.reconcile(workload.contracts, produced.length);
-    expect(result.mismatches).toEqual([]);
+    // Exactly once, except where the broker's own log says it dropped a
+    // transaction's markers (test/support/fault/broker-log.ts): that chunk's
+    // outcomes may show twice, identical, on the outcome partitions named, at
+    // most one chunk per such transaction. Nothing else may differ.
+    const skipped = skippedTransactionMarkers(readFileSync(join(dir, 'kafka.log'), 'utf8'))
+      .map(({ partitions }) => partitionsOfTopic(partitions, scenario.outcomesTopic))
+      .filter((partitions) => partitions.length > 0);
+    const skippedPartitions = new Set(skipped.flat());
+    const explained = ({ copies }: RepeatedOutcome) => copies.length === 2 && copies.every((copy) => copy.partition !== undefined && skippedPartitions.has(copy.partition));
+    if (skipped.length > 0) {
+      console.log(
+        `[broker-restart] the restarted broker skipped the transaction markers of ${skipped.length} transaction(s) on outcome partition(s) ` +
+          `${[...skippedPartitions].join(', ')}; ${result.repeated.length} message(s) answered twice there`,
+      );
+    }
+    expect(Object.keys(result.mismatchKinds).filter((kind) => kind !== 'extra outcome' || skipped.length === 0)).toEqual([]);
+    expect(result.repeated.filter((repeat) => !explained(repeat))).toEqual([]);
+    expect(result.repeated.length).toBeLessThanOrEqual(BATCH_MAX_SIZE * skipped.length);
     passed = true;
   });
 });

@@ -184,6 +184,14 @@ export interface OutcomeComparison {
   duplicates: number;
   /** Messages whose outcome must say `duplicate: true`. */
   expectedDuplicates: number;
+  /** Messages answered more than once, with where each copy sits on the outcome topic (when the reader said). */
+  repeated: RepeatedOutcome[];
+}
+
+export interface RepeatedOutcome {
+  /** The produced message's `partition/offset`. */
+  position: string;
+  copies: { partition?: number; offset?: string }[];
 }
 
 const PROCESSED_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
@@ -224,6 +232,7 @@ export function compareOutcomes(
 
   let missing = 0;
   let extra = unknown;
+  const repeated: RepeatedOutcome[] = [];
   for (const expected of expectations.messages) {
     const copies = byPosition.get(expected.position) ?? [];
     if (copies.length === 0) {
@@ -233,6 +242,7 @@ export function compareOutcomes(
     }
     if (copies.length > 1) {
       extra += copies.length - 1;
+      repeated.push({ position: expected.position, copies: copies.map(({ partition, offset }) => ({ partition, offset })) });
       if (delivery === 'transactional') {
         // Where the copies sit on the outcome topic, when the reader said: the place to look in a dump of the log.
         const where = copies.every((c) => c.partition !== undefined) ? ` (outcome topic ${copies.map((c) => `${c.partition}/${c.offset}`).join(', ')})` : '';
@@ -253,6 +263,7 @@ export function compareOutcomes(
     extraOutcomes: extra,
     duplicates: outcomes.filter((o) => o.message.duplicate).length,
     expectedDuplicates: expectations.messages.filter((m) => m.duplicate).length,
+    repeated,
   };
 }
 

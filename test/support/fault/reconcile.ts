@@ -13,6 +13,7 @@ import {
   type AuditRow,
   type ObservedOutcome,
   type OutcomeDelivery,
+  type RepeatedOutcome,
   type StateRow,
 } from './reconcile-core.js';
 
@@ -34,6 +35,8 @@ export interface Reconciliation {
   duplicates: number;
   /** Messages whose outcome must say `duplicate: true` (re-produced events). */
   expectedDuplicates: number;
+  /** Messages answered more than once, with where each copy sits on the outcome topic. */
+  repeated: RepeatedOutcome[];
   auditRows: number;
   /** Components whose state `npm run replay -- --check` finds different from their audit (null without an audit). */
   replayDifferences: number | null;

@@ -102,6 +102,7 @@ describe('reconciliation of outcomes', () => {
         extraOutcomes: 0,
         duplicates: 2,
         expectedDuplicates: 2,
+        repeated: [],
         mismatches: [],
         kinds: {},
       });
@@ -118,6 +119,12 @@ describe('reconciliation of outcomes', () => {
     const outcomes = [...correct(), outcome(0, 1, { ...correct()[1]!.message })];
     expect(compare(outcomes, 'transactional')).toMatchObject({ extraOutcomes: 1, mismatches: ['extra outcome: 0/1 answered 2 times'] });
     expect(compare(outcomes, 'at-least-once')).toMatchObject({ extraOutcomes: 1, mismatches: [] });
+  });
+
+  it('lists the messages answered more than once with where their copies sit on the outcome topic', () => {
+    const outcomes = correct().map((o, index) => ({ ...o, partition: index === 1 ? 2 : 0, offset: String(index) }));
+    outcomes.push({ ...outcomes[1]!, partition: 2, offset: '40' });
+    expect(compare(outcomes).repeated).toEqual([{ position: '0/1', copies: [{ partition: 2, offset: '1' }, { partition: 2, offset: '40' }] }]);
   });
 
   it('reports redelivered copies that differ, e.g. in processed_at, in either mode', () => {
