@@ -42,7 +42,7 @@ const configSchema = z.object({
   OUTCOMES_TOPIC: z.string().min(1).default('contract-event-outcomes'),
   TOPIC_PARTITIONS: positiveInt(6),
   TOPIC_REPLICATION_FACTOR: positiveInt(1),
-  PARTITIONS_CONSUMED_CONCURRENTLY: positiveInt(6),
+  PARTITIONS_CONSUMED_CONCURRENTLY: positiveInt(3),
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
   LAG_SAMPLE_INTERVAL_MS: positiveInt(10_000),
   BATCH_MAX_SIZE: positiveInt(1000),
