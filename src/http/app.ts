@@ -52,7 +52,7 @@ export async function buildHttpApp(deps: HttpDependencies): Promise<FastifyInsta
     genReqId: () => randomUUID(),
     bodyLimit: BODY_LIMIT_BYTES,
     // Probes and scrapes would drown the request log.
-    logController: new LogController({ disableRequestLogging: (request) => /^\/(health|metrics)/.test(request.url) }),
+    logController: new LogController({ disableRequestLogging: (request) => /^\/(health|metrics|livez|readyz)/.test(request.url) }),
     ...(deps.timeouts && serverTimeouts(deps.timeouts)),
   });
   // JSON only: any other body is refused with 415 rather than half-understood.

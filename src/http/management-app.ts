@@ -15,7 +15,7 @@ export interface ManagementDependencies {
 }
 
 /**
- * /health/live, /health/ready and /metrics on a port of their own
+ * /health/live, /health/ready (also /livez, /readyz) and /metrics on a port of their own
  * (MANAGEMENT_PORT), for probes and scrapers only: no token, no docs, no API.
  */
 export function buildManagementApp(deps: ManagementDependencies): FastifyInstance {

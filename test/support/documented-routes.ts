@@ -1,4 +1,4 @@
-/** SPEC section 4 and the issues since (history: issue 10), as `METHOD /openapi/path`. */
+/** SPEC section 4 and the issues since (history: issue 10; the probe names /livez and /readyz: issue 12), as `METHOD /openapi/path`. */
 export const SPEC_ROUTES = [
   'GET /contracts/{contract_number}/timeline',
   'POST /contracts',
@@ -9,6 +9,8 @@ export const SPEC_ROUTES = [
   'POST /events',
   'GET /health/live',
   'GET /health/ready',
+  'GET /livez',
+  'GET /readyz',
   'GET /metrics',
 ];
 

@@ -28,24 +28,29 @@ const metricsResponse = {
 /** Liveness, readiness and Prometheus metrics, open to probes and scrapers whatever tokens are set. */
 export function registerOperationsRoutes(app: FastifyInstance, metrics: Metrics, readiness: () => Promise<ReadinessReport>): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
-  routes.get('/health/live', {
-    config: { access: 'open' },
-    schema: { tags: ['operations'], summary: 'The process is up', response: { 200: liveSchema, ...errorResponses() } },
-    handler: async () => ({ status: 'live' as const }),
-  });
-  routes.get('/health/ready', {
-    config: { access: 'open' },
-    schema: {
-      tags: ['operations'],
-      summary: 'The database and Kafka answer and the consumer runs',
-      response: { 200: readySchema, ...errorResponses(503) },
-    },
-    handler: async (_request, reply) => {
-      const report = await readiness();
-      if (report.ready) return { status: 'ready' as const, checks: report.checks };
-      return reply.code(503).send({ code: 'NOT_READY', message: 'The service is not ready.', details: report.checks });
-    },
-  });
+  // Each probe also answers under the name Kubernetes' own components use (/livez, /readyz).
+  for (const [url, alias] of [['/health/live', ''], ['/livez', ' (alias of /health/live)']] as const) {
+    routes.get(url, {
+      config: { access: 'open' },
+      schema: { tags: ['operations'], summary: `The process is up${alias}`, response: { 200: liveSchema, ...errorResponses() } },
+      handler: async () => ({ status: 'live' as const }),
+    });
+  }
+  for (const [url, alias] of [['/health/ready', ''], ['/readyz', ' (alias of /health/ready)']] as const) {
+    routes.get(url, {
+      config: { access: 'open' },
+      schema: {
+        tags: ['operations'],
+        summary: `The database and Kafka answer and the consumer runs${alias}`,
+        response: { 200: readySchema, ...errorResponses(503) },
+      },
+      handler: async (_request, reply) => {
+        const report = await readiness();
+        if (report.ready) return { status: 'ready' as const, checks: report.checks };
+        return reply.code(503).send({ code: 'NOT_READY', message: 'The service is not ready.', details: report.checks });
+      },
+    });
+  }
   routes.get('/metrics', {
     config: { access: 'open' },
     schema: { tags: ['operations'], summary: 'Prometheus metrics (text exposition format)', response: { 200: metricsResponse, ...errorResponses() } },

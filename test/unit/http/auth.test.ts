@@ -38,7 +38,7 @@ const requestOf = (route: string) => {
   const [method, path] = route.split(' ') as [string, string];
   return { method: method as 'GET' | 'POST' | 'DELETE', url: path.replace('{contract_number}', 'c-1') };
 };
-const OPERATIONS = ['GET /health/live', 'GET /health/ready', 'GET /metrics'];
+const OPERATIONS = ['GET /health/live', 'GET /health/ready', 'GET /livez', 'GET /readyz', 'GET /metrics'];
 const documented = [...SPEC_ROUTES, ...ALIAS_ROUTES];
 const writes = documented.filter((route) => !route.startsWith('GET '));
 const reads = documented.filter((route) => route.startsWith('GET ') && !OPERATIONS.includes(route));
@@ -73,7 +73,7 @@ describe('with API_TOKEN', () => {
   it('leaves reads, probes, metrics and the docs open', async () => {
     app = await buildStubHttpApp({ ...answering, tokens });
     expect((await readContract()).statusCode).toBe(200);
-    for (const url of ['/health/live', '/health/ready', '/metrics', '/docs', '/docs/json']) {
+    for (const url of ['/health/live', '/health/ready', '/livez', '/readyz', '/metrics', '/docs', '/docs/json']) {
       expect((await app.inject({ method: 'GET', url })).statusCode, url).toBe(200);
     }
   });
@@ -129,7 +129,7 @@ describe('with API_TOKEN and API_READ_TOKEN', () => {
 
   it('keeps probes and metrics open', async () => {
     app = await buildStubHttpApp({ ...answering, tokens });
-    for (const url of ['/health/live', '/health/ready', '/metrics']) expect((await app.inject({ method: 'GET', url })).statusCode, url).toBe(200);
+    for (const url of ['/health/live', '/health/ready', '/livez', '/readyz', '/metrics']) expect((await app.inject({ method: 'GET', url })).statusCode, url).toBe(200);
   });
 });
 

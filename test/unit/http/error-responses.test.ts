@@ -103,8 +103,10 @@ describe('error answers', () => {
 
   it('503 when not ready, with each check in details', async () => {
     app = await buildStubHttpApp({ readiness: async () => ({ ready: false, checks: { database: 'ok', kafka: 'ok', consumer: 'failing' } }) });
-    const body = expectError(await app.inject({ method: 'GET', url: '/health/ready' }), 503, 'NOT_READY');
-    expect(body.details).toEqual({ database: 'ok', kafka: 'ok', consumer: 'failing' });
+    for (const url of ['/health/ready', '/readyz']) {
+      const body = expectError(await app.inject({ method: 'GET', url }), 503, 'NOT_READY');
+      expect(body.details, url).toEqual({ database: 'ok', kafka: 'ok', consumer: 'failing' });
+    }
   });
 
   it('503 with Retry-After when the database cannot be reached, for reads and for decisions alike', async () => {

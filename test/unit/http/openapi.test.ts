@@ -125,6 +125,6 @@ describe('the OpenAPI document of an instance with tokens', () => {
       const refusals = Object.keys(op.responses).filter((status) => status === '401' || status === '403');
       expect(refusals, route).toEqual(WRITES.includes(route) ? ['401', '403'] : ['401']);
     }
-    for (const route of ['GET /health/live', 'GET /health/ready', 'GET /metrics']) expect(secured.map((entry) => entry.route), route).not.toContain(route);
+    for (const route of ['GET /health/live', 'GET /health/ready', 'GET /livez', 'GET /readyz', 'GET /metrics']) expect(secured.map((entry) => entry.route), route).not.toContain(route);
   });
 });

@@ -7,7 +7,7 @@ import { stubHttpDependencies } from '../../support/stub-http-app.js';
 // the API port; without it they stay where they were. Real sockets, port 0.
 
 const LOCAL = { host: '127.0.0.1', port: 0 };
-const OPERATIONS = ['/health/live', '/health/ready', '/metrics'];
+const OPERATIONS = ['/health/live', '/health/ready', '/livez', '/readyz', '/metrics'];
 
 let servers: HttpServers | undefined;
 afterEach(() => servers?.close());
@@ -32,7 +32,7 @@ describe('HTTP servers', () => {
     expect(await status(`${management}/contracts/c-1`)).toBe(404);
     expect(await status(`${management}/docs/json`)).toBe(404);
     const paths = Object.keys(((await (await fetch(`${api}/docs/json`)).json()) as { paths: object }).paths);
-    expect(paths.filter((path) => path.startsWith('/health') || path === '/metrics')).toEqual([]);
+    expect(paths.filter((path) => OPERATIONS.includes(path))).toEqual([]);
   });
 
   it('serve probes and metrics on the API port when no management port is given', async () => {
