@@ -123,6 +123,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     },
     { logger },
   );
+  metrics.watchReadiness(async () => (await readiness()).ready);
 
   const http = await startHttpServers(
     { host: config.HTTP_HOST, port: config.HTTP_PORT },

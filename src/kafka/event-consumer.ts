@@ -7,6 +7,7 @@ import { decodeMessage } from '../processing/decode-message.js';
 import type { Outcome } from '../processing/outcome.js';
 import type { FailureRecorder } from '../processing/record-failure.js';
 import { retryUntilDone, StopRequested } from './backoff.js';
+import { AppendTimes } from './append-times.js';
 import { startLagMonitor } from './lag-monitor.js';
 import type { BatchControl, InboundBatch, InboundMessage, KafkaClient, Subscriber } from './kafka-client.js';
 import type { OutcomeDelivery } from './outcome-delivery.js';
@@ -159,12 +160,18 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
 
   function record(outcomes: Outcome[], batch: InboundBatch, lastOffset: string): void {
     metrics.batchSize.observe(outcomes.length);
-    metrics.consumerLag.set(
-      { topic: batch.topic, partition: String(batch.partition) },
-      Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(lastOffset) - 1n)),
-    );
+    const labels = { topic: batch.topic, partition: String(batch.partition) };
+    const next = BigInt(lastOffset) + 1n;
+    const now = Date.now();
+    // The batch's high watermark is a sighting of the end offset as good as a sample's.
+    appendTimes.observe(batch.partition, BigInt(batch.highWatermark), now);
+    metrics.consumerLag.set(labels, Math.max(0, Number(BigInt(batch.highWatermark) - next)));
+    metrics.consumerLagSeconds.set(labels, appendTimes.secondsBehind(batch.partition, next, now));
     recordDecisions(logger, metrics, outcomes.map((outcome) => outcome.message));
   }
+
+  /** When each owned partition's end offset was seen to move: the lag in seconds comes from it. */
+  const appendTimes = new AppendTimes();
 
   let lagMonitor: { stop(): void } | undefined;
 
@@ -176,8 +183,17 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
         topic: options.eventsTopic,
         intervalMs: options.lagSampleIntervalMs,
         assigned: () => assigned,
-        report: (partition, lag) => metrics.consumerLag.set({ topic: options.eventsTopic, partition: String(partition) }, lag),
-        forget: (partition) => metrics.consumerLag.remove({ topic: options.eventsTopic, partition: String(partition) }),
+        appendTimes,
+        report: (partition, lag, lagSeconds) => {
+          const labels = { topic: options.eventsTopic, partition: String(partition) };
+          metrics.consumerLag.set(labels, lag);
+          metrics.consumerLagSeconds.set(labels, lagSeconds);
+        },
+        forget: (partition) => {
+          const labels = { topic: options.eventsTopic, partition: String(partition) };
+          metrics.consumerLag.remove(labels);
+          metrics.consumerLagSeconds.remove(labels);
+        },
         onError: (error) => logger.debug({ err: error }, 'could not sample consumer lag'),
       });
       await subscriber.start(async (batch, control) => {

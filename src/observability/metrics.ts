@@ -8,12 +8,16 @@ export interface Metrics {
   dbTransactionSeconds: Histogram;
   batchSize: Histogram;
   consumerLag: Gauge<'topic' | 'partition'>;
+  consumerLagSeconds: Gauge<'topic' | 'partition'>;
   outcomePublishFailures: Counter;
   outcomesCompacted: Counter;
   databaseRetries: Counter;
   rebalances: Counter;
   eventIdConflicts: Counter<'source'>;
   decisionsRevised: Counter<'status' | 'code'>;
+  ready: Gauge;
+  /** From now on, `contract_events_ready` is what `isReady` answers at each scrape. */
+  watchReadiness(isReady: () => Promise<boolean>): void;
 }
 
 const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -21,6 +25,7 @@ const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  let isReady: (() => Promise<boolean>) | undefined;
   return {
     registry,
     eventsProcessed: new Counter({
@@ -51,6 +56,12 @@ export function createMetrics(): Metrics {
     consumerLag: new Gauge({
       name: 'contract_events_consumer_lag',
       help: 'Messages between the high watermark and the next offset to process, per partition.',
+      labelNames: ['topic', 'partition'],
+      registers: [registry],
+    }),
+    consumerLagSeconds: new Gauge({
+      name: 'contract_events_consumer_lag_seconds',
+      help: 'Age in seconds of the oldest event not yet processed, per partition (0 when caught up), estimated from when the end offset moved.',
       labelNames: ['topic', 'partition'],
       registers: [registry],
     }),
@@ -86,5 +97,16 @@ export function createMetrics(): Metrics {
       labelNames: ['status', 'code'],
       registers: [registry],
     }),
+    ready: new Gauge({
+      name: 'contract_events_ready',
+      help: '1 when /health/ready answers 200 (database, Kafka and the consumer fine), else 0; checked at each scrape.',
+      registers: [registry],
+      async collect() {
+        if (isReady) this.set((await isReady()) ? 1 : 0);
+      },
+    }),
+    watchReadiness(check) {
+      isReady = check;
+    },
   };
 }

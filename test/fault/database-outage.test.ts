@@ -15,10 +15,14 @@ const RETRY_MAX_MS = 2_000;
 const workload = generateWorkload({ contracts: 300, events: 12_000, seed: 2, prefix: 'outage' });
 let scenario: Scenario;
 
-/** The sum of the service's consumer-lag gauge over its partitions, as Prometheus would scrape it. */
-async function totalLag(baseUrl: string): Promise<number> {
+/** The service's lag, as Prometheus would scrape it: in messages summed over its partitions, in seconds the largest. */
+async function lagOf(baseUrl: string): Promise<{ messages: number; seconds: number }> {
   const { samples } = parseExposition(await (await fetch(`${baseUrl}/metrics`)).text());
-  return samples.filter((sample) => sample.name === 'contract_events_consumer_lag').reduce((sum, sample) => sum + sample.value, 0);
+  const values = (name: string) => samples.filter((sample) => sample.name === name).map((sample) => sample.value);
+  return {
+    messages: values('contract_events_consumer_lag').reduce((sum, value) => sum + value, 0),
+    seconds: Math.max(0, ...values('contract_events_consumer_lag_seconds')),
+  };
 }
 let proxy: TcpProxy;
 
@@ -55,9 +59,12 @@ describe('database outage', () => {
     const committedEarly = await groupPosition(scenario);
     const readiness: number[] = [];
     const lags: number[] = [];
+    const lagSeconds: { at: number; seconds: number }[] = [];
     while (Date.now() - cutAt < OUTAGE_MS) {
       readiness.push((await fetch(`${service.baseUrl}/health/ready`)).status);
-      lags.push(await totalLag(service.baseUrl));
+      const lag = await lagOf(service.baseUrl);
+      lags.push(lag.messages);
+      lagSeconds.push({ at: Date.now(), seconds: lag.seconds });
       await sleep(1_000);
     }
     const committedLate = await groupPosition(scenario);
@@ -74,6 +81,11 @@ describe('database outage', () => {
     // The lag gauge keeps being sampled from the broker while the consumer is stuck, and it grows.
     console.log(`[database-outage] consumer lag during the outage: ${lags.join(', ')}`);
     expect(lags.at(-1)!).toBeGreaterThan(lags[1]!);
+    // And the oldest waiting event ages with the clock (within the sampling interval).
+    console.log(`[database-outage] consumer lag in seconds during the outage: ${lagSeconds.map((lag) => lag.seconds.toFixed(1)).join(', ')}`);
+    const [second, last] = [lagSeconds[1]!, lagSeconds.at(-1)!];
+    expect(last.seconds - second.seconds).toBeGreaterThan((last.at - second.at) / 1000 - 1.5);
+    expect(last.seconds).toBeGreaterThan(OUTAGE_MS / 1000 - 4);
     expect(ready.status).toBe(200);
 
     const retries = service

@@ -16,7 +16,7 @@ const dashboard = JSON.parse(read('deploy/grafana/dashboards/contract-events-ser
 
 // Histograms are queried through these series; the registry knows the family.
 const HISTOGRAM_SERIES = /_(bucket|sum|count)$/;
-const PROMQL_WORDS = new Set(['sum', 'by', 'rate', 'increase', 'histogram_quantile', 'max', 'le', 'job', 'source', 'status', 'code', 'type', 'topic', 'partition', 'duplicate', 'label_values']);
+const PROMQL_WORDS = new Set(['sum', 'by', 'rate', 'increase', 'histogram_quantile', 'max', 'min', 'le', 'job', 'instance', 'source', 'status', 'code', 'type', 'topic', 'partition', 'duplicate', 'label_values']);
 
 /** Metric names in a PromQL expression: identifiers that are neither functions, labels nor inside quotes. */
 function metricNames(expr: string): string[] {
@@ -52,8 +52,10 @@ describe('the Grafana dashboard', () => {
     const compose = parse(read('docker-compose.yml')) as { services: Record<string, { volumes?: string[] }> };
     expect(compose.services.grafana!.volumes).toContain(`./deploy/grafana/dashboards:${providers.providers[0]!.options.path}:ro`);
     expect(compose.services.prometheus!.volumes).toContain('./deploy/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro');
+    expect(compose.services.prometheus!.volumes).toContain('./deploy/prometheus/alerts.yml:/etc/prometheus/alerts.yml:ro');
 
-    const prometheus = parse(read('deploy/prometheus/prometheus.yml')) as { scrape_configs: { job_name: string; metrics_path: string; static_configs: { targets: string[] }[] }[] };
+    const prometheus = parse(read('deploy/prometheus/prometheus.yml')) as { rule_files: string[]; scrape_configs: { job_name: string; metrics_path: string; static_configs: { targets: string[] }[] }[] };
+    expect(prometheus.rule_files).toEqual(['alerts.yml']);
     expect(prometheus.scrape_configs[0]).toMatchObject({ job_name: 'contract-events-service', metrics_path: '/metrics', static_configs: [{ targets: ['service:8080'] }] });
   });
 });

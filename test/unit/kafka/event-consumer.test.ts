@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createEventConsumer, type EventConsumer } from '../../../src/kafka/event-consumer.js';
 import type { InboundMessage, OutboundMessage } from '../../../src/kafka/kafka-client.js';
 import { createOutcomeDelivery, type OutcomeDeliveryMode } from '../../../src/kafka/outcome-delivery.js';
@@ -36,7 +36,13 @@ const batch = (partition: number, first: number, values: { key: Buffer | null; v
   messages: values.map((v, i): InboundMessage => ({ ...v, offset: String(first + i) })),
 });
 
-async function startConsumer(stub: StubKafka, mode: OutcomeDeliveryMode, decide = stubDecider().decide, maxMessageBytes = 1_048_588): Promise<EventConsumer> {
+async function startConsumer(
+  stub: StubKafka,
+  mode: OutcomeDeliveryMode,
+  decide = stubDecider().decide,
+  maxMessageBytes = 1_048_588,
+  metrics = createMetrics(),
+): Promise<EventConsumer> {
   const delivery = await createOutcomeDelivery({
     kafka: stub.client,
     mode,
@@ -55,7 +61,7 @@ async function startConsumer(stub: StubKafka, mode: OutcomeDeliveryMode, decide 
     recordFailure: async () => Promise.reject(new Error('not expected')),
     maxAttempts: 3,
     logger: createLogger('silent'),
-    metrics: createMetrics(),
+    metrics,
     groupId: 'g',
     eventsTopic: TOPIC,
     concurrency: 1,
@@ -73,6 +79,23 @@ const values = (requests: readonly OutboundMessage[][]) => requests.flat().map((
 const connectionLost = () => Object.assign(new Error('Connection error: ECONNREFUSED'), { name: 'KafkaJSConnectionError' });
 
 describe('the consumer loop, transactional', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('sets the lag in messages and in seconds after each batch, from the batch high watermark', async () => {
+    vi.useFakeTimers({ now: 0, toFake: ['Date'] });
+    const stub = createStubKafka();
+    const metrics = createMetrics();
+    const consumer = await startConsumer(stub, 'transactional', undefined, undefined, metrics);
+    const lag = async () => [(await metrics.consumerLag.get()).values[0]?.value, (await metrics.consumerLagSeconds.get()).values[0]?.value];
+    await stub.deliver(batch(0, 0, [event(1), event(2), event(3)]));
+    expect(await lag()).toEqual([0, 0]);
+    vi.setSystemTime(7_000);
+    await stub.deliver({ ...batch(0, 3, [event(4)]), highWatermark: '10' });
+    // Offsets 3..9 arrived between 0 s (end 3 last seen) and 7 s (end 10 first seen): offset 4 at 1 s, 6 s old now.
+    expect(await lag()).toEqual([6, 6]); // offsets 4..9 wait
+    await consumer.stop();
+  });
+
   it('publishes a chunk and commits its offset in one transaction, and commits nothing itself', async () => {
     const stub = createStubKafka();
     const consumer = await startConsumer(stub, 'transactional');
