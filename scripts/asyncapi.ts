@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { contractEventSchema } from '../src/schemas/event.js';
+import { outcomeHeaders } from '../src/kafka/outcome-message.js';
+import { outcomeHeadersSchema } from '../src/schemas/outcome-headers.js';
 import { outcomeMessageSchema } from '../src/schemas/outcome.js';
 
 // Writes asyncapi.yaml from the zod schemas, so the published Kafka contract
@@ -25,6 +27,9 @@ function componentSchemas(schemas: { schema: z.ZodType; io: 'input' | 'output' }
   }
   return collected;
 }
+
+/** The headers the service sends with an example outcome (which must be a valid one). */
+const headersOf = (payload: unknown) => outcomeHeaders(outcomeMessageSchema.parse(payload));
 
 const example = {
   event: {
@@ -105,6 +110,8 @@ export function buildAsyncApiDocument(): JsonObject {
           'same event_id and source, the new status, code and message, `revision` counting up and `revises` naming the decision replaced and the late event (`caused_by`). ' +
           'Revision outcomes follow the outcomes of the chunk that caused them, in the same transaction; they answer no new message.',
         '- `replay: true` marks outcomes re-published by `npm run replay -- --republish` for a downstream that lost data: the current decision of each event, with its original source.',
+        '- Every outcome is also a CloudEvent in the binary content mode of the CloudEvents Kafka protocol binding: the value is the data, ' +
+          'the `ce_*` headers its attributes (`ce_type` per status, `ce_id` the same on every copy of an outcome), so CloudEvents SDKs read it as it is.',
         '- Topic names are defaults; every name is configurable (EVENTS_TOPIC, OUTCOMES_TOPIC).',
       ].join('\n'),
     },
@@ -152,14 +159,7 @@ export function buildAsyncApiDocument(): JsonObject {
           name: 'EventOutcome',
           title: 'Outcome of one consumed message',
           contentType: 'application/json',
-          headers: {
-            type: 'object',
-            properties: {
-              'event-id': { type: 'string', description: 'Same as payload.event_id.' },
-              'content-type': { type: 'string', const: 'application/json' },
-            },
-            required: ['event-id'],
-          },
+          headers: { $ref: '#/components/schemas/OutcomeHeaders' },
           payload: { $ref: '#/components/schemas/EventOutcome' },
           bindings: {
             kafka: {
@@ -168,12 +168,12 @@ export function buildAsyncApiDocument(): JsonObject {
             },
           },
           examples: [
-            { name: 'accepted', headers: { 'event-id': example.accepted.event_id }, payload: example.accepted },
-            { name: 'validationError', headers: { 'event-id': example.error.event_id }, payload: example.error },
+            { name: 'accepted', headers: headersOf(example.accepted), payload: example.accepted },
+            { name: 'validationError', headers: headersOf(example.error), payload: example.error },
             {
               name: 'revision',
               summary: 'EVENT_ORDER=created_at: an end created before this start arrived late, so the start is now after the end',
-              headers: { 'event-id': example.revision.event_id },
+              headers: headersOf(example.revision),
               payload: example.revision,
             },
           ],
@@ -182,6 +182,7 @@ export function buildAsyncApiDocument(): JsonObject {
       schemas: componentSchemas([
         { schema: contractEventSchema, io: 'input' },
         { schema: outcomeMessageSchema, io: 'output' },
+        { schema: outcomeHeadersSchema, io: 'output' },
       ]),
     },
   };

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { CloudEvent, Kafka as CloudEventsKafka, type KafkaMessage } from 'cloudevents';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { readOutcomes } from '../support/outcome-reader.js';
@@ -70,6 +71,33 @@ describe('the worked example through Kafka', () => {
       expect(error.event).toBeNull();
     }
     expect(errors.find((e) => e.error?.message.includes('date'))).toBeDefined();
+  });
+
+  it('publishes every outcome as a CloudEvent that the CloudEvents SDK reads back as the same data', async () => {
+    const outcomes = await readOutcomes(env.KAFKA_BROKERS, env.OUTCOMES_TOPIC, WORKED_EXAMPLE_LINES.length + 3);
+    expect(new Set(outcomes.map((o) => o.message.status))).toEqual(new Set(['accepted', 'rejected', 'error']));
+    for (const outcome of outcomes) {
+      // The message as Kafka holds it: the value as published, the headers as strings.
+      const value = JSON.stringify(outcome.raw);
+      const message: KafkaMessage<string> = { headers: outcome.headers, key: outcome.key ?? '', value, body: value };
+      const where = `${outcome.partition}/${outcome.offset}`;
+      expect(CloudEventsKafka.isEvent(message), where).toBe(true);
+      const event = CloudEventsKafka.toEvent(message);
+      if (!(event instanceof CloudEvent)) throw new Error(`${where} did not read as one CloudEvent`);
+      expect(() => event.validate(), where).not.toThrow();
+      const source = outcome.message.source as { topic: string; partition: number; offset: string };
+      expect(event, where).toMatchObject({
+        specversion: '1.0',
+        id: `${source.topic}/${source.partition}/${source.offset}`,
+        source: '/contract-events-service',
+        type: `io.contract-events.outcome.${outcome.message.status}`,
+        datacontenttype: 'application/json',
+        // The SDK keeps milliseconds only; the header itself has the microseconds of processed_at.
+        time: new Date(outcome.message.processed_at).toISOString(),
+      });
+      expect(outcome.headers.ce_time).toBe(outcome.message.processed_at);
+      expect(event.data, where).toEqual(outcome.raw);
+    }
   });
 
   it('stops gracefully on SIGTERM with exit code 0', async () => {
