@@ -4,11 +4,12 @@ import type { Metrics } from '../observability/metrics.js';
 import type { BatchDecider } from '../processing/decide-batch.js';
 import { decideIsolatingFailures } from '../processing/decide-isolating-failures.js';
 import { decodeMessage } from '../processing/decode-message.js';
-import type { Outcome } from '../processing/outcome.js';
 import type { FailureRecorder } from '../processing/record-failure.js';
 import { retryUntilDone, StopRequested } from './backoff.js';
 import { AppendTimes } from './append-times.js';
 import { startLagMonitor } from './lag-monitor.js';
+import type { TracedOutcome } from './outcome-message.js';
+import { traceOutcomes } from './outcome-traces.js';
 import type { BatchControl, InboundBatch, InboundMessage, KafkaClient, Subscriber } from './kafka-client.js';
 import type { OutcomeDelivery } from './outcome-delivery.js';
 
@@ -117,7 +118,7 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
         decodeMessage({ key: message.key, value: message.value, source: { transport: 'kafka', topic, partition, offset: message.offset } }),
       );
       const timer = metrics.processingSeconds.startTimer({ source: 'kafka' });
-      const outcomes = await decideIsolatingFailures(decoded, {
+      const decided = await decideIsolatingFailures(decoded, {
         decideBatch: options.decideBatch,
         recordFailure: options.recordFailure,
         maxAttempts: options.maxAttempts,
@@ -136,6 +137,7 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
           ),
       });
       timer();
+      const outcomes = traceOutcomes(decided, chunk, decoded);
       const lastOffset = chunk[chunk.length - 1]!.offset;
       await retryPublishing(() => delivery.deliver(partition, outcomes, lastOffset, control));
       lastError = null;
@@ -158,7 +160,7 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     logger.warn({ err: error, ...fields }, message);
   }
 
-  function record(outcomes: Outcome[], batch: InboundBatch, lastOffset: string): void {
+  function record(outcomes: TracedOutcome[], batch: InboundBatch, lastOffset: string): void {
     metrics.batchSize.observe(outcomes.length);
     const labels = { topic: batch.topic, partition: String(batch.partition) };
     const next = BigInt(lastOffset) + 1n;
@@ -167,7 +169,7 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     appendTimes.observe(batch.partition, BigInt(batch.highWatermark), now);
     metrics.consumerLag.set(labels, Math.max(0, Number(BigInt(batch.highWatermark) - next)));
     metrics.consumerLagSeconds.set(labels, appendTimes.secondsBehind(batch.partition, next, now));
-    recordDecisions(logger, metrics, outcomes.map((outcome) => outcome.message));
+    recordDecisions(logger, metrics, outcomes);
   }
 
   /** When each owned partition's end offset was seen to move: the lag in seconds comes from it. */

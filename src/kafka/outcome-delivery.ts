@@ -1,8 +1,8 @@
 import { KafkaError } from '../errors.js';
-import type { Outcome } from '../processing/outcome.js';
 import type { BatchControl, KafkaClient, OutboundMessage, Publisher, TransactionalPublisher } from './kafka-client.js';
 import { toKafkaError } from './kafka-errors.js';
 import { MIN_MAX_MESSAGE_BYTES, toRequests } from './outcome-requests.js';
+import type { TracedOutcome } from './outcome-message.js';
 
 export type OutcomeDeliveryMode = 'transactional' | 'at-least-once';
 
@@ -33,7 +33,7 @@ export interface OutcomeDelivery {
    */
   claim(partition: number): Promise<bigint>;
   /** Publishes `outcomes` and commits the input through `lastOffset`; on failure nothing is committed. */
-  deliver(partition: number, outcomes: readonly Outcome[], lastOffset: string, control: BatchControl): Promise<void>;
+  deliver(partition: number, outcomes: readonly TracedOutcome[], lastOffset: string, control: BatchControl): Promise<void>;
   /** Closes the producers of partitions no longer assigned. */
   release(assigned: readonly number[]): Promise<void>;
   close(): Promise<void>;
@@ -50,7 +50,7 @@ export async function createOutcomeDelivery(options: OutcomeDeliveryOptions): Pr
 }
 
 /** Publishes outcomes through `publish`, in requests that fit the outcome topic. */
-export type SizedSender = (publish: (requests: readonly (readonly OutboundMessage[])[]) => Promise<void>, outcomes: readonly Outcome[]) => Promise<void>;
+export type SizedSender = (publish: (requests: readonly (readonly OutboundMessage[])[]) => Promise<void>, outcomes: readonly TracedOutcome[]) => Promise<void>;
 
 /**
  * A sender that splits by size; a request the broker still refuses as too

@@ -2,23 +2,36 @@ import type { Outcome } from '../processing/outcome.js';
 import type { OutcomeMessage } from '../schemas/outcome.js';
 import { CLOUDEVENTS_SOURCE, CLOUDEVENTS_TYPES, type OutcomeHeaders } from '../schemas/outcome-headers.js';
 import type { OutboundMessage } from './kafka-client.js';
+import { outcomeTraceContext, type TraceContext } from './trace-context.js';
 
-/** An outcome as a Kafka message: keyed by contract, with its `event-id` and CloudEvents headers. */
-export function toOutboundMessage({ key, message }: Outcome): OutboundMessage {
-  return { key, value: JSON.stringify(message), headers: { ...outcomeHeaders(message) } };
+/** An outcome with the trace context of the message it answers, when that message came from Kafka. */
+export type TracedOutcome = Outcome & { trace?: TraceContext };
+
+/** An outcome as a Kafka message: keyed by contract, with its `event-id`, CloudEvents and trace headers. */
+export function toOutboundMessage({ key, message, trace }: TracedOutcome): OutboundMessage {
+  return { key, value: JSON.stringify(message), headers: { ...outcomeHeaders(message, trace) } };
 }
 
-/** The headers of one outcome message; every copy of an outcome gets the same. */
-export function outcomeHeaders(message: OutcomeMessage): OutcomeHeaders {
+/** The identity of an outcome, the same on every copy of it: its CloudEvents `ce_id`. */
+export function outcomeIdentity(message: OutcomeMessage): string {
   const { source } = message;
   const input = source.transport === 'kafka' ? `${source.topic}/${source.partition}/${source.offset}` : `http/${source.request_id}`;
+  return message.revision === 0 ? input : `${input}/revision/${message.revision}`;
+}
+
+/** The headers of one outcome message; every copy of an outcome gets the same. Without `trace`, a new trace. */
+export function outcomeHeaders(message: OutcomeMessage, trace?: TraceContext): OutcomeHeaders {
+  const identity = outcomeIdentity(message);
+  const { traceparent, tracestate } = trace ?? outcomeTraceContext(identity);
   return {
     'event-id': message.event_id,
     'content-type': 'application/json',
     ce_specversion: '1.0',
-    ce_id: message.revision === 0 ? input : `${input}/revision/${message.revision}`,
+    ce_id: identity,
     ce_source: CLOUDEVENTS_SOURCE,
     ce_type: CLOUDEVENTS_TYPES[message.status],
     ce_time: message.processed_at,
+    traceparent,
+    ...(tracestate === undefined ? {} : { tracestate }),
   };
 }

@@ -1,6 +1,6 @@
-import { compactOutcome, type Outcome } from '../processing/outcome.js';
+import { compactOutcome } from '../processing/outcome.js';
 import type { OutboundMessage } from './kafka-client.js';
-import { toOutboundMessage } from './outcome-message.js';
+import { toOutboundMessage, type TracedOutcome } from './outcome-message.js';
 
 // The broker refuses a record batch larger than the topic's
 // `max.message.bytes`, and a producer sends one batch per partition per
@@ -26,7 +26,7 @@ export interface OutcomeRequests {
 }
 
 /** Splits outcomes, in order, into requests of at most `maxBytes`; compacts an outcome too large on its own. */
-export function toRequests(outcomes: readonly Outcome[], maxBytes: number): OutcomeRequests {
+export function toRequests(outcomes: readonly TracedOutcome[], maxBytes: number): OutcomeRequests {
   const budget = maxBytes - BATCH_OVERHEAD_BYTES;
   const requests: OutboundMessage[][] = [];
   const compacted: string[] = [];
@@ -36,7 +36,7 @@ export function toRequests(outcomes: readonly Outcome[], maxBytes: number): Outc
     let message = toOutboundMessage(outcome);
     let bytes = recordBytes(message);
     if (bytes > budget) {
-      message = toOutboundMessage(compactOutcome(outcome, Buffer.byteLength(message.value)));
+      message = toOutboundMessage({ ...compactOutcome(outcome, Buffer.byteLength(message.value)), trace: outcome.trace });
       bytes = recordBytes(message);
       compacted.push(outcome.message.event_id);
     }

@@ -2,6 +2,12 @@ import { EVENT_CATALOGUE } from '../domain/catalogue.js';
 import { EVENT_ID_CONFLICT, type OutcomeMessage } from '../schemas/outcome.js';
 import type { Metrics } from './metrics.js';
 
+/** A decided outcome, with the trace it continues when it answers a Kafka message. */
+interface DecidedOutcome {
+  message: OutcomeMessage;
+  trace?: { traceId: string };
+}
+
 /** Any pino-style logger (the service's, or a request's). */
 interface DecisionLogger {
   info(fields: object, message: string): void;
@@ -9,15 +15,15 @@ interface DecisionLogger {
 }
 
 /**
- * Logs each decided event once, with its Kafka position when it came from
+ * Logs each decided event once, with its Kafka position and trace id when it came from
  * Kafka, and counts them. Counting is per distinct label set, not per event:
  * a batch of a thousand events costs a handful of counter updates. Revised
  * decisions are logged and counted apart: they answer no new message.
  */
-export function recordDecisions(logger: DecisionLogger, metrics: Metrics, messages: readonly OutcomeMessage[]): void {
+export function recordDecisions(logger: DecisionLogger, metrics: Metrics, outcomes: readonly DecidedOutcome[]): void {
   const tally = new Map<string, { labels: { status: string; code: string; type: string; duplicate: string }; count: number }>();
-  for (const message of messages) {
-    const fields = logFields(message);
+  for (const { message, trace } of outcomes) {
+    const fields = logFields(message, trace?.traceId);
     if (message.revises) {
       metrics.decisionsRevised.inc({ status: message.status, code: message.code });
       logger.info({ ...fields, revision: message.revision, revises: message.revises }, 'event decision revised');
@@ -38,7 +44,7 @@ export function recordDecisions(logger: DecisionLogger, metrics: Metrics, messag
   for (const { labels, count } of tally.values()) metrics.eventsProcessed.inc(labels, count);
 }
 
-function logFields(message: OutcomeMessage): Record<string, unknown> {
+function logFields(message: OutcomeMessage, traceId: string | undefined): Record<string, unknown> {
   const type = message.event?.type;
   const source = message.source;
   return {
@@ -51,5 +57,6 @@ function logFields(message: OutcomeMessage): Record<string, unknown> {
     code: message.code,
     duplicate: message.duplicate,
     ...(source.transport === 'kafka' ? { topic: source.topic, partition: source.partition, offset: source.offset } : { request_id: source.request_id }),
+    ...(traceId === undefined ? {} : { trace_id: traceId }),
   };
 }

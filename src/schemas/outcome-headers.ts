@@ -29,6 +29,15 @@ export const outcomeHeadersSchema = z
     ce_source: z.literal(CLOUDEVENTS_SOURCE).meta({ description: 'This service.' }),
     ce_type: z.enum([CLOUDEVENTS_TYPES.accepted, CLOUDEVENTS_TYPES.rejected, CLOUDEVENTS_TYPES.error]).meta({ description: 'One type per outcome status.' }),
     ce_time: z.string().meta({ description: 'Same as payload.processed_at (RFC 3339, microseconds, UTC).' }),
+    traceparent: z
+      .string()
+      .regex(/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/)
+      .meta({
+        description:
+          "W3C Trace Context: the input message's trace continued (same trace id, the service's span as parent), " +
+          'or a new trace when the input had no valid traceparent. The same on every copy of an outcome.',
+      }),
+    tracestate: z.string().optional().meta({ description: "The input message's W3C tracestate, carried on when its traceparent was valid." }),
   })
   .meta({ id: 'OutcomeHeaders' });
 export type OutcomeHeaders = z.infer<typeof outcomeHeadersSchema>;

@@ -96,6 +96,8 @@ describe('the worked example through Kafka', () => {
         time: new Date(outcome.message.processed_at).toISOString(),
       });
       expect(outcome.headers.ce_time).toBe(outcome.message.processed_at);
+      // `npm run produce` sends no trace context: each outcome starts a trace of its own.
+      expect(outcome.headers.traceparent, where).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
       expect(event.data, where).toEqual(outcome.raw);
     }
   });

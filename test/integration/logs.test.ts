@@ -22,12 +22,16 @@ let db: TestDatabase;
 let databaseUrl: string;
 
 /** Runs the service through the mixed traffic at a log level, and returns its log lines and the outcomes. */
-async function runWithLogs(level: string, contractNumber: string): Promise<{ lines: LogLine[]; text: string; outcomes: ReadOutcome[] }> {
+async function runWithLogs(
+  level: string,
+  contractNumber: string,
+  headers?: Record<string, string>,
+): Promise<{ lines: LogLine[]; text: string; outcomes: ReadOutcome[] }> {
   let text = '';
   const logger = createLogger(level, { write: (chunk: string) => void (text += chunk) });
   const running = await startInProcessService({ ...db, url: databaseUrl }, logger, { LOG_LEVEL: level, DATABASE_URL: databaseUrl });
   try {
-    const outcomes = await running.sendAndAwait(mixedTraffic(contractNumber));
+    const outcomes = await running.sendAndAwait(mixedTraffic(contractNumber), headers);
     // The per-event line is written right after the commit, which follows publication.
     await new Promise((resolve) => setTimeout(resolve, 500));
     return { lines: text.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as LogLine), text, outcomes };
@@ -57,14 +61,22 @@ afterAll(async () => {
 });
 
 describe('logs', () => {
-  it('logs every decided event once with its fields and Kafka position, and never the database password', async () => {
-    const { lines, text, outcomes } = await runWithLogs('info', 'l-1');
+  it('logs every decided event once with its fields, Kafka position and trace, and never the database password', async () => {
+    // A producer's W3C trace context (the example of the recommendation): each outcome and log line continues it.
+    const trace = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', tracestate: 'congo=t61rcWkgMzE' };
+    const { lines, text, outcomes } = await runWithLogs('info', 'l-1', trace);
+    for (const outcome of outcomes) {
+      expect(outcome.headers.traceparent).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/);
+      expect(outcome.headers.traceparent).not.toBe(trace.traceparent);
+      expect(outcome.headers.tracestate).toBe(trace.tracestate);
+    }
     const decided = lines.filter((line) => line.msg === 'event decided');
     const position = (source: Record<string, unknown>) => `${source.topic}/${source.partition}/${source.offset}`;
     expect(decided.map(position).sort()).toEqual(outcomes.map((outcome) => position(outcome.message.source!)).sort());
     for (const line of decided) {
       expect(line.level).toBe(INFO);
       for (const field of ['event_id', 'status', 'code', 'topic', 'partition', 'offset']) expect(line[field], `${field} in ${JSON.stringify(line)}`).toBeDefined();
+      expect(line.trace_id).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
     }
     const accepted = decided.find((line) => line.code === 'ACCEPTED' && line.duplicate === false && line.action === 'start');
     expect(accepted).toMatchObject({

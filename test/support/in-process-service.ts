@@ -14,8 +14,8 @@ import { readOutcomes, type ReadOutcome } from './outcome-reader.js';
 export interface InProcessService {
   config: Config;
   service: RunningService;
-  /** Sends lines to the events topic (keyed by contract_number when JSON) and waits for their outcomes. */
-  sendAndAwait(lines: string[]): Promise<ReadOutcome[]>;
+  /** Sends lines to the events topic (keyed by contract_number when JSON, with `headers` each) and waits for their outcomes. */
+  sendAndAwait(lines: string[], headers?: Record<string, string>): Promise<ReadOutcome[]>;
 }
 
 export async function startInProcessService(db: TestDatabase, logger: Logger, env: Record<string, string> = {}): Promise<InProcessService> {
@@ -41,7 +41,7 @@ export async function startInProcessService(db: TestDatabase, logger: Logger, en
   return {
     config,
     service,
-    async sendAndAwait(lines) {
+    async sendAndAwait(lines, headers = {}) {
       const kafka = createKafkaClient({
         clientId: `it-producer-${run}`,
         brokers: config.KAFKA_BROKERS,
@@ -50,7 +50,7 @@ export async function startInProcessService(db: TestDatabase, logger: Logger, en
       });
       const publisher = await kafka.connectPublisher();
       const keyOf = (value: string) => (value.startsWith('{') ? (JSON.parse(value) as { contract_number?: string }).contract_number ?? null : null);
-      await publisher.send(config.EVENTS_TOPIC, lines.map((value) => ({ key: keyOf(value), value, headers: {} })));
+      await publisher.send(config.EVENTS_TOPIC, lines.map((value) => ({ key: keyOf(value), value, headers })));
       await publisher.disconnect();
       sent += lines.length;
       return readOutcomes(brokers, config.OUTCOMES_TOPIC, sent);

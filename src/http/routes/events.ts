@@ -57,7 +57,7 @@ export function registerEventRoutes(app: FastifyInstance, decideBatch: BatchDeci
         onDecided();
         const outcome = outcomes[0];
         if (!outcome) throw new Error('The decider returned no outcome for one event.');
-        recordDecisions(request.log, metrics, outcomes.map((decided) => decided.message));
+        recordDecisions(request.log, metrics, outcomes);
         if (outcome.message.code === EVENT_ID_CONFLICT) {
           throw new HttpError(409, EVENT_ID_CONFLICT, outcome.message.message, outcome.message.error?.details);
         }

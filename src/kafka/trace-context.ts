@@ -1,0 +1,50 @@
+import { createHash } from 'node:crypto';
+
+// W3C Trace Context (https://www.w3.org/TR/trace-context/) across the service:
+// an outcome continues the trace of the message it answers, as a child of
+// the service's work on it, so a trace started by a producer reaches the
+// outcome's consumers. Ids the service makes are derived from the outcome's
+// identity, so every copy of an outcome carries the same headers.
+
+/** What an outcome carries on: its `traceparent`, and the input's `tracestate` when it had one. */
+export interface TraceContext {
+  traceparent: string;
+  tracestate?: string;
+  /** The trace id alone, for the log line. */
+  traceId: string;
+}
+
+interface ParsedTraceparent {
+  traceId: string;
+  flags: string;
+}
+
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
+const ZEROS = /^0+$/;
+
+/** The trace id and flags of a valid `traceparent` header, else null (the header is then ignored, as W3C says). */
+export function parseTraceparent(header: string | undefined): ParsedTraceparent | null {
+  const match = header === undefined ? null : TRACEPARENT.exec(header.trim());
+  if (!match) return null;
+  const [, version, traceId, parentId, flags, rest] = match as unknown as [string, string, string, string, string, string | undefined];
+  // Version ff is invalid; version 00 has nothing after the flags; later versions may.
+  if (version === 'ff' || (version === '00' && rest !== undefined) || ZEROS.test(traceId) || ZEROS.test(parentId)) return null;
+  return { traceId, flags };
+}
+
+/**
+ * The trace context of an outcome whose identity is `identity` (its `ce_id`),
+ * answering a message with the given headers: a child of the input's trace,
+ * or the root of a new trace when the input had no valid one.
+ */
+export function outcomeTraceContext(identity: string, input: { traceparent?: string; tracestate?: string } = {}): TraceContext {
+  const parent = parseTraceparent(input.traceparent);
+  const traceId = parent?.traceId ?? digest(`trace/${identity}`).slice(0, 32);
+  const spanId = digest(`span/${traceId}/${identity}`).slice(0, 16);
+  // Not sampled unless the producer sampled it: the service records no spans of its own by default.
+  const traceparent = `00-${traceId}-${spanId}-${parent?.flags ?? '00'}`;
+  const tracestate = parent && input.tracestate ? input.tracestate : undefined;
+  return tracestate === undefined ? { traceparent, traceId } : { traceparent, tracestate, traceId };
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest('hex');
