@@ -2,6 +2,8 @@
 import './kafkajs-read-committed.js';
 // Its request queue must not set negative timers (a warning on Node 23+).
 import './kafkajs-timeout-fix.js';
+// Records are encoded without kafkajs's per-record and per-header allocations.
+import './kafkajs-record-encoder.js';
 import {
   CompressionTypes,
   Kafka,

@@ -9,7 +9,7 @@ export type TracedOutcome = Outcome & { trace?: TraceContext };
 
 /** An outcome as a Kafka message: keyed by contract, with its `event-id`, CloudEvents and trace headers. */
 export function toOutboundMessage({ key, message, trace }: TracedOutcome): OutboundMessage {
-  return { key, value: JSON.stringify(message), headers: { ...outcomeHeaders(message, trace) } };
+  return { key, value: JSON.stringify(message), headers: outcomeHeaders(message, trace) };
 }
 
 /** The identity of an outcome, the same on every copy of it: its CloudEvents `ce_id`. */

@@ -11,10 +11,10 @@ import { outcomeTraceContext } from './trace-context.js';
  */
 export function traceOutcomes(outcomes: readonly Outcome[], chunk: readonly InboundMessage[], decoded: readonly DecodedMessage[]): TracedOutcome[] {
   const byOffset = new Map(chunk.map((message) => [message.offset, message]));
-  const byEventId = new Map(decoded.map((message, index) => [message.eventId, chunk[index]!]));
+  const causing = (eventId: string) => chunk[decoded.findIndex((message) => message.eventId === eventId)];
   return outcomes.map((outcome) => {
     const { message } = outcome;
-    const input = message.revises ? byEventId.get(message.revises.caused_by) : message.source.transport === 'kafka' ? byOffset.get(message.source.offset) : undefined;
+    const input = message.revises ? causing(message.revises.caused_by) : message.source.transport === 'kafka' ? byOffset.get(message.source.offset) : undefined;
     const headers = input && { traceparent: headerText(input, 'traceparent'), tracestate: headerText(input, 'tracestate') };
     return { ...outcome, trace: outcomeTraceContext(outcomeIdentity(message), headers) };
   });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 // W3C Trace Context (https://www.w3.org/TR/trace-context/) across the service:
 // an outcome continues the trace of the message it answers, as a child of
@@ -39,12 +39,12 @@ export function parseTraceparent(header: string | undefined): ParsedTraceparent 
  */
 export function outcomeTraceContext(identity: string, input: { traceparent?: string; tracestate?: string } = {}): TraceContext {
   const parent = parseTraceparent(input.traceparent);
-  const traceId = parent?.traceId ?? digest(`trace/${identity}`).slice(0, 32);
-  const spanId = digest(`span/${traceId}/${identity}`).slice(0, 16);
+  // One digest gives both ids (a one-shot hash: this runs once per outcome).
+  const digest = hash('sha256', parent ? `${parent.traceId}/${identity}` : identity, 'hex');
+  const traceId = parent?.traceId ?? digest.slice(0, 32);
+  const spanId = digest.slice(32, 48);
   // Not sampled unless the producer sampled it: the service records no spans of its own by default.
   const traceparent = `00-${traceId}-${spanId}-${parent?.flags ?? '00'}`;
   const tracestate = parent && input.tracestate ? input.tracestate : undefined;
   return tracestate === undefined ? { traceparent, traceId } : { traceparent, tracestate, traceId };
 }
-
-const digest = (text: string) => createHash('sha256').update(text).digest('hex');
