@@ -19,6 +19,13 @@ interface ParsedTraceparent {
   flags: string;
 }
 
+/**
+ * A longer tracestate is not carried: W3C asks to pass on at least 512
+ * characters, and an outcome must stay small enough for its topic whatever
+ * a producer sends.
+ */
+export const MAX_TRACESTATE_LENGTH = 512;
+
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
 const ZEROS = /^0+$/;
 
@@ -45,6 +52,6 @@ export function outcomeTraceContext(identity: string, input: { traceparent?: str
   const spanId = digest.slice(32, 48);
   // Not sampled unless the producer sampled it: the service records no spans of its own by default.
   const traceparent = `00-${traceId}-${spanId}-${parent?.flags ?? '00'}`;
-  const tracestate = parent && input.tracestate ? input.tracestate : undefined;
+  const tracestate = parent && input.tracestate && input.tracestate.length <= MAX_TRACESTATE_LENGTH ? input.tracestate : undefined;
   return tracestate === undefined ? { traceparent, traceId } : { traceparent, tracestate, traceId };
 }

@@ -37,7 +37,11 @@ export const outcomeHeadersSchema = z
           "W3C Trace Context: the input message's trace continued (same trace id, the service's span as parent), " +
           'or a new trace when the input had no valid traceparent. The same on every copy of an outcome.',
       }),
-    tracestate: z.string().optional().meta({ description: "The input message's W3C tracestate, carried on when its traceparent was valid." }),
+    tracestate: z
+      .string()
+      .max(512)
+      .optional()
+      .meta({ description: "The input message's W3C tracestate, carried on when its traceparent was valid and it has at most 512 characters." }),
   })
   .meta({ id: 'OutcomeHeaders' });
 export type OutcomeHeaders = z.infer<typeof outcomeHeadersSchema>;

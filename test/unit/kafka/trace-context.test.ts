@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { outcomeTraceContext, parseTraceparent } from '../../../src/kafka/trace-context.js';
+import { MAX_TRACESTATE_LENGTH, outcomeTraceContext, parseTraceparent } from '../../../src/kafka/trace-context.js';
 
 // Examples from the W3C Trace Context recommendation, section 3.2.
 const PRODUCER = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
@@ -33,6 +33,13 @@ describe('the trace context of an outcome', () => {
     expect(context.traceparent).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/);
     expect(context.traceparent.split('-')[2]).not.toBe('00f067aa0ba902b7');
     expect(context.tracestate).toBe('congo=t61rcWkgMzE');
+  });
+
+  it('does not carry a tracestate longer than 512 characters', () => {
+    expect(MAX_TRACESTATE_LENGTH).toBe(512);
+    const atLimit = `a=${'x'.repeat(510)}`;
+    expect(outcomeTraceContext('contract-events/0/42', { traceparent: PRODUCER, tracestate: atLimit }).tracestate).toBe(atLimit);
+    expect(outcomeTraceContext('contract-events/0/42', { traceparent: PRODUCER, tracestate: `${atLimit}y` })).not.toHaveProperty('tracestate');
   });
 
   it('starts a new trace, not sampled, when the input has no valid traceparent, and drops a lone tracestate', () => {
