@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { MAX_TRACESTATE_LENGTH } from '../schemas/outcome-headers.js';
 
 // W3C Trace Context (https://www.w3.org/TR/trace-context/) across the service:
 // an outcome continues the trace of the message it answers, as a child of
@@ -18,13 +19,6 @@ interface ParsedTraceparent {
   traceId: string;
   flags: string;
 }
-
-/**
- * A longer tracestate is not carried: W3C asks to pass on at least 512
- * characters, and an outcome must stay small enough for its topic whatever
- * a producer sends.
- */
-export const MAX_TRACESTATE_LENGTH = 512;
 
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
 const ZEROS = /^0+$/;

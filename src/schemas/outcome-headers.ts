@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import type { OutcomeStatus } from './outcome.js';
 
+/**
+ * A longer tracestate is not carried onto an outcome: W3C asks to pass on at
+ * least 512 characters, and an outcome must stay small enough for its topic
+ * whatever a producer sends.
+ */
+export const MAX_TRACESTATE_LENGTH = 512;
+
 /** `ce_source` of every outcome: this service, whatever instance or transport decided it. */
 export const CLOUDEVENTS_SOURCE = '/contract-events-service';
 
@@ -39,7 +46,7 @@ export const outcomeHeadersSchema = z
       }),
     tracestate: z
       .string()
-      .max(512)
+      .max(MAX_TRACESTATE_LENGTH)
       .optional()
       .meta({ description: "The input message's W3C tracestate, carried on when its traceparent was valid and it has at most 512 characters." }),
   })

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_TRACESTATE_LENGTH, outcomeTraceContext, parseTraceparent } from '../../../src/kafka/trace-context.js';
+import { outcomeTraceContext, parseTraceparent } from '../../../src/kafka/trace-context.js';
+import { MAX_TRACESTATE_LENGTH } from '../../../src/schemas/outcome-headers.js';
 
 // Examples from the W3C Trace Context recommendation, section 3.2.
 const PRODUCER = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
