@@ -1,4 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { EVENT_TYPES } from '../domain/catalogue.js';
+import { PROCESSING_FAILED, outcomeSourceSchema } from '../schemas/outcome.js';
 
 /** Every metric the service exports, on one registry per process. */
 export interface Metrics {
@@ -26,7 +28,7 @@ export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   let isReady: (() => Promise<boolean>) | undefined;
-  return {
+  const metrics: Metrics = {
     registry,
     eventsProcessed: new Counter({
       name: 'contract_events_processed_total',
@@ -109,4 +111,16 @@ export function createMetrics(): Metrics {
       isReady = check;
     },
   };
+  exportAlertedSeriesFromZero(metrics);
+  return metrics;
+}
+
+/**
+ * increase() sees nothing in a series' first sample, so a labelled series born
+ * at 1 would never fire the alert that watches it. The series the alerts
+ * watch are exported at 0 from the start (Prometheus's "avoid missing metrics").
+ */
+function exportAlertedSeriesFromZero({ eventsProcessed, eventIdConflicts }: Metrics): void {
+  for (const type of EVENT_TYPES) eventsProcessed.inc({ status: 'error', code: PROCESSING_FAILED, type, duplicate: 'false' }, 0);
+  for (const source of outcomeSourceSchema.options) eventIdConflicts.inc({ source: source.shape.transport.value }, 0);
 }
