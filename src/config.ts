@@ -19,6 +19,8 @@ const kafkaBrokerList = z
 
 const port = z.coerce.number().int().min(0).max(65535);
 
+const httpUrl = z.url({ protocol: /^https?$/, message: 'expected an http:// or https:// URL' });
+
 const pem = z.string().regex(/-----BEGIN [A-Z0-9 ]+-----/, 'expected PEM text (-----BEGIN ...-----)');
 
 // Long enough that guessing is hopeless; `openssl rand -hex 32` gives 64 characters.
@@ -93,6 +95,13 @@ const configSchema = z.object({
   EVENTS_RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(1_000),
   EVENTS_RATE_LIMIT_WINDOW_MS: positiveInt(60_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** OpenTelemetry tracing is on when one of these is set: spans go there as OTLP over HTTP (JSON). */
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
+  /** Used as is; OTEL_EXPORTER_OTLP_ENDPOINT gets `/v1/traces` appended. */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl.optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('contract-events-service'),
+  /** Turns tracing off whatever the endpoints say, as the OpenTelemetry SDKs do. */
+  OTEL_SDK_DISABLED: booleanFromEnv.default(false),
   PROCESSING_MAX_ATTEMPTS: positiveInt(3),
   RETRY_INITIAL_MS: positiveInt(200),
   RETRY_MAX_MS: positiveInt(10_000),

@@ -12,6 +12,7 @@ import type { Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createReadinessCheck } from './observability/readiness.js';
 import { createRetryLog } from './observability/retry-log.js';
+import { startTracing } from './observability/tracing.js';
 import { systemClock } from './processing/clock.js';
 import { createBatchDecider } from './processing/decide-batch.js';
 import { createFailureRecorder } from './processing/record-failure.js';
@@ -21,6 +22,7 @@ import { createDecisionStore } from './store/decision-store.js';
 import { applyMigrations } from './store/migrations.js';
 import { drainOutbox } from './store/outcome-outbox.js';
 import { createPrismaClient, type PrismaClient } from './store/prisma-client.js';
+import { SERVICE_VERSION } from './version.js';
 
 export interface RunningService {
   /** The API; also /health/* and /metrics unless MANAGEMENT_PORT gave them `management`. */
@@ -74,6 +76,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   };
 
   const metrics = createMetrics();
+  const tracing = startTracing(config, logger, SERVICE_VERSION);
   const prisma: PrismaClient = createPrismaClient(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
   // HTTP gets a smaller pool of its own, with statement and lock timeouts: a
   // flood of requests queues for its own connections (and is answered 503)
@@ -203,6 +206,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       maxAttempts: config.PROCESSING_MAX_ATTEMPTS,
       logger,
       metrics,
+      tracer: tracing.tracer,
       groupId: config.KAFKA_GROUP_ID,
       eventsTopic: config.EVENTS_TOPIC,
       concurrency: config.PARTITIONS_CONSUMED_CONCURRENTLY,
@@ -232,7 +236,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       await http.close();
       await relay?.stop();
       await kafkaProbe.close();
-      await Promise.all([prisma.$disconnect(), httpPrisma.$disconnect()]);
+      await Promise.all([prisma.$disconnect(), httpPrisma.$disconnect(), tracing.shutdown()]);
     },
   };
 }

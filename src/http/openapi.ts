@@ -3,6 +3,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { BEARER_SCHEME } from './auth.js';
+import { SERVICE_VERSION } from '../version.js';
 
 type TransformObject = typeof jsonSchemaTransformObject;
 
@@ -47,7 +48,7 @@ export async function registerOpenApi(app: FastifyInstance, options: { bearerAut
       openapi: '3.1.0',
       info: {
         title: 'Contract events service',
-        version: '0.1.0',
+        version: SERVICE_VERSION,
         description:
           'Timelines, contract administration, audited events, synchronous event decisions, health and metrics. ' +
           'Every non-2xx answer is an `ErrorResponse`. Paths under `/contract` are aliases kept for clients of the earlier service.',

@@ -1,3 +1,4 @@
+import { SpanKind, type Tracer } from '@opentelemetry/api';
 import { recordDecisions } from '../observability/decision-log.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -7,6 +8,7 @@ import { decodeMessage } from '../processing/decode-message.js';
 import type { FailureRecorder } from '../processing/record-failure.js';
 import { retryUntilDone, StopRequested } from './backoff.js';
 import { AppendTimes } from './append-times.js';
+import { inChunkSpan, type ChunkSpan } from './chunk-span.js';
 import { startLagMonitor } from './lag-monitor.js';
 import type { TracedOutcome } from './outcome-message.js';
 import { traceOutcomes } from './outcome-traces.js';
@@ -22,6 +24,8 @@ export interface EventConsumerOptions {
   maxAttempts: number;
   logger: Logger;
   metrics: Metrics;
+  /** One span per chunk goes to it (a tracer that records nothing when tracing is off). */
+  tracer: Tracer;
   groupId: string;
   eventsTopic: string;
   concurrency: number;
@@ -97,11 +101,12 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
       shouldContinue: current,
       keepAlive: () => control.heartbeat(),
     };
-    const retryPublishing = <T>(work: () => Promise<T>) =>
+    const retryPublishing = <T>(work: () => Promise<T>, span?: ChunkSpan) =>
       retryUntilDone(work, {
         ...retry,
         onFailure: (error, attempt, delayMs) => {
           metrics.outcomePublishFailures.inc();
+          span?.retried(error, attempt, delayMs);
           noteFailure('publishing outcomes failed; retrying', error, { topic, partition, attempt, delayMs });
         },
       });
@@ -114,34 +119,49 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     for (let start = 0; start < messages.length; start += options.maxBatchSize) {
       if (!current()) return;
       const chunk = messages.slice(start, start + options.maxBatchSize);
-      const decoded = chunk.map((message) =>
-        decodeMessage({ key: message.key, value: message.value, source: { transport: 'kafka', topic, partition, offset: message.offset } }),
-      );
-      const timer = metrics.processingSeconds.startTimer({ source: 'kafka' });
-      const decided = await decideIsolatingFailures(decoded, {
-        decideBatch: options.decideBatch,
-        recordFailure: options.recordFailure,
-        maxAttempts: options.maxAttempts,
-        retryTransient: (work) =>
-          retryUntilDone(work, {
-            ...retry,
-            onFailure: (error, attempt, delayMs) => {
-              metrics.databaseRetries.inc();
-              noteFailure('deciding a batch failed; retrying', error, { topic, partition, attempt, delayMs });
-            },
+      await inChunkSpan(options.tracer, { topic, partition, groupId: options.groupId, messages: chunk }, async (span) => {
+        const decoded = chunk.map((message) =>
+          decodeMessage({ key: message.key, value: message.value, source: { transport: 'kafka', topic, partition, offset: message.offset } }),
+        );
+        const timer = metrics.processingSeconds.startTimer({ source: 'kafka' });
+        const decided = await span.step('decide', SpanKind.INTERNAL, { 'db.system.name': 'postgresql' }, () =>
+          decideIsolatingFailures(decoded, {
+            decideBatch: options.decideBatch,
+            recordFailure: options.recordFailure,
+            maxAttempts: options.maxAttempts,
+            retryTransient: (work) =>
+              retryUntilDone(work, {
+                ...retry,
+                onFailure: (error, attempt, delayMs) => {
+                  metrics.databaseRetries.inc();
+                  span.retried(error, attempt, delayMs);
+                  noteFailure('deciding a batch failed; retrying', error, { topic, partition, attempt, delayMs });
+                },
+              }),
+            onPermanentFailure: (message, error, attempt) =>
+              logger.error(
+                { err: error, topic, partition, attempt, event_id: message?.eventId, offset: message?.source.transport === 'kafka' ? message.source.offset : undefined },
+                message ? 'an event failed permanently' : 'a batch failed permanently; deciding its events one by one',
+              ),
           }),
-        onPermanentFailure: (message, error, attempt) =>
-          logger.error(
-            { err: error, topic, partition, attempt, event_id: message?.eventId, offset: message?.source.transport === 'kafka' ? message.source.offset : undefined },
-            message ? 'an event failed permanently' : 'a batch failed permanently; deciding its events one by one',
-          ),
+        );
+        timer();
+        const outcomes = traceOutcomes(decided, chunk, decoded);
+        span.decided(outcomes.map((outcome) => outcome.message.status));
+        const lastOffset = chunk[chunk.length - 1]!.offset;
+        const sending = {
+          'messaging.system': 'kafka',
+          'messaging.operation.type': 'send',
+          'messaging.destination.name': delivery.outcomesTopic,
+          'messaging.batch.message_count': outcomes.length,
+          'contract_events.delivery': delivery.mode,
+        };
+        await span.step(`send ${delivery.outcomesTopic}`, SpanKind.PRODUCER, sending, () =>
+          retryPublishing(() => delivery.deliver(partition, outcomes, lastOffset, control), span),
+        );
+        lastError = null;
+        record(outcomes, batch, lastOffset);
       });
-      timer();
-      const outcomes = traceOutcomes(decided, chunk, decoded);
-      const lastOffset = chunk[chunk.length - 1]!.offset;
-      await retryPublishing(() => delivery.deliver(partition, outcomes, lastOffset, control));
-      lastError = null;
-      record(outcomes, batch, lastOffset);
     }
   }
 

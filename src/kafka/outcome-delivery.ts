@@ -24,6 +24,7 @@ export interface OutcomeDeliveryOptions {
 /** Publishes a chunk's outcomes and marks its input consumed, atomically in transactional mode. */
 export interface OutcomeDelivery {
   readonly mode: OutcomeDeliveryMode;
+  readonly outcomesTopic: string;
   /**
    * Called before this instance works on a partition: in transactional mode it
    * fences the partition's previous owner (a zombie after a rebalance or a
@@ -104,6 +105,7 @@ function transactionalDelivery(options: OutcomeDeliveryOptions, send: SizedSende
   };
   return {
     mode: 'transactional',
+    outcomesTopic: options.outcomesTopic,
     claim: settle,
     async deliver(partition, outcomes, lastOffset, control) {
       const nextOffset = BigInt(lastOffset) + 1n;
@@ -150,6 +152,7 @@ async function atLeastOnceDelivery(options: OutcomeDeliveryOptions, send: SizedS
   const published = new Map<number, string>();
   return {
     mode: 'at-least-once',
+    outcomesTopic: options.outcomesTopic,
     claim: async () => -1n,
     async deliver(partition, outcomes, lastOffset, control) {
       // When only the commit failed, commit again rather than publish the chunk a second time.

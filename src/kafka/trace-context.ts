@@ -17,6 +17,8 @@ export interface TraceContext {
 
 interface ParsedTraceparent {
   traceId: string;
+  /** The span of the producer's that sent the message. */
+  parentId: string;
   flags: string;
 }
 
@@ -30,7 +32,7 @@ export function parseTraceparent(header: string | undefined): ParsedTraceparent 
   const [, version, traceId, parentId, flags, rest] = match as unknown as [string, string, string, string, string, string | undefined];
   // Version ff is invalid; version 00 has nothing after the flags; later versions may.
   if (version === 'ff' || (version === '00' && rest !== undefined) || ZEROS.test(traceId) || ZEROS.test(parentId)) return null;
-  return { traceId, flags };
+  return { traceId, parentId, flags };
 }
 
 /**

@@ -1,3 +1,5 @@
+import { SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createEventConsumer, type EventConsumer } from '../../../src/kafka/event-consumer.js';
 import type { InboundMessage, OutboundMessage } from '../../../src/kafka/kafka-client.js';
@@ -42,6 +44,7 @@ async function startConsumer(
   decide = stubDecider().decide,
   maxMessageBytes = 1_048_588,
   metrics = createMetrics(),
+  tracer: Tracer = trace.getTracer('unrecorded'),
 ): Promise<EventConsumer> {
   const delivery = await createOutcomeDelivery({
     kafka: stub.client,
@@ -62,6 +65,7 @@ async function startConsumer(
     maxAttempts: 3,
     logger: createLogger('silent'),
     metrics,
+    tracer,
     groupId: 'g',
     eventsTopic: TOPIC,
     concurrency: 1,
@@ -276,6 +280,83 @@ describe('the consumer loop, at-least-once', () => {
     expect(stub.sent).toHaveLength(1);
     expect(stub.commits).toEqual(['1']);
     expect(stub.transactions).toEqual([]);
+    await consumer.stop();
+  });
+});
+
+describe('tracing of the consumer loop', () => {
+  // Examples of producer contexts (W3C Trace Context, section 3.2): one sampled, one not.
+  const SAMPLED = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7' };
+  const UNSAMPLED = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331' };
+  const traced = (i: number, context: { traceId: string; spanId: string }, flags: string) => ({
+    ...event(i),
+    headers: { traceparent: `00-${context.traceId}-${context.spanId}-${flags}` },
+  });
+
+  async function tracedConsumer(stub: StubKafka) {
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    const consumer = await startConsumer(stub, 'transactional', undefined, undefined, undefined, provider.getTracer('test'));
+    return { consumer, spans: () => exporter.getFinishedSpans() };
+  }
+
+  it('makes one span per chunk, linked to each producer span, with the database and Kafka work inside it', async () => {
+    const stub = createStubKafka();
+    const { consumer, spans } = await tracedConsumer(stub);
+    await stub.deliver(batch(1, 10, [traced(1, SAMPLED, '01'), event(2), traced(3, UNSAMPLED, '00')]));
+    await consumer.stop();
+
+    const [decide, send, chunk] = spans();
+    expect(spans()).toHaveLength(3);
+    expect(chunk!.name).toBe(`process ${TOPIC}`);
+    expect(chunk!.kind).toBe(SpanKind.CONSUMER);
+    expect(chunk!.parentSpanContext).toBeUndefined();
+    expect(chunk!.attributes).toEqual({
+      'messaging.system': 'kafka',
+      'messaging.operation.type': 'process',
+      'messaging.operation.name': 'process',
+      'messaging.destination.name': TOPIC,
+      'messaging.destination.partition.id': '1',
+      'messaging.consumer.group.name': 'g',
+      'messaging.batch.message_count': 3,
+      'contract_events.offset.first': '10',
+      'contract_events.offset.last': '12',
+      'contract_events.outcomes.accepted': 3,
+    });
+    expect(chunk!.links.map((link) => ({ ...link.context, attributes: link.attributes }))).toEqual([
+      { ...SAMPLED, traceFlags: 1, isRemote: true, attributes: { 'messaging.kafka.offset': 10 } },
+      { ...UNSAMPLED, traceFlags: 0, isRemote: true, attributes: { 'messaging.kafka.offset': 12 } },
+    ]);
+    expect(chunk!.status.code).toBe(SpanStatusCode.UNSET);
+
+    expect(decide).toMatchObject({ name: 'decide', kind: SpanKind.INTERNAL, attributes: { 'db.system.name': 'postgresql' } });
+    expect(send).toMatchObject({
+      name: 'send outcomes',
+      kind: SpanKind.PRODUCER,
+      attributes: { 'messaging.destination.name': 'outcomes', 'messaging.batch.message_count': 3, 'contract_events.delivery': 'transactional' },
+    });
+    for (const child of [decide!, send!]) {
+      expect(child.spanContext().traceId).toBe(chunk!.spanContext().traceId);
+      expect(child.parentSpanContext?.spanId).toBe(chunk!.spanContext().spanId);
+    }
+  });
+
+  it('records each retry of the Kafka transaction as an event on its span, and a failure no retry can fix as a failed span', async () => {
+    const stub = createStubKafka();
+    const { consumer, spans } = await tracedConsumer(stub);
+    stub.failNext.push(connectionLost());
+    await stub.deliver(batch(0, 0, [event(1)]));
+    const send = spans().find((span) => span.name === 'send outcomes')!;
+    expect(send.events.map((e) => ({ name: e.name, attempt: e.attributes?.['retry.attempt'], message: e.attributes?.['exception.message'] }))).toEqual([
+      { name: 'retry', attempt: 1, message: 'Connection error: ECONNREFUSED' },
+    ]);
+    expect(send.status.code).toBe(SpanStatusCode.UNSET);
+
+    stub.failNext.push(Object.assign(new Error('denied'), { type: 'TOPIC_AUTHORIZATION_FAILED' }));
+    await stub.deliver(batch(0, 1, [event(2)])).catch(() => undefined);
+    const failed = spans().filter((span) => span.name === `process ${TOPIC}`)[1]!;
+    expect(failed.status).toMatchObject({ code: SpanStatusCode.ERROR });
+    expect(failed.events.map((e) => e.name)).toEqual(['exception']);
     await consumer.stop();
   });
 });

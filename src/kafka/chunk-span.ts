@@ -1,0 +1,101 @@
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Attributes, type Link, type Span, type Tracer } from '@opentelemetry/api';
+import type { OutcomeStatus } from '../schemas/outcome.js';
+import { headerText, type InboundMessage } from './kafka-client.js';
+import { parseTraceparent } from './trace-context.js';
+
+// One OpenTelemetry span per consumed chunk, as the messaging conventions
+// model batch processing: a `process` span of its own, linked to the
+// producer's span of every message in it, with the database transaction and
+// the Kafka transaction as child spans. Retries are events on the step that
+// retried. With tracing off the tracer records nothing and this costs a few
+// allocations per chunk, none per message.
+
+export interface ChunkOrigin {
+  topic: string;
+  partition: number;
+  groupId: string;
+  messages: readonly InboundMessage[];
+}
+
+export interface ChunkSpan {
+  /** Runs `work` as a child span of the chunk's. */
+  step<T>(name: string, kind: SpanKind, attributes: Attributes, work: () => Promise<T>): Promise<T>;
+  /** A failed attempt of the step in progress, about to be retried after `delayMs`. */
+  retried(error: unknown, attempt: number, delayMs: number): void;
+  /** How the chunk's outcomes went, by status. */
+  decided(statuses: readonly OutcomeStatus[]): void;
+}
+
+/** Runs the work on one chunk inside its span; a failure marks the span as failed and is thrown on. */
+export async function inChunkSpan<T>(tracer: Tracer, origin: ChunkOrigin, work: (span: ChunkSpan) => Promise<T>): Promise<T> {
+  const { topic, partition, groupId, messages } = origin;
+  const span = tracer.startSpan(
+    `process ${topic}`,
+    {
+      kind: SpanKind.CONSUMER,
+      attributes: {
+        'messaging.system': 'kafka',
+        'messaging.operation.type': 'process',
+        'messaging.operation.name': 'process',
+        'messaging.destination.name': topic,
+        'messaging.destination.partition.id': String(partition),
+        'messaging.consumer.group.name': groupId,
+        'messaging.batch.message_count': messages.length,
+        'contract_events.offset.first': messages[0]?.offset,
+        'contract_events.offset.last': messages.at(-1)?.offset,
+      },
+    },
+    ROOT_CONTEXT,
+  );
+  // Only a span that records reads the headers: with tracing off, nothing per message.
+  if (span.isRecording()) span.addLinks(producerLinks(messages));
+  const parent = trace.setSpan(ROOT_CONTEXT, span);
+  let current: Span = span;
+  const chunkSpan: ChunkSpan = {
+    async step(name, kind, attributes, stepWork) {
+      const child = tracer.startSpan(name, { kind, attributes }, parent);
+      current = child;
+      try {
+        return await endAfter(child, stepWork);
+      } finally {
+        current = span;
+      }
+    },
+    retried(error, attempt, delayMs) {
+      current.addEvent('retry', { 'retry.attempt': attempt, 'retry.delay_ms': delayMs, 'exception.message': messageOf(error) });
+    },
+    decided(statuses) {
+      const counts = new Map<OutcomeStatus, number>();
+      for (const status of statuses) counts.set(status, (counts.get(status) ?? 0) + 1);
+      for (const [status, count] of counts) span.setAttribute(`contract_events.outcomes.${status}`, count);
+    },
+  };
+  return endAfter(span, () => work(chunkSpan));
+}
+
+/** Ends `span` once `work` settles, marked as failed (with the exception) when it throws. */
+async function endAfter<T>(span: Span, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    span.recordException(error instanceof Error ? error : messageOf(error));
+    span.setStatus({ code: SpanStatusCode.ERROR, message: messageOf(error) });
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
+/** A link to the producer's span of each message that carried a valid traceparent. */
+function producerLinks(messages: readonly InboundMessage[]): Link[] {
+  const links: Link[] = [];
+  for (const message of messages) {
+    const parsed = parseTraceparent(headerText(message, 'traceparent'));
+    if (!parsed) continue;
+    const traceFlags = Number.parseInt(parsed.flags, 16) & TraceFlags.SAMPLED;
+    links.push({ context: { traceId: parsed.traceId, spanId: parsed.parentId, traceFlags, isRemote: true }, attributes: { 'messaging.kafka.offset': Number(message.offset) } });
+  }
+  return links;
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
