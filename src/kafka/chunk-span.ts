@@ -1,7 +1,7 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Attributes, type Link, type Span, type Tracer } from '@opentelemetry/api';
 import type { OutcomeStatus } from '../schemas/outcome.js';
 import { headerText, type InboundMessage } from './kafka-client.js';
-import { parseTraceparent } from './trace-context.js';
+import { parseTraceparent } from '../observability/trace-context.js';
 
 // One OpenTelemetry span per consumed chunk, as the messaging conventions
 // model batch processing: a `process` span of its own, linked to the

@@ -3,6 +3,7 @@ import type { OutboxDrain } from '../store/outcome-outbox.js';
 import { backoffDelay } from './backoff.js';
 import type { KafkaClient, Publisher, TransactionalPublisher } from './kafka-client.js';
 import type { OutcomeDeliveryMode, SizedSender } from './outcome-delivery.js';
+import { traceOutcome } from './outcome-traces.js';
 
 export interface OutboxRelayOptions {
   kafka: KafkaClient;
@@ -80,7 +81,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         } else {
           for (const messages of requests) await publisher.send(options.outcomesTopic, messages);
         }
-      }, fresh.map((row) => row.outcome));
+      }, fresh.map((row) => traceOutcome(row.outcome, row.trace)));
       await outbox.published(last.id);
       return rows.length === ROWS_PER_TRANSACTION;
     });

@@ -1,8 +1,8 @@
-import type { Outcome } from '../processing/outcome.js';
+import { outcomeIdentity, type Outcome } from '../processing/outcome.js';
 import type { OutcomeMessage } from '../schemas/outcome.js';
 import { CLOUDEVENTS_SOURCE, CLOUDEVENTS_TYPES, type OutcomeHeaders } from '../schemas/outcome-headers.js';
 import type { OutboundMessage } from './kafka-client.js';
-import { outcomeTraceContext, type TraceContext } from './trace-context.js';
+import { outcomeTraceContext, type TraceContext } from '../observability/trace-context.js';
 
 /** An outcome with the trace context of the message it answers, when that message came from Kafka. */
 export type TracedOutcome = Outcome & { trace?: TraceContext };
@@ -10,13 +10,6 @@ export type TracedOutcome = Outcome & { trace?: TraceContext };
 /** An outcome as a Kafka message: keyed by contract, with its `event-id`, CloudEvents and trace headers. */
 export function toOutboundMessage({ key, message, trace }: TracedOutcome): OutboundMessage {
   return { key, value: JSON.stringify(message), headers: outcomeHeaders(message, trace) };
-}
-
-/** The identity of an outcome, the same on every copy of it: its CloudEvents `ce_id`. */
-export function outcomeIdentity(message: OutcomeMessage): string {
-  const { source } = message;
-  const input = source.transport === 'kafka' ? `${source.topic}/${source.partition}/${source.offset}` : `http/${source.request_id}`;
-  return message.revision === 0 ? input : `${input}/revision/${message.revision}`;
 }
 
 /** The headers of one outcome message; every copy of an outcome gets the same. Without `trace`, a new trace. */

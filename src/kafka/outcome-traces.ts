@@ -1,8 +1,8 @@
 import type { DecodedMessage } from '../processing/decoded-message.js';
-import type { Outcome } from '../processing/outcome.js';
+import { outcomeIdentity, type Outcome } from '../processing/outcome.js';
 import { headerText, type InboundMessage } from './kafka-client.js';
-import { outcomeIdentity, type TracedOutcome } from './outcome-message.js';
-import { outcomeTraceContext } from './trace-context.js';
+import type { TracedOutcome } from './outcome-message.js';
+import { outcomeTraceContext } from '../observability/trace-context.js';
 
 /**
  * Each outcome of a chunk with the trace context of the message it answers;
@@ -15,7 +15,11 @@ export function traceOutcomes(outcomes: readonly Outcome[], chunk: readonly Inbo
   return outcomes.map((outcome) => {
     const { message } = outcome;
     const input = message.revises ? causing(message.revises.caused_by) : message.source.transport === 'kafka' ? byOffset.get(message.source.offset) : undefined;
-    const headers = input && { traceparent: headerText(input, 'traceparent'), tracestate: headerText(input, 'tracestate') };
-    return { ...outcome, trace: outcomeTraceContext(outcomeIdentity(message), headers) };
+    return traceOutcome(outcome, input && { traceparent: headerText(input, 'traceparent'), tracestate: headerText(input, 'tracestate') });
   });
+}
+
+/** An outcome with the trace context it carries: continuing the input's, or a new one. */
+export function traceOutcome(outcome: Outcome, input?: { traceparent?: string; tracestate?: string }): TracedOutcome {
+  return { ...outcome, trace: outcomeTraceContext(outcomeIdentity(outcome.message), input) };
 }

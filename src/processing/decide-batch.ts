@@ -7,7 +7,7 @@ import { decideInCreatedAtOrder } from './created-at-order.js';
 import { ledgerIdOf, type DecodedMessage } from './decoded-message.js';
 import { buildOutcome, conflictOutcome, revisionOutcome, type Outcome } from './outcome.js';
 import type { EventOrder } from './event-order.js';
-import type { DecisionStore, LedgerDecision } from './ports.js';
+import type { DecisionStore, LedgerDecision, TraceHeaders } from './ports.js';
 
 export interface BatchDeciderOptions {
   store: DecisionStore;
@@ -30,6 +30,8 @@ export class ConcurrentDecisionError extends ServiceError {
 export interface DecideOptions {
   /** Write the outcomes to the outbox in the same transaction, for the outbox relay to publish (decisions made over HTTP). */
   outbox?: boolean;
+  /** The caller's W3C trace context, kept with its outcomes in the outbox so their messages continue the trace. */
+  trace?: TraceHeaders;
 }
 
 /**
@@ -89,7 +91,7 @@ export function createBatchDecider({ store, clock, auditEnabled, eventOrder = 'a
       if (revisions.length > 0) await tx.reviseDecisions(revisions.map((r) => r.revision), processedAt);
       const all = [...outcomes, ...announcedAgain, ...revisions.map((r) => r.outcome)];
       // A conflict over HTTP is the caller's error (409), not a decision to publish.
-      if (options.outbox) await tx.enqueueOutcomes(all.filter((outcome) => outcome.message.code !== EVENT_ID_CONFLICT));
+      if (options.outbox) await tx.enqueueOutcomes(all.filter((outcome) => outcome.message.code !== EVENT_ID_CONFLICT), options.trace);
       return all;
     });
   // A second run reads the other writer's decisions and answers them as duplicates.

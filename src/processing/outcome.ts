@@ -16,6 +16,13 @@ export interface OutcomeRevision {
   revises: RevisedDecision | null;
 }
 
+/** The identity of an outcome, the same on every copy of it: its CloudEvents `ce_id`. */
+export function outcomeIdentity(message: OutcomeMessage): string {
+  const { source } = message;
+  const input = source.transport === 'kafka' ? `${source.topic}/${source.partition}/${source.offset}` : `http/${source.request_id}`;
+  return message.revision === 0 ? input : `${input}/revision/${message.revision}`;
+}
+
 const FIRST_DECISION: OutcomeRevision = Object.freeze({ revision: 0, revises: null });
 
 /**

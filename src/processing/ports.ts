@@ -117,8 +117,14 @@ export interface DecisionTransaction {
   reviseDecisions(revisions: readonly Revision[], revisedAt: string): Promise<void>;
   /** Records the decisions (and audits them when asked); returns how many were new. */
   recordDecisions(entries: readonly DecisionEntry[], audit: boolean): Promise<number>;
-  /** Keeps outcomes to publish once this transaction has committed (the outbox of decisions made over HTTP). */
-  enqueueOutcomes(outcomes: readonly Outcome[]): Promise<void>;
+  /** Keeps outcomes to publish once this transaction has committed (the outbox of decisions made over HTTP), with the trace they continue. */
+  enqueueOutcomes(outcomes: readonly Outcome[], trace?: TraceHeaders): Promise<void>;
+}
+
+/** A valid W3C `traceparent`, and the `tracestate` that goes with it, as carried from an input to its outcomes. */
+export interface TraceHeaders {
+  traceparent: string;
+  tracestate?: string;
 }
 
 export interface DecisionStore {

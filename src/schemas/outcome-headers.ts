@@ -41,14 +41,15 @@ export const outcomeHeadersSchema = z
       .regex(/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/)
       .meta({
         description:
-          "W3C Trace Context: the input message's trace continued (same trace id, the service's span as parent), " +
+          "W3C Trace Context: the input message's trace continued (same trace id, the service's span as parent; " +
+          "for POST /events, the request's traceparent header), " +
           'or a new trace when the input had no valid traceparent. The same on every copy of an outcome.',
       }),
     tracestate: z
       .string()
       .max(MAX_TRACESTATE_LENGTH)
       .optional()
-      .meta({ description: "The input message's W3C tracestate, carried on when its traceparent was valid and it has at most 512 characters." }),
+      .meta({ description: "The input message's (or POST /events request's) W3C tracestate, carried on when its traceparent was valid and it has at most 512 characters." }),
   })
   .meta({ id: 'OutcomeHeaders' });
 export type OutcomeHeaders = z.infer<typeof outcomeHeadersSchema>;

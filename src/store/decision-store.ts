@@ -42,7 +42,7 @@ function decisionTransaction(tx: Tx): DecisionTransaction {
     componentHistory: (components) => readComponentHistory(tx, components),
     revisionsCausedBy: (eventIds) => readRevisionsCausedBy(tx, eventIds),
     reviseDecisions: (revisions, revisedAt) => reviseDecisions(tx, revisions, revisedAt),
-    enqueueOutcomes: (outcomes) => appendToOutbox(tx, outcomes),
+    enqueueOutcomes: (outcomes, trace) => appendToOutbox(tx, outcomes, trace),
   };
 }
 

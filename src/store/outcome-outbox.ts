@@ -1,5 +1,6 @@
 import type { Prisma } from '../generated/prisma/client.js';
 import type { Outcome } from '../processing/outcome.js';
+import type { TraceHeaders } from '../processing/ports.js';
 import type { PrismaClient } from './prisma-client.js';
 
 // The outbox of outcomes decided over HTTP. Ids are given in insert order but
@@ -20,14 +21,17 @@ const RELAY_LOCK = 0x72656c6179;
 export interface OutboxRow {
   id: bigint;
   outcome: Outcome;
+  /** The trace context of the request that decided it, when it had a valid one. */
+  trace: TraceHeaders | undefined;
 }
 
-export async function appendToOutbox(tx: Tx, outcomes: readonly Outcome[]): Promise<void> {
+export async function appendToOutbox(tx: Tx, outcomes: readonly Outcome[], trace?: TraceHeaders): Promise<void> {
   if (outcomes.length === 0) return;
   await tx.$executeRaw`SELECT pg_advisory_xact_lock_shared(${APPEND_LOCK}::bigint)`;
   await tx.$executeRaw`
-    INSERT INTO outcome_outbox (event_id, message_key, message)
-    SELECT * FROM unnest(${outcomes.map((o) => o.message.event_id)}::text[], ${outcomes.map((o) => o.key)}::text[], ${outcomes.map((o) => JSON.stringify(o.message))}::text[])`;
+    INSERT INTO outcome_outbox (event_id, message_key, message, traceparent, tracestate)
+    SELECT *, ${trace?.traceparent ?? null}::text, ${trace?.tracestate ?? null}::text
+    FROM unnest(${outcomes.map((o) => o.message.event_id)}::text[], ${outcomes.map((o) => o.key)}::text[], ${outcomes.map((o) => JSON.stringify(o.message))}::text[])`;
 }
 
 export interface OutboxDrain {
@@ -54,9 +58,13 @@ export async function drainOutbox<T>(prisma: PrismaClient, work: (drain: OutboxD
       return work({
         async pending(limit) {
           if (!relay) return [];
-          const rows = await tx.$queryRaw<{ id: bigint; message_key: string | null; message: string }[]>`
-            SELECT id, message_key, message FROM outcome_outbox WHERE sealed ORDER BY id LIMIT ${limit}`;
-          return rows.map((row) => ({ id: BigInt(row.id), outcome: { key: row.message_key, message: JSON.parse(row.message) as Outcome['message'] } }));
+          const rows = await tx.$queryRaw<{ id: bigint; message_key: string | null; message: string; traceparent: string | null; tracestate: string | null }[]>`
+            SELECT id, message_key, message, traceparent, tracestate FROM outcome_outbox WHERE sealed ORDER BY id LIMIT ${limit}`;
+          return rows.map((row) => ({
+            id: BigInt(row.id),
+            outcome: { key: row.message_key, message: JSON.parse(row.message) as Outcome['message'] },
+            trace: row.traceparent === null ? undefined : { traceparent: row.traceparent, ...(row.tracestate === null ? {} : { tracestate: row.tracestate }) },
+          }));
         },
         async published(id) {
           await tx.$executeRaw`DELETE FROM outcome_outbox WHERE id <= ${id} AND sealed`;

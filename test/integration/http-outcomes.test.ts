@@ -21,13 +21,15 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const decide = (body: object) => running.service.http.inject({ method: 'POST', url: '/events', payload: body });
+const decide = (body: object, headers: Record<string, string> = {}) => running.service.http.inject({ method: 'POST', url: '/events', payload: body, headers });
+// The W3C Trace Context recommendation's example (section 3.2).
+const CALLER = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', parentId: '00f067aa0ba902b7' };
 const outbox = () => withClient(db.url, async (client) => (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM outcome_outbox')).rows[0]!.n);
 
 describe('decisions made over HTTP', () => {
-  it('are published on the outcome topic once each, with an HTTP source', async () => {
+  it("are published on the outcome topic once each, with an HTTP source, continuing the caller's trace", async () => {
     const event = { type: 'supply_energy_start', contract_number: 'h-1', date: '2024-12-01', created_at: '2024-11-20T10:00:00Z', event_id: 'http-1' };
-    const first = await decide(event);
+    const first = await decide(event, { traceparent: `00-${CALLER.traceId}-${CALLER.parentId}-01`, tracestate: 'congo=t61rcWkgMzE' });
     const again = await decide(event);
     expect(first.json()).toMatchObject({ code: 'ACCEPTED', duplicate: false });
     expect(again.json()).toMatchObject({ code: 'ACCEPTED', duplicate: true });
@@ -38,6 +40,13 @@ describe('decisions made over HTTP', () => {
     ]);
     const [firstSource, againSource] = outcomes.map((o) => o.message.source);
     expect(firstSource).not.toEqual(againSource);
+    // The first request's trace goes on under a span of the service's; the second had none, so its outcome starts one.
+    const [traced, untraced] = outcomes.map((o) => o.headers);
+    expect(traced!.traceparent).toMatch(new RegExp(`^00-${CALLER.traceId}-(?!${CALLER.parentId})[0-9a-f]{16}-01$`));
+    expect(traced!.tracestate).toBe('congo=t61rcWkgMzE');
+    expect(untraced!.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+    expect(untraced!.traceparent).not.toContain(CALLER.traceId);
+    expect(untraced!.tracestate).toBeUndefined();
     expect(await outbox()).toBe(0);
   });
 

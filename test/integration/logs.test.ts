@@ -95,13 +95,14 @@ describe('logs', () => {
     expect(text).not.toContain(databaseUrl);
   });
 
-  it('logs an event decided over HTTP once too, without a Kafka position', async () => {
+  it("logs an event decided over HTTP once too, without a Kafka position, with the caller's trace id", async () => {
     let text = '';
     const logger = createLogger('info', { write: (chunk: string) => void (text += chunk) });
     const running = await startInProcessService({ ...db, url: databaseUrl }, logger, { DATABASE_URL: databaseUrl });
     try {
       const event = { type: 'supply_energy_end', contract_number: 'l-1', date: '2025-01-01', created_at: '2024-12-01T00:00:00Z', event_id: 'l-1-http' };
-      const response = await running.service.http.inject({ method: 'POST', url: '/events', payload: event });
+      const headers = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
+      const response = await running.service.http.inject({ method: 'POST', url: '/events', payload: event, headers });
       expect(response.statusCode).toBe(200);
     } finally {
       await running.service.stop();
@@ -110,6 +111,7 @@ describe('logs', () => {
     expect(decided).toHaveLength(1);
     expect(decided[0]).toMatchObject({ event_id: 'l-1-http', contract_number: 'l-1', component: 'energy_supply', action: 'end', status: 'accepted' });
     expect(decided[0]!.offset).toBeUndefined();
+    expect(decided[0]!.trace_id).toBe('0af7651916cd43dd8448eb211c80319c');
   });
 
   it('writes no info lines at LOG_LEVEL=warn', async () => {

@@ -2,9 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { recordDecisions } from '../../observability/decision-log.js';
+import { carriedTraceHeaders, outcomeTraceContext } from '../../observability/trace-context.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { BatchDecider } from '../../processing/decide-batch.js';
 import { validMessage } from '../../processing/decode-message.js';
+import { outcomeIdentity } from '../../processing/outcome.js';
 import { contractEventSchema } from '../../schemas/event.js';
 import { EVENT_ID_CONFLICT, outcomeCodeSchema, outcomeStatusSchema } from '../../schemas/outcome.js';
 import { errorResponses, JSON_BODY_ERRORS } from '../error-responses.js';
@@ -42,7 +44,8 @@ export function registerEventRoutes(app: FastifyInstance, decideBatch: BatchDeci
         tags: ['events'],
         summary: alias ? 'Decide one event (alias of POST /events)' : 'Decide one event now, with the same rules, transaction and idempotency as the consumer',
         description:
-          'The outcome is also published on the outcome topic (exactly once, after the transaction commits), with `source: { transport: "http", request_id }`. ' +
+          'The outcome is also published on the outcome topic (exactly once, after the transaction commits), with `source: { transport: "http", request_id }`; ' +
+          "its `traceparent` continues the request's W3C `traceparent` header when it has a valid one. " +
           'An event already decided is answered with the decision standing for it and `duplicate: true`; ' +
           'its event_id with other content is refused with 409 EVENT_ID_CONFLICT and changes nothing.',
         deprecated: alias,
@@ -52,12 +55,18 @@ export function registerEventRoutes(app: FastifyInstance, decideBatch: BatchDeci
       handler: async (request) => {
         const message = validMessage(request.body, { transport: 'http', request_id: request.id });
         const timer = metrics.processingSeconds.startTimer({ source: 'http' });
-        const outcomes = await decideBatch([message], { outbox: true });
+        // The outcome message continues the caller's trace, as one answering a Kafka message does.
+        const trace = carriedTraceHeaders({ traceparent: request.headers.traceparent, tracestate: request.headers.tracestate });
+        const outcomes = await decideBatch([message], { outbox: true, trace });
         timer();
         onDecided();
         const outcome = outcomes[0];
         if (!outcome) throw new Error('The decider returned no outcome for one event.');
-        recordDecisions(request.log, metrics, outcomes);
+        recordDecisions(
+          request.log,
+          metrics,
+          outcomes.map((decided) => ({ ...decided, trace: outcomeTraceContext(outcomeIdentity(decided.message), trace) })),
+        );
         if (outcome.message.code === EVENT_ID_CONFLICT) {
           throw new HttpError(409, EVENT_ID_CONFLICT, outcome.message.message, outcome.message.error?.details);
         }

@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import type { TraceHeaders } from '../processing/ports.js';
 import { MAX_TRACESTATE_LENGTH } from '../schemas/outcome-headers.js';
 
 // W3C Trace Context (https://www.w3.org/TR/trace-context/) across the service:
@@ -50,4 +51,16 @@ export function outcomeTraceContext(identity: string, input: { traceparent?: str
   const traceparent = `00-${traceId}-${spanId}-${parent?.flags ?? '00'}`;
   const tracestate = parent && input.tracestate && input.tracestate.length <= MAX_TRACESTATE_LENGTH ? input.tracestate : undefined;
   return tracestate === undefined ? { traceparent, traceId } : { traceparent, tracestate, traceId };
+}
+
+/**
+ * The trace headers of an input that an outcome carries on: a valid
+ * `traceparent`, with the `tracestate` when it is short enough; undefined when
+ * the input has no valid trace context (repeated headers count as none).
+ */
+export function carriedTraceHeaders(input: { traceparent?: unknown; tracestate?: unknown }): TraceHeaders | undefined {
+  const { traceparent, tracestate } = input;
+  if (typeof traceparent !== 'string' || !parseTraceparent(traceparent)) return undefined;
+  const kept = typeof tracestate === 'string' && tracestate.length <= MAX_TRACESTATE_LENGTH ? tracestate : undefined;
+  return kept === undefined ? { traceparent: traceparent.trim() } : { traceparent: traceparent.trim(), tracestate: kept };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { outcomeTraceContext, parseTraceparent } from '../../../src/kafka/trace-context.js';
+import { carriedTraceHeaders, outcomeTraceContext, parseTraceparent } from '../../../src/observability/trace-context.js';
 import { MAX_TRACESTATE_LENGTH } from '../../../src/schemas/outcome-headers.js';
 
 // Examples from the W3C Trace Context recommendation, section 3.2.
@@ -58,5 +58,19 @@ describe('the trace context of an outcome', () => {
     const b = outcomeTraceContext('contract-events/0/43', { traceparent: PRODUCER });
     expect(a.traceId).toBe(b.traceId);
     expect(a.traceparent).not.toBe(b.traceparent);
+  });
+});
+
+describe('the trace headers an outcome carries on', () => {
+  it('are a valid traceparent, with a tracestate of at most 512 characters', () => {
+    expect(carriedTraceHeaders({ traceparent: ` ${PRODUCER} `, tracestate: 'congo=t61rcWkgMzE' })).toEqual({ traceparent: PRODUCER, tracestate: 'congo=t61rcWkgMzE' });
+    expect(carriedTraceHeaders({ traceparent: PRODUCER, tracestate: `a=${'x'.repeat(MAX_TRACESTATE_LENGTH - 1)}` })).toEqual({ traceparent: PRODUCER });
+    expect(carriedTraceHeaders({ traceparent: PRODUCER })).toEqual({ traceparent: PRODUCER });
+  });
+
+  it('are none for a missing, malformed or repeated traceparent, whatever the tracestate', () => {
+    for (const traceparent of [undefined, 'nonsense', [PRODUCER, PRODUCER]]) {
+      expect(carriedTraceHeaders({ traceparent, tracestate: 'congo=t61rcWkgMzE' }), String(traceparent)).toBeUndefined();
+    }
   });
 });
