@@ -18,8 +18,10 @@ export interface ChunkOrigin {
 }
 
 export interface ChunkSpan {
-  /** Runs `work` as a child span of the chunk's. */
-  step<T>(name: string, kind: SpanKind, attributes: Attributes, work: () => Promise<T>): Promise<T>;
+  /** Runs the database transaction that decides the chunk as a child span. */
+  deciding<T>(work: () => Promise<T>): Promise<T>;
+  /** Runs the Kafka work that publishes the chunk's outcomes (and commits its offsets) as a child span. */
+  sending<T>(outcomes: { topic: string; count: number; delivery: string }, work: () => Promise<T>): Promise<T>;
   /** A failed attempt of the step in progress, about to be retried after `delayMs`. */
   retried(error: unknown, attempt: number, delayMs: number): void;
   /** How the chunk's outcomes went, by status. */
@@ -51,16 +53,30 @@ export async function inChunkSpan<T>(tracer: Tracer, origin: ChunkOrigin, work: 
   if (span.isRecording()) span.addLinks(producerLinks(messages));
   const parent = trace.setSpan(ROOT_CONTEXT, span);
   let current: Span = span;
+  const step = async <T>(name: string, kind: SpanKind, attributes: Attributes, work: () => Promise<T>): Promise<T> => {
+    const child = tracer.startSpan(name, { kind, attributes }, parent);
+    current = child;
+    try {
+      return await endAfter(child, work);
+    } finally {
+      current = span;
+    }
+  };
   const chunkSpan: ChunkSpan = {
-    async step(name, kind, attributes, stepWork) {
-      const child = tracer.startSpan(name, { kind, attributes }, parent);
-      current = child;
-      try {
-        return await endAfter(child, stepWork);
-      } finally {
-        current = span;
-      }
-    },
+    deciding: (work) => step('decide', SpanKind.INTERNAL, { 'db.system.name': 'postgresql' }, work),
+    sending: (outcomes, work) =>
+      step(
+        `send ${outcomes.topic}`,
+        SpanKind.PRODUCER,
+        {
+          'messaging.system': 'kafka',
+          'messaging.operation.type': 'send',
+          'messaging.destination.name': outcomes.topic,
+          'messaging.batch.message_count': outcomes.count,
+          'contract_events.delivery': outcomes.delivery,
+        },
+        work,
+      ),
     retried(error, attempt, delayMs) {
       current.addEvent('retry', { 'retry.attempt': attempt, 'retry.delay_ms': delayMs, 'exception.message': messageOf(error) });
     },

@@ -1,12 +1,14 @@
-import { SpanKind, type Tracer } from '@opentelemetry/api';
+import type { Tracer } from '@opentelemetry/api';
 import { recordDecisions } from '../observability/decision-log.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { BatchDecider } from '../processing/decide-batch.js';
 import { decideIsolatingFailures } from '../processing/decide-isolating-failures.js';
 import { decodeMessage } from '../processing/decode-message.js';
+import type { DecodedMessage } from '../processing/decoded-message.js';
+import type { Outcome } from '../processing/outcome.js';
 import type { FailureRecorder } from '../processing/record-failure.js';
-import { retryUntilDone, StopRequested } from './backoff.js';
+import { retryUntilDone, StopRequested, type RetryOptions } from './backoff.js';
 import { AppendTimes } from './append-times.js';
 import { inChunkSpan, type ChunkSpan } from './chunk-span.js';
 import { startLagMonitor } from './lag-monitor.js';
@@ -124,45 +126,46 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
           decodeMessage({ key: message.key, value: message.value, source: { transport: 'kafka', topic, partition, offset: message.offset } }),
         );
         const timer = metrics.processingSeconds.startTimer({ source: 'kafka' });
-        const decided = await span.step('decide', SpanKind.INTERNAL, { 'db.system.name': 'postgresql' }, () =>
-          decideIsolatingFailures(decoded, {
-            decideBatch: options.decideBatch,
-            recordFailure: options.recordFailure,
-            maxAttempts: options.maxAttempts,
-            retryTransient: (work) =>
-              retryUntilDone(work, {
-                ...retry,
-                onFailure: (error, attempt, delayMs) => {
-                  metrics.databaseRetries.inc();
-                  span.retried(error, attempt, delayMs);
-                  noteFailure('deciding a batch failed; retrying', error, { topic, partition, attempt, delayMs });
-                },
-              }),
-            onPermanentFailure: (message, error, attempt) =>
-              logger.error(
-                { err: error, topic, partition, attempt, event_id: message?.eventId, offset: message?.source.transport === 'kafka' ? message.source.offset : undefined },
-                message ? 'an event failed permanently' : 'a batch failed permanently; deciding its events one by one',
-              ),
-          }),
-        );
+        const decided = await span.deciding(() => decideChunk(decoded, retry, { topic, partition }, span));
         timer();
         const outcomes = traceOutcomes(decided, chunk, decoded);
         span.decided(outcomes.map((outcome) => outcome.message.status));
         const lastOffset = chunk[chunk.length - 1]!.offset;
-        const sending = {
-          'messaging.system': 'kafka',
-          'messaging.operation.type': 'send',
-          'messaging.destination.name': delivery.outcomesTopic,
-          'messaging.batch.message_count': outcomes.length,
-          'contract_events.delivery': delivery.mode,
-        };
-        await span.step(`send ${delivery.outcomesTopic}`, SpanKind.PRODUCER, sending, () =>
+        await span.sending({ topic: delivery.outcomesTopic, count: outcomes.length, delivery: delivery.mode }, () =>
           retryPublishing(() => delivery.deliver(partition, outcomes, lastOffset, control), span),
         );
         lastError = null;
         record(outcomes, batch, lastOffset);
       });
     }
+  }
+
+  /** Decides a chunk's messages in one transaction, retrying what is transient and isolating what fails for good. */
+  function decideChunk(
+    decoded: DecodedMessage[],
+    retry: Omit<RetryOptions, 'onFailure'>,
+    { topic, partition }: { topic: string; partition: number },
+    span: ChunkSpan,
+  ): Promise<Outcome[]> {
+    return decideIsolatingFailures(decoded, {
+      decideBatch: options.decideBatch,
+      recordFailure: options.recordFailure,
+      maxAttempts: options.maxAttempts,
+      retryTransient: (work) =>
+        retryUntilDone(work, {
+          ...retry,
+          onFailure: (error, attempt, delayMs) => {
+            metrics.databaseRetries.inc();
+            span.retried(error, attempt, delayMs);
+            noteFailure('deciding a batch failed; retrying', error, { topic, partition, attempt, delayMs });
+          },
+        }),
+      onPermanentFailure: (message, error, attempt) =>
+        logger.error(
+          { err: error, topic, partition, attempt, event_id: message?.eventId, offset: message?.source.transport === 'kafka' ? message.source.offset : undefined },
+          message ? 'an event failed permanently' : 'a batch failed permanently; deciding its events one by one',
+        ),
+    });
   }
 
   /** Drops the messages a previous owner of the partition finished after our position was fetched. */
