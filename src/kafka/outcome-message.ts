@@ -4,7 +4,7 @@ import { CLOUDEVENTS_SOURCE, CLOUDEVENTS_TYPES, type OutcomeHeaders } from '../s
 import type { OutboundMessage } from './kafka-client.js';
 import { outcomeTraceContext, type TraceContext } from '../observability/trace-context.js';
 
-/** An outcome with the trace context of the message it answers, when that message came from Kafka. */
+/** An outcome with the trace context it continues: that of the Kafka message or HTTP request it answers. */
 export type TracedOutcome = Outcome & { trace?: TraceContext };
 
 /** An outcome as a Kafka message: keyed by contract, with its `event-id`, CloudEvents and trace headers. */

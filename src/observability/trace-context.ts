@@ -3,7 +3,7 @@ import type { TraceHeaders } from '../processing/ports.js';
 import { MAX_TRACESTATE_LENGTH } from '../schemas/outcome-headers.js';
 
 // W3C Trace Context (https://www.w3.org/TR/trace-context/) across the service:
-// an outcome continues the trace of the message it answers, as a child of
+// an outcome continues the trace of the message (or POST /events request) it answers, as a child of
 // the service's work on it, so a trace started by a producer reaches the
 // outcome's consumers. Ids the service makes are derived from the outcome's
 // identity, so every copy of an outcome carries the same headers.

@@ -10,14 +10,12 @@ import type { Logger } from './logger.js';
 // default: the service then makes no spans that go anywhere. The SDK's own
 // OTEL_* settings (OTEL_EXPORTER_OTLP_HEADERS, OTEL_TRACES_SAMPLER, ...) apply.
 
-export const TRACER_NAME = 'contract-events-service';
+const TRACER_NAME = 'contract-events-service';
 /** How long a stop waits for the last spans to go out. */
 const SHUTDOWN_FLUSH_MS = 2_000;
 
 export interface Tracing {
   tracer: Tracer;
-  /** Where spans go, or undefined when tracing is off. */
-  endpoint: string | undefined;
   /** Sends the spans still buffered, then stops. */
   shutdown(): Promise<void>;
 }
@@ -36,7 +34,7 @@ export function tracesEndpoint(settings: TracingSettings): string | undefined {
 export function startTracing(settings: TracingSettings, logger: Logger, version: string): Tracing {
   const endpoint = tracesEndpoint(settings);
   // Not the global provider: without one, the API's tracer makes spans that record nothing.
-  if (endpoint === undefined) return { tracer: trace.getTracer(TRACER_NAME), endpoint, shutdown: async () => undefined };
+  if (endpoint === undefined) return { tracer: trace.getTracer(TRACER_NAME), shutdown: async () => undefined };
   // A collector that is down must show in the log, once per failed export, not vanish.
   const report = (detail: string, ...args: unknown[]) => logger.warn({ detail, args }, 'tracing: the OpenTelemetry SDK reported a problem; spans may be lost');
   const silent = () => undefined;
@@ -55,5 +53,5 @@ export function startTracing(settings: TracingSettings, logger: Logger, version:
     if ('late' in ended) logger.warn({ endpoint }, `tracing: the last spans were not sent within ${SHUTDOWN_FLUSH_MS} ms of stopping`);
     else if ('error' in ended) logger.warn({ err: ended.error, endpoint }, 'tracing: could not send the last spans');
   };
-  return { tracer: provider.getTracer(TRACER_NAME, version), endpoint, shutdown };
+  return { tracer: provider.getTracer(TRACER_NAME, version), shutdown };
 }
