@@ -144,6 +144,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       databaseReady: () => databaseReady,
       timeouts: { requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS, connectionTimeoutMs: config.HTTP_CONNECTION_TIMEOUT_MS },
       eventsRateLimit: { max: config.EVENTS_RATE_LIMIT_MAX, windowMs: config.EVENTS_RATE_LIMIT_WINDOW_MS },
+      tracer: tracing.tracer,
     },
   );
 

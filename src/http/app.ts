@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { trace, type Tracer } from '@opentelemetry/api';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from '../observability/logger.js';
@@ -11,6 +12,7 @@ import { BODY_LIMIT_BYTES } from './error-responses.js';
 import { installErrorHandlers } from './errors.js';
 import { registerOpenApi } from './openapi.js';
 import { registerRateLimiting, type RateLimit } from './rate-limit.js';
+import { installRequestSpans } from './request-spans.js';
 import { registerContractEventRoutes } from './routes/contract-events.js';
 import { registerContractHistoryRoutes } from './routes/contract-history.js';
 import { registerContractRoutes } from './routes/contracts.js';
@@ -38,6 +40,8 @@ export interface HttpDependencies {
   timeouts?: HttpTimeouts;
   /** How often one client address may call POST /events; default: without limit. */
   eventsRateLimit?: RateLimit;
+  /** A span per API request goes to it; default: a tracer that records nothing. */
+  tracer?: Tracer;
 }
 
 export { BODY_LIMIT_BYTES };
@@ -60,6 +64,9 @@ export async function buildHttpApp(deps: HttpDependencies): Promise<FastifyInsta
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app);
+  const tracer = deps.tracer ?? trace.getTracer('contract-events-service');
+  // First, so requests that authentication or the start-up gate turn away are traced too.
+  installRequestSpans(app, tracer);
   const tokens = deps.tokens ?? {};
   // Before any route: both act on the access each route declares, in this order.
   installAuthentication(app, tokens);
@@ -69,7 +76,7 @@ export async function buildHttpApp(deps: HttpDependencies): Promise<FastifyInsta
   registerContractRoutes(app, deps.contracts);
   registerContractEventRoutes(app, deps.auditLog);
   registerContractHistoryRoutes(app, deps.auditLog);
-  registerEventRoutes(app, deps.decideBatch, deps.metrics, deps.onDecided ?? (() => undefined), deps.eventsRateLimit);
+  registerEventRoutes(app, { decideBatch: deps.decideBatch, metrics: deps.metrics, onDecided: deps.onDecided ?? (() => undefined), tracer, rateLimit: deps.eventsRateLimit });
   if (deps.serveOperations ?? true) registerOperationsRoutes(app, deps.metrics, deps.readiness);
   return app;
 }

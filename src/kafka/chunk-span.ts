@@ -1,7 +1,8 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Attributes, type Link, type Span, type Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, type Link, type Span, type Tracer } from '@opentelemetry/api';
+import { endAfter, inChildSpan, inDecideSpan, messageOf } from '../observability/spans.js';
 import type { OutcomeStatus } from '../schemas/outcome.js';
 import { headerText, type InboundMessage } from './kafka-client.js';
-import { parseTraceparent } from '../observability/trace-context.js';
+import { remoteSpanContext } from '../observability/trace-context.js';
 
 // One OpenTelemetry span per consumed chunk, as the messaging conventions
 // model batch processing: a `process` span of its own, linked to the
@@ -51,21 +52,22 @@ export async function inChunkSpan<T>(tracer: Tracer, origin: ChunkOrigin, work: 
   );
   // Only a span that records reads the headers: with tracing off, nothing per message.
   if (span.isRecording()) span.addLinks(producerLinks(messages));
-  const parent = trace.setSpan(ROOT_CONTEXT, span);
   let current: Span = span;
-  const step = async <T>(name: string, kind: SpanKind, attributes: Attributes, work: () => Promise<T>): Promise<T> => {
-    const child = tracer.startSpan(name, { kind, attributes }, parent);
+  /** Runs `work` as `child`, noting retries on it meanwhile. */
+  const asCurrent = async <T>(child: Span, work: () => Promise<T>): Promise<T> => {
     current = child;
     try {
-      return await endAfter(child, work);
+      return await work();
     } finally {
       current = span;
     }
   };
   const chunkSpan: ChunkSpan = {
-    deciding: (work) => step('decide', SpanKind.INTERNAL, { 'db.system.name': 'postgresql' }, work),
+    deciding: (work) => inDecideSpan(tracer, span, (child) => asCurrent(child, work)),
     sending: (outcomes, work) =>
-      step(
+      inChildSpan(
+        tracer,
+        span,
         `send ${outcomes.topic}`,
         SpanKind.PRODUCER,
         {
@@ -75,7 +77,7 @@ export async function inChunkSpan<T>(tracer: Tracer, origin: ChunkOrigin, work: 
           'messaging.batch.message_count': outcomes.count,
           'contract_events.delivery': outcomes.delivery,
         },
-        work,
+        (child) => asCurrent(child, work),
       ),
     retried(error, attempt, delayMs) {
       current.addEvent('retry', { 'retry.attempt': attempt, 'retry.delay_ms': delayMs, 'exception.message': messageOf(error) });
@@ -89,29 +91,12 @@ export async function inChunkSpan<T>(tracer: Tracer, origin: ChunkOrigin, work: 
   return endAfter(span, () => work(chunkSpan));
 }
 
-/** Ends `span` once `work` settles, marked as failed (with the exception) when it throws. */
-async function endAfter<T>(span: Span, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    span.recordException(error instanceof Error ? error : messageOf(error));
-    span.setStatus({ code: SpanStatusCode.ERROR, message: messageOf(error) });
-    throw error;
-  } finally {
-    span.end();
-  }
-}
-
 /** A link to the producer's span of each message that carried a valid traceparent. */
 function producerLinks(messages: readonly InboundMessage[]): Link[] {
   const links: Link[] = [];
   for (const message of messages) {
-    const parsed = parseTraceparent(headerText(message, 'traceparent'));
-    if (!parsed) continue;
-    const traceFlags = Number.parseInt(parsed.flags, 16) & TraceFlags.SAMPLED;
-    links.push({ context: { traceId: parsed.traceId, spanId: parsed.parentId, traceFlags, isRemote: true }, attributes: { 'messaging.kafka.offset': Number(message.offset) } });
+    const context = remoteSpanContext(headerText(message, 'traceparent'));
+    if (context) links.push({ context, attributes: { 'messaging.kafka.offset': Number(message.offset) } });
   }
   return links;
 }
-
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));

@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { createTraceState, TraceFlags, type SpanContext } from '@opentelemetry/api';
 import type { TraceHeaders } from '../processing/ports.js';
 import { MAX_TRACESTATE_LENGTH } from '../schemas/outcome-headers.js';
 
@@ -63,4 +64,18 @@ export function carriedTraceHeaders(input: { traceparent?: unknown; tracestate?:
   if (typeof traceparent !== 'string' || !parseTraceparent(traceparent)) return undefined;
   const kept = typeof tracestate === 'string' && tracestate.length <= MAX_TRACESTATE_LENGTH ? tracestate : undefined;
   return kept === undefined ? { traceparent: traceparent.trim() } : { traceparent: traceparent.trim(), tracestate: kept };
+}
+
+/** The producer's or caller's span named by a valid `traceparent` (with its `tracestate`), as OpenTelemetry's remote span context. */
+export function remoteSpanContext(traceparent: string | undefined, tracestate?: string): SpanContext | undefined {
+  const parsed = parseTraceparent(traceparent);
+  if (!parsed) return undefined;
+  const traceFlags = Number.parseInt(parsed.flags, 16) & TraceFlags.SAMPLED;
+  const context: SpanContext = { traceId: parsed.traceId, spanId: parsed.parentId, traceFlags, isRemote: true };
+  return tracestate === undefined ? context : { ...context, traceState: createTraceState(tracestate) };
+}
+
+/** The `traceparent` that names a span of the service's own, for what continues its trace. */
+export function traceparentOf({ traceId, spanId, traceFlags }: SpanContext): TraceHeaders {
+  return { traceparent: `00-${traceId}-${spanId}-0${traceFlags & TraceFlags.SAMPLED}` };
 }

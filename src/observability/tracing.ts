@@ -43,7 +43,7 @@ export function startTracing(settings: TracingSettings, logger: Logger, version:
     resource: resourceFromAttributes({ 'service.name': settings.OTEL_SERVICE_NAME, 'service.version': version }),
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: endpoint }))],
   });
-  logger.info({ endpoint }, 'tracing on: one span per consumed chunk');
+  logger.info({ endpoint }, 'tracing on: a span per consumed chunk and per API request');
   // A collector that does not answer must not hold up a stop past SHUTDOWN_TIMEOUT_MS.
   const shutdown = async () => {
     const ended = await Promise.race([

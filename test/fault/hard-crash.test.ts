@@ -12,7 +12,7 @@ const KILLS = 3;
 
 describe.each([
   { delivery: 'transactional', events: 30_000 },
-  { delivery: 'at-least-once', events: 20_000 },
+  { delivery: 'at-least-once', events: 30_000 },
 ])('hard crash ($delivery)', ({ delivery, events: EVENTS }) => {
   const workload = generateWorkload({ contracts: 500, events: EVENTS, seed: 1, prefix: 'crash' });
   let scenario: Scenario;
@@ -34,9 +34,10 @@ describe.each([
     let committedBefore = 0;
     for (let kill = 1; kill <= KILLS; kill += 1) {
       const service = await startServiceProcess({ ...scenario.env, BATCH_MAX_SIZE: '200' });
-      // Kill once this instance has done a random share of its part of what is left, so work remains for the
-      // kills still to come however fast the mode is; the moment inside a chunk is left to chance.
-      const share = (remaining: number) => Math.floor((remaining * (10 + random(50))) / 100 / (KILLS - kill + 1));
+      // Kill once this instance has done a random share (at most half) of its part of what is left, so work
+      // remains for the kills still to come however fast the mode is, even when the kill lands a few thousand
+      // messages late (CI saw at-least-once on Node 24 overshoot by ~2,800); the moment inside a chunk is left to chance.
+      const share = (remaining: number) => Math.floor((remaining * (10 + random(40))) / 100 / (KILLS - kill + 1));
       await waitForProgress(scenario, committedBefore + Math.max(1, share(produced.length - committedBefore)));
       await service.stop('SIGKILL');
       const { committed, violations } = await check();

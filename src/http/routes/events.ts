@@ -1,8 +1,10 @@
+import type { Tracer } from '@opentelemetry/api';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { recordDecisions } from '../../observability/decision-log.js';
-import { carriedTraceHeaders, outcomeTraceContext } from '../../observability/trace-context.js';
+import { inDecideSpan } from '../../observability/spans.js';
+import { carriedTraceHeaders, outcomeTraceContext, traceparentOf } from '../../observability/trace-context.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { BatchDecider } from '../../processing/decide-batch.js';
 import { validMessage } from '../../processing/decode-message.js';
@@ -12,6 +14,7 @@ import { EVENT_ID_CONFLICT, outcomeCodeSchema, outcomeStatusSchema } from '../..
 import { errorResponses, JSON_BODY_ERRORS } from '../error-responses.js';
 import { HttpError } from '../errors.js';
 import { sharedRateLimit, type RateLimit } from '../rate-limit.js';
+import { requestSpan } from '../request-spans.js';
 
 export const eventDecisionSchema = z
   .object({
@@ -33,7 +36,16 @@ export const eventDecisionSchema = z
  * outcome goes to the outbox in the same transaction, and from there to the
  * outcome topic, so downstream sees decisions made over HTTP too.
  */
-export function registerEventRoutes(app: FastifyInstance, decideBatch: BatchDecider, metrics: Metrics, onDecided: () => void, rateLimit?: RateLimit): void {
+export interface EventRouteDependencies {
+  decideBatch: BatchDecider;
+  metrics: Metrics;
+  /** Called once a decision is committed, so the outbox relay publishes its outcome soon. */
+  onDecided: () => void;
+  tracer: Tracer;
+  rateLimit?: RateLimit;
+}
+
+export function registerEventRoutes(app: FastifyInstance, { decideBatch, metrics, onDecided, tracer, rateLimit }: EventRouteDependencies): void {
   const limitRequests = sharedRateLimit(app, rateLimit);
   for (const path of ['/events', '/event']) {
     const alias = path === '/event';
@@ -55,9 +67,11 @@ export function registerEventRoutes(app: FastifyInstance, decideBatch: BatchDeci
       handler: async (request) => {
         const message = validMessage(request.body, { transport: 'http', request_id: request.id });
         const timer = metrics.processingSeconds.startTimer({ source: 'http' });
-        // The outcome message continues the caller's trace, as one answering a Kafka message does.
-        const trace = carriedTraceHeaders({ traceparent: request.headers.traceparent, tracestate: request.headers.tracestate });
-        const outcomes = await decideBatch([message], { outbox: true, trace });
+        // The outcome message continues the caller's trace, as one answering a Kafka message does (or the request span's).
+        const span = requestSpan(request);
+        const trace = carriedTraceHeaders({ traceparent: request.headers.traceparent, tracestate: request.headers.tracestate }) ?? (span && traceparentOf(span.spanContext()));
+        const decide = () => decideBatch([message], { outbox: true, trace });
+        const outcomes = await (span ? inDecideSpan(tracer, span, decide) : decide());
         timer();
         onDecided();
         const outcome = outcomes[0];
