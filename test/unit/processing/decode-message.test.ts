@@ -108,6 +108,26 @@ describe('decodeMessage', () => {
     expect(decoded).toMatchObject({ kind: 'invalid', code: 'VALIDATION_ERROR', error: { message: expect.stringContaining('at most 65536 bytes') } });
   });
 
+  it('decodes an event of exactly 64 KiB and refuses one of a byte more, counting bytes, not characters', () => {
+    const limit = 65_536; // 64 KiB, the documented limit
+    // Padded with 'é' (two bytes in UTF-8) so a count of characters would come out short.
+    const sized = (bytes: number) => {
+      const bare = JSON.stringify({ ...valid, padding: '' });
+      const spare = bytes - Buffer.byteLength(bare);
+      const text = JSON.stringify({ ...valid, padding: `${'é'.repeat(Math.floor(spare / 2))}${'a'.repeat(spare % 2)}` });
+      expect(Buffer.byteLength(text)).toBe(bytes);
+      return text;
+    };
+    const atLimit = decode(sized(limit));
+    expect(atLimit).toMatchObject({ kind: 'valid', event: { contractNumber: '1234' } });
+    const over = decode(sized(limit + 1));
+    expect(over).toMatchObject({
+      kind: 'invalid',
+      code: 'VALIDATION_ERROR',
+      error: { message: 'The message value is 65537 bytes; an event is at most 65536 bytes.', details: { raw_truncated: true, raw_bytes: 65_537 } },
+    });
+  });
+
   it('quotes at most 4 KiB of a bad value', () => {
     const decoded = decode(`{"junk":"${'a'.repeat(60 * 1024)}"`);
     if (decoded.kind !== 'invalid') throw new Error('expected invalid');
