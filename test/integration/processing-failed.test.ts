@@ -44,7 +44,7 @@ afterAll(async () => {
   await db?.drop();
 });
 beforeEach(async () => {
-  await sql('TRUNCATE contracts, component_states, processed_events, event_audit');
+  await sql('TRUNCATE contracts, component_states, processed_events, event_audit, event_revisions');
   await createContractRepository(prisma).create({ contractNumber: 'p-1', components: ['energy_supply', 'battery_optimization'] });
   unrecorded.length = 0;
   permanentFailures.length = 0;
@@ -117,5 +117,54 @@ describe('an event that fails permanently', () => {
     const outcomes = await decideIsolatingFailures([message('2024-01-01', 1)], flaky);
     expect(outcomes.map((o) => o.message.code)).toEqual(['ACCEPTED']);
     expect(permanentFailures).toEqual([]);
+  });
+  it('stays failed in EVENT_ORDER=created_at: later events of its component, earlier or later in created_at, never fold or revise it', async () => {
+    const store = createDecisionStore(prisma);
+    const inCreatedAtOrder: IsolationOptions = { ...options, decideBatch: createBatchDecider({ store, clock: systemClock, auditEnabled: true, eventOrder: 'created_at' }) };
+    const send = async (type: string, date: string, minute: number) => {
+      const decoded = message(date, minute, type);
+      return { id: decoded.eventId, outcomes: await decideIsolatingFailures([decoded], inCreatedAtOrder) };
+    };
+    const ledger = async (eventId: string) =>
+      (await sql(`SELECT status::text, code, message, error, processed_at, revision, fingerprint FROM processed_events WHERE event_id = '${eventId}'`)).rows[0];
+    const revisions = async () => (await sql('SELECT event_id, revision, previous_code, code, caused_by FROM event_revisions ORDER BY id')).rows;
+    const energySupply = async () =>
+      (
+        await sql(`SELECT to_char(start_date, 'YYYY-MM-DD') AS start, to_char(end_date, 'YYYY-MM-DD') AS "end", to_char(end_event_created_at AT TIME ZONE 'UTC', 'HH24:MI') AS end_created
+                   FROM component_states WHERE component_type = 'energy_supply'`)
+      ).rows;
+
+    // An end before any start, then the start created before it: the end is revised to ACCEPTED.
+    const end = await send('supply_energy_end', '2024-06-01', 20);
+    const start = await send('supply_energy_start', '2024-01-01', 10);
+    expect([end, start].map(({ outcomes }) => outcomes.map((o) => o.message.code))).toEqual([['END_WITHOUT_START'], ['ACCEPTED', 'ACCEPTED']]);
+    const revisedBefore = [{ event_id: end.id, revision: 1, previous_code: 'END_WITHOUT_START', code: 'ACCEPTED', caused_by: start.id }];
+    expect(await revisions()).toEqual(revisedBefore);
+
+    // A later end the database refuses (a rule it has and the service does not): given up.
+    await sql(`ALTER TABLE component_states ADD CONSTRAINT no_2099 CHECK (end_date < '2099-01-01')`);
+    let failed: Awaited<ReturnType<typeof send>>;
+    try {
+      failed = await send('supply_energy_end', '2099-06-01', 30);
+    } finally {
+      await sql('ALTER TABLE component_states DROP CONSTRAINT no_2099');
+    }
+    expect(failed.outcomes.map((o) => o.message.code)).toEqual(['PROCESSING_FAILED']);
+    const failedEntry = await ledger(failed.id);
+    expect(failedEntry).toMatchObject({ status: 'error', code: 'PROCESSING_FAILED', revision: 0 });
+    const entriesBefore = { start: await ledger(start.id), end: await ledger(end.id) };
+
+    // The cause is gone. An event created before everything re-folds the component: the failed end is not part of it.
+    const earlier = await send('supply_energy_start', '2023-12-01', 5);
+    expect(earlier.outcomes.map((o) => o.message.code)).toEqual(['ACCEPTED']);
+    expect(await energySupply()).toEqual([{ start: '2024-01-01', end: '2024-06-01', end_created: '00:20' }]);
+    // One created after the failed event continues from the state it never touched.
+    const later = await send('supply_energy_end', '2024-07-01', 40);
+    expect(later.outcomes.map((o) => o.message.code)).toEqual(['ACCEPTED']);
+    expect(await energySupply()).toEqual([{ start: '2024-01-01', end: '2024-07-01', end_created: '00:40' }]);
+
+    expect(await ledger(failed.id)).toEqual(failedEntry);
+    expect({ start: await ledger(start.id), end: await ledger(end.id) }).toEqual(entriesBefore);
+    expect(await revisions()).toEqual(revisedBefore);
   });
 });
