@@ -197,6 +197,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       retry: { initialMs: config.RETRY_INITIAL_MS, maxMs: config.RETRY_MAX_MS },
       logger,
       onPublishFailure: () => metrics.outcomePublishFailures.inc(),
+      onPositionAhead: () => metrics.outboxPositionAhead.inc(),
     });
 
     consumer = createEventConsumer({

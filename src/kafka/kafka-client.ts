@@ -15,6 +15,7 @@ import {
   type LogEntry,
   type Message,
   type PartitionMetadata,
+  type PartitionOffset,
   type Producer,
   type SASLOptions,
 } from 'kafkajs';
@@ -86,6 +87,15 @@ export interface ConsumedOffset {
   partition: number;
   /** The offset of the next message to read (last processed + 1). */
   nextOffset: string;
+  /** Kept by the broker with the offset (the outbox relay names the row it published up to). */
+  metadata?: string;
+}
+
+/** A group's committed offset on one partition, with the metadata committed with it. */
+export interface CommittedOffset {
+  /** The next offset to read; -1 where none. */
+  nextOffset: bigint;
+  metadata: string | null;
 }
 
 export interface TransactionalPublisher {
@@ -129,6 +139,8 @@ export interface KafkaClient {
   listTopics(): Promise<string[]>;
   /** The group's committed offset (next offset to read) per partition; -1 where none. */
   committedOffsets(groupId: string, topic: string): Promise<Map<number, bigint>>;
+  /** The group's committed offset on one partition, with its metadata. */
+  committedOffset(groupId: string, topic: string, partition: number): Promise<CommittedOffset>;
   /** The high watermark (offset of the next message written) per partition. */
   endOffsets(topic: string): Promise<Map<number, bigint>>;
   /** Creates the missing topics; returns the names it created. */
@@ -184,6 +196,12 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
       withAdmin(kafka, async (admin) => {
         const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
         return new Map((offsets?.partitions ?? []).map(({ partition, offset }) => [partition, BigInt(offset)]));
+      }),
+    committedOffset: (groupId, topic, partition) =>
+      withAdmin(kafka, async (admin) => {
+        const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+        const committed = offsets?.partitions.find((p) => p.partition === partition);
+        return { nextOffset: BigInt(committed?.offset ?? -1), metadata: committed?.metadata ?? null };
       }),
     endOffsets: (topic) =>
       withAdmin(kafka, async (admin) => new Map((await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => [partition, BigInt(high)]))),
@@ -348,10 +366,9 @@ async function connectTransactionalPublisher(
       const transaction = await producer.transaction().catch((error: unknown) => Promise.reject(toKafkaError(error)));
       try {
         for (const messages of requests) await sendPartitioned((request) => transaction.send(request), topic, messages);
-        await transaction.sendOffsets({
-          consumerGroupId: consumed.groupId,
-          topics: [{ topic: consumed.topic, partitions: [{ partition: consumed.partition, offset: consumed.nextOffset }] }],
-        });
+        // kafkajs sends a partition's metadata with its offset, although its types leave it out.
+        const offset: PartitionOffset & { metadata: string | null } = { partition: consumed.partition, offset: consumed.nextOffset, metadata: consumed.metadata ?? null };
+        await transaction.sendOffsets({ consumerGroupId: consumed.groupId, topics: [{ topic: consumed.topic, partitions: [offset] }] });
         await transaction.commit();
       } catch (error) {
         if (transaction.isActive()) await transaction.abort().catch(() => undefined);

@@ -1,5 +1,5 @@
 import type { Logger } from '../observability/logger.js';
-import type { OutboxDrain } from '../store/outcome-outbox.js';
+import type { OutboxDrain, OutboxRow } from '../store/outcome-outbox.js';
 import { backoffDelay } from './backoff.js';
 import type { KafkaClient, Publisher, TransactionalPublisher } from './kafka-client.js';
 import type { OutcomeDeliveryMode, SizedSender } from './outcome-delivery.js';
@@ -15,7 +15,8 @@ export interface OutboxRelayOptions {
   /**
    * Where the relay keeps its position: the committed offset of this group on
    * partition 0 of the outcome topic is the id of the next outbox row to
-   * publish, written in the same Kafka transaction as the outcomes.
+   * publish, and its metadata the uid of the row before it, written in the
+   * same Kafka transaction as the outcomes.
    */
   positionGroupId: string;
   transactionalId: string;
@@ -25,6 +26,8 @@ export interface OutboxRelayOptions {
   retry: { initialMs: number; maxMs: number };
   logger: Logger;
   onPublishFailure(): void;
+  /** Outbox rows below the position that it does not name: ids went backwards (a database restore, RESTART IDENTITY). */
+  onPositionAhead(): void;
 }
 
 export interface OutboxRelay {
@@ -38,9 +41,10 @@ const ROWS_PER_TRANSACTION = 500;
 /**
  * Publishes the outcomes of HTTP decisions, oldest first. In transactional
  * mode the outcomes and the relay's position commit in one Kafka transaction,
- * and rows below that position are only deleted, never sent again: every
- * outcome is published exactly once even when a relay dies between Kafka and
- * Postgres.
+ * and rows up to the row that position names (by id and uid) are only
+ * deleted, never sent again: every outcome is published exactly once even when
+ * a relay dies between Kafka and Postgres. Rows below a position that names no
+ * row of the outbox were not published under it, and are.
  */
 export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let producer: Promise<TransactionalPublisher | Publisher> | undefined;
@@ -55,10 +59,17 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       ? options.kafka.connectTransactionalPublisher(options.transactionalId, { compression: options.compression })
       : options.kafka.connectPublisher({ compression: options.compression });
 
-  const position = async (): Promise<bigint> => {
-    if (options.mode !== 'transactional') return 0n;
-    const committed = (await options.kafka.committedOffsets(options.positionGroupId, options.outcomesTopic)).get(0) ?? -1n;
-    return committed < 0n ? 0n : committed;
+  /** `rows` without those the committed position says were published (by a relay that died before it could delete them), which are deleted. */
+  const unpublished = async (outbox: OutboxDrain, rows: OutboxRow[]): Promise<OutboxRow[]> => {
+    const { nextOffset: next, metadata: uid } = await options.kafka.committedOffset(options.positionGroupId, options.outcomesTopic, 0);
+    if (rows[0]!.id >= next) return rows;
+    if (uid !== null && (await outbox.published({ id: next - 1n, uid }))) return rows.filter((row) => row.id >= next);
+    options.onPositionAhead();
+    options.logger.warn(
+      { position: String(next), oldestId: String(rows[0]!.id) },
+      'the outbox relay position in Kafka is ahead of the outbox (ids went backwards: a database restore, RESTART IDENTITY?); publishing the rows below it',
+    );
+    return rows;
   };
 
   /** One transaction's worth; true when more rows wait. */
@@ -66,23 +77,21 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     options.drain(async (outbox) => {
       const rows = await outbox.pending(ROWS_PER_TRANSACTION);
       if (rows.length === 0) return false;
-      // Rows below the position were published by a relay that died before it could delete them.
-      const next = await position();
-      if (rows[0]!.id < next) await outbox.published(next - 1n);
-      const fresh = rows.filter((row) => row.id >= next);
-      const last = fresh.at(-1);
-      if (!last) return true;
+      // Connecting fences an older relay with our transactional id: nothing commits behind the position we read next.
       producer ??= connect();
       const publisher = await producer;
+      const fresh = 'sendInTransaction' in publisher ? await unpublished(outbox, rows) : rows;
+      const last = fresh.at(-1);
+      if (!last) return true;
       await options.send(async (requests) => {
         if ('sendInTransaction' in publisher) {
-          const consumed = { groupId: options.positionGroupId, topic: options.outcomesTopic, partition: 0, nextOffset: String(last.id + 1n) };
+          const consumed = { groupId: options.positionGroupId, topic: options.outcomesTopic, partition: 0, nextOffset: String(last.id + 1n), metadata: last.uid };
           await publisher.sendInTransaction(options.outcomesTopic, requests, consumed);
         } else {
           for (const messages of requests) await publisher.send(options.outcomesTopic, messages);
         }
       }, fresh.map((row) => traceOutcome(row.outcome, row.trace)));
-      await outbox.published(last.id);
+      await outbox.published(last);
       return rows.length === ROWS_PER_TRANSACTION;
     });
 

@@ -13,6 +13,7 @@ export interface Metrics {
   consumerLagSeconds: Gauge<'topic' | 'partition'>;
   outcomePublishFailures: Counter;
   outcomesCompacted: Counter;
+  outboxPositionAhead: Counter;
   databaseRetries: Counter;
   rebalances: Counter;
   eventIdConflicts: Counter<'source'>;
@@ -75,6 +76,11 @@ export function createMetrics(): Metrics {
     outcomesCompacted: new Counter({
       name: 'contract_events_outcomes_compacted_total',
       help: "Outcomes too large for the outcome topic's max.message.bytes, published in compact form (details dropped).",
+      registers: [registry],
+    }),
+    outboxPositionAhead: new Counter({
+      name: 'contract_events_outbox_position_ahead_total',
+      help: 'Times the outbox relay found rows below its position in Kafka that the position does not name (outbox ids went backwards: a database restore, RESTART IDENTITY); it publishes them.',
       registers: [registry],
     }),
     databaseRetries: new Counter({

@@ -8,9 +8,10 @@ import type { PrismaClient } from './prisma-client.js';
 // the outbox lock exclusively, which waits for every appender in flight (they
 // hold it shared) and marks what has committed. Every id below the largest
 // sealed one is then sealed or never existed, and "all rows below id N are
-// published" is a position the relay can keep in Kafka. The Kafka work itself
-// runs under a second lock that only relays take, so a slow broker never
-// blocks a deciding transaction.
+// published" is a position the relay can keep in Kafka. Ids go backwards after
+// a database restore or a RESTART IDENTITY, so the position also names row
+// N - 1 by its random uid. The Kafka work itself runs under a second lock that
+// only relays take, so a slow broker never blocks a deciding transaction.
 
 type Tx = Prisma.TransactionClient;
 
@@ -20,6 +21,8 @@ const RELAY_LOCK = 0x72656c6179;
 
 export interface OutboxRow {
   id: bigint;
+  /** Random: tells this row from another that had or will have the same id. */
+  uid: string;
   outcome: Outcome;
   /** The trace context of the request that decided it, when it had a valid one. */
   trace: TraceHeaders | undefined;
@@ -37,8 +40,8 @@ export async function appendToOutbox(tx: Tx, outcomes: readonly Outcome[], trace
 export interface OutboxDrain {
   /** The oldest sealed rows, in id order. */
   pending(limit: number): Promise<OutboxRow[]>;
-  /** Removes rows published up to `id`. */
-  published(id: bigint): Promise<void>;
+  /** Removes the rows up to `through.id` when that row is still there with `through.uid`; false when it is not. */
+  published(through: Pick<OutboxRow, 'id' | 'uid'>): Promise<boolean>;
 }
 
 /**
@@ -58,16 +61,20 @@ export async function drainOutbox<T>(prisma: PrismaClient, work: (drain: OutboxD
       return work({
         async pending(limit) {
           if (!relay) return [];
-          const rows = await tx.$queryRaw<{ id: bigint; message_key: string | null; message: string; traceparent: string | null; tracestate: string | null }[]>`
-            SELECT id, message_key, message, traceparent, tracestate FROM outcome_outbox WHERE sealed ORDER BY id LIMIT ${limit}`;
+          const rows = await tx.$queryRaw<{ id: bigint; uid: string; message_key: string | null; message: string; traceparent: string | null; tracestate: string | null }[]>`
+            SELECT id, uid::text, message_key, message, traceparent, tracestate FROM outcome_outbox WHERE sealed ORDER BY id LIMIT ${limit}`;
           return rows.map((row) => ({
             id: BigInt(row.id),
+            uid: row.uid,
             outcome: { key: row.message_key, message: JSON.parse(row.message) as Outcome['message'] },
             trace: row.traceparent === null ? undefined : { traceparent: row.traceparent, ...(row.tracestate === null ? {} : { tracestate: row.tracestate }) },
           }));
         },
-        async published(id) {
-          await tx.$executeRaw`DELETE FROM outcome_outbox WHERE id <= ${id} AND sealed`;
+        async published({ id, uid }) {
+          const deleted = await tx.$executeRaw`
+            DELETE FROM outcome_outbox WHERE id <= ${id} AND sealed
+            AND EXISTS (SELECT 1 FROM outcome_outbox WHERE id = ${id} AND uid::text = ${uid} AND sealed)`;
+          return deleted > 0;
         },
       });
     },

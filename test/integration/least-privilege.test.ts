@@ -91,7 +91,7 @@ describe('least-privilege database roles (deploy/postgres/initdb)', () => {
     await decideBatch([{ ...end, source: { transport: 'http', request_id: 'lp-req' } }], { outbox: true });
     const relayed = await drainOutbox(prisma, async (outbox) => {
       const rows = await outbox.pending(10);
-      if (rows.length) await outbox.published(rows.at(-1)!.id);
+      if (rows.length) await outbox.published(rows.at(-1)!);
       return rows.length;
     });
     expect(relayed).toBe(1);

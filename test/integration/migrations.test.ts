@@ -175,6 +175,7 @@ function expectedType(field: Dmmf['models'][number]['fields'][number], enums: Dm
     Timestamptz: `timestamp${precision} with time zone`,
     Date: 'date',
     Text: 'text',
+    Uuid: 'uuid',
   };
   const defaults: Record<string, string> = {
     String: 'text',

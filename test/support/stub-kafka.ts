@@ -34,6 +34,8 @@ export interface StubKafka {
   connects: string[];
   /** The group's committed offsets as the broker would report them. */
   groupOffsets: Map<number, bigint>;
+  /** The metadata committed with them by transactions. */
+  groupMetadata: Map<number, string | null>;
   /** Throws this from the next publishing calls, one per call, until the list is empty (a function: what it returns, after calling it). */
   failNext: unknown[];
   /** Commits the next transaction but throws as if its answer was lost (a coordinator moved). */
@@ -58,6 +60,7 @@ export function createStubKafka(options: { maxMessageBytes?: number } = {}): Stu
     resolved: [],
     connects: [],
     groupOffsets: new Map(),
+    groupMetadata: new Map(),
     failNext: [],
     loseNextAnswer: false,
     failNextCommits: [],
@@ -107,6 +110,7 @@ export function createStubKafka(options: { maxMessageBytes?: number } = {}): Stu
         failIfScripted();
         stub.transactions.push({ transactionalId, requests: requests.map((r) => [...r]), consumed });
         stub.groupOffsets.set(consumed.partition, BigInt(consumed.nextOffset));
+        stub.groupMetadata.set(consumed.partition, consumed.metadata ?? null);
         if (stub.loseNextAnswer) {
           stub.loseNextAnswer = false;
           throw Object.assign(new Error('Request timed out'), { name: 'KafkaJSRequestTimeoutError' });
@@ -124,6 +128,7 @@ export function createStubKafka(options: { maxMessageBytes?: number } = {}): Stu
   stub.client = {
     listTopics: async () => [],
     committedOffsets: async () => new Map(stub.groupOffsets),
+    committedOffset: async (_groupId, _topic, partition) => ({ nextOffset: stub.groupOffsets.get(partition) ?? -1n, metadata: stub.groupMetadata.get(partition) ?? null }),
     endOffsets: async () => new Map(),
     ensureTopics: async () => [],
     topicMaxMessageBytes: async () => options.maxMessageBytes ?? 1_048_588,

@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startOutboxRelay, type OutboxRelay } from '../../../src/kafka/outbox-relay.js';
+import { createSizedSender } from '../../../src/kafka/outcome-delivery.js';
+import { createLogger } from '../../../src/observability/logger.js';
+import { validMessage } from '../../../src/processing/decode-message.js';
+import { buildOutcome } from '../../../src/processing/outcome.js';
+import type { OutboxDrain, OutboxRow } from '../../../src/store/outcome-outbox.js';
+import { createStubKafka, type StubKafka } from '../../support/stub-kafka.js';
+
+// The outbox relay against a stub of the Kafka client and an outbox in
+// memory: which rows it publishes and which it only deletes, by what its
+// position in Kafka says.
+
+const TRANSACTIONAL_ID = 'g-http-outbox';
+const POSITION_GROUP = 'g.http-outbox';
+const TOPIC = 'outcomes';
+
+const row = (id: number): OutboxRow => {
+  const decoded = validMessage(
+    { type: 'supply_energy_start', contract_number: 'c-1', date: '2024-12-01', created_at: '2024-11-20T10:00:00Z', event_id: `e-${id}` },
+    { transport: 'http', request_id: `req-${id}` },
+  );
+  const outcome = buildOutcome(decoded, { status: 'accepted', code: 'ACCEPTED', message: 'Event processed successfully.' }, false, '2026-01-01T00:00:00.000000Z');
+  return { id: BigInt(id), uid: randomUUID(), outcome, trace: undefined };
+};
+
+/** The outbox table as drainOutbox treats it: every row sealed, one relay at a time. */
+function memoryOutbox(rows: OutboxRow[]) {
+  let table = [...rows];
+  const outbox: OutboxDrain = {
+    pending: async (limit) => table.slice(0, limit),
+    async published({ id, uid }) {
+      if (!table.some((r) => r.id === id && r.uid === uid)) return false;
+      table = table.filter((r) => r.id > id);
+      return true;
+    },
+  };
+  return { rows: () => table, drain: <T>(work: (drain: OutboxDrain) => Promise<T>) => work(outbox) };
+}
+
+/** Sets the relay's committed position as an earlier relay's transaction would have. */
+function commitPosition(stub: StubKafka, nextOffset: bigint, metadata: string | null) {
+  stub.groupOffsets.set(0, nextOffset);
+  stub.groupMetadata.set(0, metadata);
+}
+
+let relay: OutboxRelay | undefined;
+afterEach(async () => {
+  await relay?.stop();
+  relay = undefined;
+});
+
+function start(stub: StubKafka, outbox: ReturnType<typeof memoryOutbox>) {
+  const warnings: Record<string, unknown>[] = [];
+  const ahead = { count: 0 };
+  const logger = createLogger('warn', { write: (line: string) => void warnings.push(JSON.parse(line) as Record<string, unknown>) });
+  relay = startOutboxRelay({
+    kafka: stub.client,
+    mode: 'transactional',
+    drain: outbox.drain,
+    send: createSizedSender(1_048_588, () => undefined),
+    outcomesTopic: TOPIC,
+    positionGroupId: POSITION_GROUP,
+    transactionalId: TRANSACTIONAL_ID,
+    compression: 'none',
+    intervalMs: 10,
+    retry: { initialMs: 1, maxMs: 5 },
+    logger,
+    onPublishFailure: () => undefined,
+    onPositionAhead: () => void (ahead.count += 1),
+  });
+  return { warnings, ahead };
+}
+
+const publishedIds = (stub: StubKafka) => stub.transactions.flatMap((t) => t.requests.flat().map((m) => m.headers['event-id']));
+
+describe('the outbox relay', () => {
+  it('only deletes the rows its committed position names, and names the last row it publishes', async () => {
+    const stub = createStubKafka();
+    const rows = [row(1), row(2), row(3)];
+    const outbox = memoryOutbox(rows);
+    commitPosition(stub, 3n, rows[1]!.uid); // a relay published rows 1 and 2, then died before it could delete them
+    const { ahead } = start(stub, outbox);
+    await expect.poll(() => outbox.rows()).toEqual([]);
+    expect(publishedIds(stub)).toEqual(['e-3']);
+    expect(stub.transactions.at(-1)!.consumed).toEqual({ groupId: POSITION_GROUP, topic: TOPIC, partition: 0, nextOffset: '4', metadata: rows[2]!.uid });
+    expect(ahead.count).toBe(0);
+  });
+
+  it.each([
+    ['names a row that is gone (a restore)', 101n, randomUUID()],
+    ['names its row by an id a new row now has (RESTART IDENTITY)', 3n, randomUUID()],
+    ['names no row (committed without one)', 3n, null],
+  ])('publishes the rows below a position that %s, once each, and says so', async (_case, next, uid) => {
+    const stub = createStubKafka();
+    const rows = [row(1), row(2), row(3), row(4)];
+    const outbox = memoryOutbox(rows);
+    commitPosition(stub, next, uid);
+    const { warnings, ahead } = start(stub, outbox);
+    await expect.poll(() => outbox.rows()).toEqual([]);
+    expect(publishedIds(stub)).toEqual(['e-1', 'e-2', 'e-3', 'e-4']);
+    expect(stub.groupOffsets.get(0)).toBe(5n);
+    expect(stub.groupMetadata.get(0)).toBe(rows[3]!.uid);
+    expect(ahead.count).toBe(1);
+    expect(warnings).toEqual([expect.objectContaining({ level: 40, position: String(next), oldestId: '1', msg: expect.stringContaining('ahead of the outbox') })]);
+  });
+
+  it('fences an older relay before it reads its position, so that one cannot commit behind it', async () => {
+    const stub = createStubKafka();
+    const rows = [row(1), row(2)];
+    const outbox = memoryOutbox(rows);
+    // An older relay, cut off from Postgres but not from Kafka, is about to commit row 1.
+    const older = await stub.client.connectTransactionalPublisher(TRANSACTIONAL_ID);
+    const read = stub.client.committedOffset;
+    let olderCommitted: boolean | undefined;
+    stub.client.committedOffset = async (...args) => {
+      const position = await read(...args);
+      olderCommitted = await older
+        .sendInTransaction(TOPIC, [[{ key: 'c-1', value: 'e-1', headers: { 'event-id': 'e-1' } }]], { groupId: POSITION_GROUP, topic: TOPIC, partition: 0, nextOffset: '2', metadata: rows[0]!.uid })
+        .then(() => true, () => false);
+      return position;
+    };
+    start(stub, outbox);
+    await expect.poll(() => outbox.rows()).toEqual([]);
+    expect(olderCommitted).toBe(false);
+    expect(publishedIds(stub)).toEqual(['e-1', 'e-2']);
+  });
+});
