@@ -123,7 +123,7 @@ describe('the outbox relay', () => {
     };
     start(stub, outbox);
     await expect.poll(() => outbox.rows()).toEqual([]);
-    expect(olderCommitted).toBe(false);
     expect(publishedIds(stub)).toEqual(['e-1', 'e-2']);
+    expect(olderCommitted).toBe(false);
   });
 });
