@@ -68,7 +68,7 @@ const example = {
     replay: false,
   },
   error: {
-    event_id: '0d8e6f3c52a1a0f4c1b7a3e6d2f9b8c7a6e5d4c3b2a1f0e9d8c7b6a5f4e3d2c1',
+    event_id: 'derived:46303ac3b9e810022c8f959bdc5e46cd4a90cfcb743f7bc8e785b64932bd727c', // the id of its position: the value carries no event_id
     status: 'error',
     code: 'VALIDATION_ERROR',
     message: 'The event is not valid: date: must be a real calendar date in the form YYYY-MM-DD.',
@@ -102,6 +102,7 @@ export function buildAsyncApiDocument(): JsonObject {
         '- Exactly one outcome per consumed message for consumers reading with `isolation.level=read_committed`: outcomes and consumed offsets commit in one Kafka transaction, after the database transaction that recorded the decisions (OUTCOME_DELIVERY=transactional, the default). With OUTCOME_DELIVERY=at-least-once a crash can answer a message twice, with identical outcomes.',
         "- An event's effect on state happens exactly once. A redelivered message (same topic, partition, offset) is answered exactly as the first time (`duplicate: false`, same processed_at); a re-sent event (same event_id, same content, another message) is answered with the decision standing for it and `duplicate: true`.",
         '- The same event_id with other content is answered `status: error`, `code: EVENT_ID_CONFLICT` and changes nothing.',
+        "- An event without event_id is identified by its content: `derived:` and a SHA-256 (see the outcome's `event_id`). No producer's event_id may start with `derived:`, so none can take the id of a later event.",
         '- Events decided over HTTP (`POST /events`) are published too, exactly once, with `source.transport: http`.',
         "- A chunk's outcomes are published in requests that fit the outcome topic's max.message.bytes; an outcome too large even alone is published in compact form (`error.details.truncated: true`).",
         '- EVENT_ORDER=arrival (default): events of one contract are decided in the order they were consumed.',

@@ -5,7 +5,7 @@ import { contractEventSchema, eventIdSchema, type ContractEventInput } from '../
 import { storableText } from '../schemas/storable-text.js';
 import type { InputErrorCode, OutcomeSource, SourcePosition } from '../schemas/outcome.js';
 import type { DecodedMessage, InvalidMessage, ValidMessage } from './decoded-message.js';
-import { contentFingerprint, invalidMessageId } from './event-identity.js';
+import { contentFingerprint, derivedEventId, invalidMessageId } from './event-identity.js';
 
 /** The raw bytes of one consumed message and where it came from. */
 export interface RawMessage {
@@ -68,7 +68,7 @@ export function decodeMessage(raw: RawMessage): DecodedMessage {
 export function validMessage(input: ContractEventInput, source: OutcomeSource): ValidMessage {
   const event = toDomainEvent(input);
   const fingerprint = contentFingerprint(event);
-  return { kind: 'valid', eventId: input.event_id ?? fingerprint, event, source, fingerprint };
+  return { kind: 'valid', eventId: input.event_id ?? derivedEventId(fingerprint), event, source, fingerprint };
 }
 
 function toDomainEvent(input: ContractEventInput): DomainEvent {

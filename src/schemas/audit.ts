@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ACTIONS, EVENT_TYPES } from '../domain/catalogue.js';
 import { componentTypeSchema } from './contract.js';
+import { decidedEventIdSchema } from './event.js';
 import { incarnationIdSchema } from './contract-history.js';
 import { outcomeCodeSchema, outcomeStatusSchema, sourcePositionSchema } from './outcome.js';
 import { pageCursorSchema } from './page-cursor.js';
@@ -27,7 +28,7 @@ const instant = (example: string) => z.string().meta({ format: 'date-time', exam
 /** One audited event of a contract with its current decision. */
 export const auditedEventSchema = z
   .object({
-    event_id: z.string(),
+    event_id: decidedEventIdSchema,
     type: z.enum(EVENT_TYPES),
     component: componentTypeSchema,
     action: z.enum(ACTIONS),

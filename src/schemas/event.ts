@@ -35,6 +35,13 @@ export const instantSchema = z
     example: '2024-11-20T10:15:30.123456Z',
   });
 
+/**
+ * Every id the service makes up starts with this (see `decidedEventIdSchema`),
+ * and no producer's id may: so no producer can take an id the service derives
+ * for a later event.
+ */
+export const DERIVED_ID_PREFIX = 'derived:';
+
 export const eventIdSchema = z
   .string()
   .min(1)
@@ -42,7 +49,21 @@ export const eventIdSchema = z
   // A NUL is reported once, as text Postgres cannot store.
   .refine(isStorableText, { message: STORABLE_TEXT_MESSAGE, abort: true })
   .regex(HEADER_TEXT, HEADER_TEXT_MESSAGE)
-  .meta({ description: "The producer's idempotency key (no control characters: it becomes the outcome's `event-id` Kafka header)." });
+  .regex(new RegExp(`^(?!${DERIVED_ID_PREFIX})`), `must not start with "${DERIVED_ID_PREFIX}", which marks the ids the service derives for events sent without event_id`)
+  .meta({
+    description:
+      "The producer's idempotency key (no control characters: it becomes the outcome's `event-id` Kafka header). " +
+      `Ids starting with \`${DERIVED_ID_PREFIX}\` are reserved for the ids the service derives. Without it the event's id is derived from its content.`,
+  });
+
+/** The event_id of a decided event or an answered message, as outcomes and the API report it. */
+export const decidedEventIdSchema = z.string().meta({
+  description:
+    `The producer's \`event_id\`; or, for an event sent without one, \`${DERIVED_ID_PREFIX}\` and the SHA-256 (64 lowercase hex digits) of ` +
+    'its type, contract_number, date and created_at (in UTC, `YYYY-MM-DDTHH:MM:SS.ffffffZ`) joined by line feeds (U+000A); ' +
+    `or, for a message that is not a valid event and carries no valid \`event_id\`, \`${DERIVED_ID_PREFIX}\` and the SHA-256 of ` +
+    `\`invalid\`, its topic, partition and offset joined by line feeds. No producer's id starts with \`${DERIVED_ID_PREFIX}\`.`,
+});
 
 /** A component lifecycle event as upstream producers send it. Unknown fields are ignored. */
 export const contractEventSchema = z

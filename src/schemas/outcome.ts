@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { EVENT_TYPES } from '../domain/catalogue.js';
 import { DECISION_CODES } from '../domain/outcome-codes.js';
 import { errorResponseSchema } from './error-response.js';
+import { decidedEventIdSchema } from './event.js';
 
 export const INPUT_ERROR_CODES = ['INVALID_JSON', 'VALIDATION_ERROR'] as const;
 export type InputErrorCode = (typeof INPUT_ERROR_CODES)[number];
@@ -72,7 +73,7 @@ export type RevisedDecision = z.infer<typeof revisedDecisionSchema>;
  */
 export const outcomeMessageSchema = z
   .object({
-    event_id: z.string(),
+    event_id: decidedEventIdSchema,
     status: outcomeStatusSchema,
     code: outcomeCodeSchema,
     message: z.string(),

@@ -44,6 +44,8 @@ const HOSTILE: [string, OutboundMessage, string, string][] = [
   ['a key with a NUL, differing from contract_number', keyed(json({}), 'h-\u0000'), 'VALIDATION_ERROR', 'differs'],
   // It becomes the outcome's `event-id` header.
   ['a line break in event_id', keyed(json({ event_id: 'h-1\r\nforged: 1' })), 'VALIDATION_ERROR', 'control characters'],
+  // The form of the ids the service derives: a producer could take the id of a later event.
+  ['an event_id in the form of derived ids', keyed(json({ event_id: 'derived:h-1' })), 'VALIDATION_ERROR', 'must not start with "derived:"'],
 ];
 
 /** Text fields whose format allows any string are data: the event is decided, and the text stored as it is. */

@@ -9,7 +9,7 @@ import type { Metrics } from '../../observability/metrics.js';
 import type { BatchDecider } from '../../processing/decide-batch.js';
 import { validMessage } from '../../processing/decode-message.js';
 import { outcomeIdentity } from '../../processing/outcome.js';
-import { contractEventSchema } from '../../schemas/event.js';
+import { contractEventSchema, decidedEventIdSchema } from '../../schemas/event.js';
 import { EVENT_ID_CONFLICT, outcomeCodeSchema, outcomeStatusSchema } from '../../schemas/outcome.js';
 import { errorResponses, JSON_BODY_ERRORS } from '../error-responses.js';
 import { HttpError } from '../errors.js';
@@ -21,7 +21,7 @@ export const eventDecisionSchema = z
     status: outcomeStatusSchema,
     code: outcomeCodeSchema,
     message: z.string(),
-    event_id: z.string(),
+    event_id: decidedEventIdSchema,
     duplicate: z.boolean(),
     revision: z.number().int().min(0).meta({ description: 'Which decision of the event this is (0: the first; EVENT_ORDER=created_at revises).' }),
   })

@@ -43,14 +43,17 @@ export interface ReferenceInput {
 
 const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
-/** The id of an event sent without `event_id`: its content, created_at normalised. */
+/** Every id the service makes up starts with this; a producer's id must not (issue 19). */
+const RESERVED_PREFIX = 'derived:';
+
+/** The id of an event sent without `event_id`: `derived:` and a hash of its content, created_at normalised. */
 export function referenceContentId(event: ReferenceDecodedEvent): string {
-  return sha256Hex([event.type, event.contract, event.date, event.createdAt].join('\n'));
+  return RESERVED_PREFIX + sha256Hex([event.type, event.contract, event.date, event.createdAt].join('\n'));
 }
 
-/** The id of an unreadable message (or one without a valid producer id): its Kafka position. */
+/** The id of an unreadable message (or one without a valid producer id): `derived:` and a hash of its Kafka position. */
 export function referencePositionId(topic: string, partition: number, offset: string): string {
-  return sha256Hex(['invalid', topic, String(partition), offset].join('\n'));
+  return RESERVED_PREFIX + sha256Hex(['invalid', topic, String(partition), offset].join('\n'));
 }
 
 /** True when no UTF-16 code unit of `text` is NUL or half of a surrogate pair. */
@@ -85,9 +88,16 @@ function isStringOfLength(value: unknown, min: number, max: number): value is st
   return length >= min && length <= max;
 }
 
-/** A producer's `event_id` the service must honour: 1–128 characters, storable, no C0/C1 control character (it becomes a Kafka header). */
+/**
+ * A producer's `event_id` the service must honour: 1–128 characters, storable, no C0/C1 control character (it
+ * becomes a Kafka header), not in the form of the ids the service derives.
+ */
 export function isReferenceEventId(value: unknown): value is string {
-  return isStringOfLength(value, 1, 128) && [...value].every((character) => !isControlCharacter(character.codePointAt(0)!));
+  return (
+    isStringOfLength(value, 1, 128) &&
+    [...value].every((character) => !isControlCharacter(character.codePointAt(0)!)) &&
+    !value.startsWith(RESERVED_PREFIX)
+  );
 }
 
 function isControlCharacter(codePoint: number): boolean {

@@ -14,7 +14,7 @@ import {
 
 // The fault suite's reconciliation on a small hand-written scenario: the
 // outcomes a correct service publishes match, and each kind of wrong answer
-// is reported. Ids were computed outside JavaScript (`printf … | sha256sum`).
+// is reported. Ids were computed outside JavaScript (`derived:` and `printf … | sha256sum`).
 
 const TOPIC = 'events';
 const contracts = new Map([['k-1', ['energy_supply', 'battery_optimization']]]);
@@ -39,9 +39,9 @@ const produced: ProducedRecord[] = [
   record(0, 6, 'k-1', batteryAgainNoId), // a content id: another event, and stale
   record(0, 7, 'k-1', batteryAgainNoId), // re-produced
 ];
-const ID_0_2 = '6c6b47e0373299b7e29aeeab706b80d72114e38c6d7473f2ecdddc9814d5c798'; // sha256('invalid\nevents\n0\n2')
-const ID_BATTERY = '44ff445d785835dda3a6cd1e6daf1ddf0c01a15273999eeeeac77bab21ff8fda';
-const ID_NOBODY = '33de83a6a29f432e39426849d001daa0bb57a6c7dc56e1db52d9e042dd5cd5f4';
+const ID_0_2 = 'derived:6c6b47e0373299b7e29aeeab706b80d72114e38c6d7473f2ecdddc9814d5c798'; // sha256('invalid\nevents\n0\n2')
+const ID_BATTERY = 'derived:44ff445d785835dda3a6cd1e6daf1ddf0c01a15273999eeeeac77bab21ff8fda';
+const ID_NOBODY = 'derived:33de83a6a29f432e39426849d001daa0bb57a6c7dc56e1db52d9e042dd5cd5f4';
 const PROCESSED_AT = '2026-01-01T00:00:00.000000Z';
 
 type Fields = Partial<ObservedOutcome['message']>;
@@ -164,10 +164,10 @@ describe('reconciliation of outcomes', () => {
   it('reports a wrong event id: the position id where the producer id is due, and the reverse', () => {
     const outcomes = correct();
     // Today's service: an error outcome with a valid producer id still gets the position id.
-    outcomes[3] = outcome(0, 3, { ...outcomes[3]!.message, event_id: '3c29b6f97eddfc678462d2ab89a1b01afa3511f8a139e5e42d335bb158b1b4c8' });
+    outcomes[3] = outcome(0, 3, { ...outcomes[3]!.message, event_id: 'derived:3c29b6f97eddfc678462d2ab89a1b01afa3511f8a139e5e42d335bb158b1b4c8' });
     outcomes[2] = outcome(0, 2, { ...outcomes[2]!.message, event_id: 'e-x', key: null });
     expect(compare(outcomes).kinds).toEqual({ 'wrong event id': 2 });
-    expect(compare(outcomes).mismatches[1]).toBe('wrong event id: 0/3: 3c29b6f97eddfc678462d2ab89a1b01afa3511f8a139e5e42d335bb158b1b4c8, expected e-3 (invalid)');
+    expect(compare(outcomes).mismatches[1]).toBe('wrong event id: 0/3: derived:3c29b6f97eddfc678462d2ab89a1b01afa3511f8a139e5e42d335bb158b1b4c8, expected e-3 (invalid)');
   });
 
   it('reports a wrong event, key, header or processed_at', () => {
@@ -215,7 +215,7 @@ describe('reconciliation of the database', () => {
   it('accepts one audit row per decision and the reference states', () => {
     expect(check({ audit: audit(), states: states() })).toEqual([]);
     // The invalid message's row may also carry its position id.
-    const positionId = audit().map((row) => (row.kafka_offset === '3' ? { ...row, event_id: '3c29b6f97eddfc678462d2ab89a1b01afa3511f8a139e5e42d335bb158b1b4c8' } : row));
+    const positionId = audit().map((row) => (row.kafka_offset === '3' ? { ...row, event_id: 'derived:3c29b6f97eddfc678462d2ab89a1b01afa3511f8a139e5e42d335bb158b1b4c8' } : row));
     expect(check({ audit: positionId, states: states() })).toEqual([]);
   });
 

@@ -13,8 +13,8 @@ const message = (value: unknown, key: string | Buffer | null = '1234', offset = 
   value: value === null ? null : Buffer.isBuffer(value) ? value : Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)),
 });
 const event = (fields: Record<string, unknown>, key: string | Buffer | null = '1234') => message({ ...base, ...fields }, key);
-/** sha256('invalid\ncontract-events\n0\n42') */
-const POSITION_ID = '0e698a5bbc48b505fb2d8f55f4a121392af5dffea4351859be1eb613076c0572';
+/** `derived:` and sha256('invalid\ncontract-events\n0\n42') */
+const POSITION_ID = 'derived:0e698a5bbc48b505fb2d8f55f4a121392af5dffea4351859be1eb613076c0572';
 
 describe('reference instant normaliser', () => {
   it.each([
@@ -67,11 +67,12 @@ describe('reference decoder', () => {
       eventId: 'crm-7f3a2c',
       event: { type: 'supply_energy_start', contract: '1234', date: '2024-12-01', createdAt: '2024-11-20T09:00:00.123456Z' },
     });
-    // sha256('supply_energy_start\n1234\n2024-12-01\n2024-11-20T09:00:00.123456Z')
-    expect(referenceDecode(event({})).eventId).toBe('69ed9f10704b59418011902246ed5dbcf84e0b71958bc38ca71d18088082459e');
-    expect(referenceDecode(event({ created_at: '2024-11-20T09:00:00.123456' })).eventId).toBe('69ed9f10704b59418011902246ed5dbcf84e0b71958bc38ca71d18088082459e');
+    // `derived:` and sha256('supply_energy_start\n1234\n2024-12-01\n2024-11-20T09:00:00.123456Z')
+    const derived = 'derived:69ed9f10704b59418011902246ed5dbcf84e0b71958bc38ca71d18088082459e';
+    expect(referenceDecode(event({})).eventId).toBe(derived);
+    expect(referenceDecode(event({ created_at: '2024-11-20T09:00:00.123456' })).eventId).toBe(derived);
     // The type is part of the id: two events differing only in type are two events.
-    expect(referenceDecode(event({ type: 'supply_energy_end' })).eventId).not.toBe('69ed9f10704b59418011902246ed5dbcf84e0b71958bc38ca71d18088082459e');
+    expect(referenceDecode(event({ type: 'supply_energy_end' })).eventId).not.toBe(derived);
   });
 
   it('ignores unknown fields', () => {
@@ -94,6 +95,8 @@ describe('reference decoder', () => {
     expect(valid({ event_id: 'a\nb' })).toBe('invalid');
     expect(valid({ event_id: 'a\u009fb' })).toBe('invalid');
     expect(valid({ event_id: 'a\u00a0b' })).toBe('valid');
+    expect(valid({ event_id: 'derived:x' })).toBe('invalid'); // the form of the ids the service derives
+    expect(valid({ event_id: 'Derived:x' })).toBe('valid');
     expect(valid({ event_id: null })).toBe('invalid');
     expect(valid({ event_id: 7 })).toBe('invalid');
   });
@@ -105,6 +108,10 @@ describe('reference decoder', () => {
     expect(referenceDecode(message({ event_id: 'p-4' }))).toMatchObject({ kind: 'invalid', code: 'VALIDATION_ERROR', eventId: 'p-4' });
     expect(referenceDecode(event({ date: '2024-13-01', event_id: 'x'.repeat(129) }))).toMatchObject({ eventId: POSITION_ID });
     expect(referenceDecode(event({ date: '2024-13-01', event_id: 12 }))).toMatchObject({ eventId: POSITION_ID });
+    expect(referenceDecode(event({ event_id: 'derived:69ed9f10704b59418011902246ed5dbcf84e0b71958bc38ca71d18088082459e' }))).toMatchObject({
+      code: 'VALIDATION_ERROR',
+      eventId: POSITION_ID,
+    });
     expect(referenceDecode(event({ date: '2024-13-01' }))).toMatchObject({ eventId: POSITION_ID });
     expect(referenceDecode(message('{"event_id":"p-5",'))).toMatchObject({ code: 'INVALID_JSON', eventId: POSITION_ID });
     expect(referenceDecode(message([{ event_id: 'p-6' }]))).toMatchObject({ code: 'VALIDATION_ERROR', eventId: POSITION_ID });
@@ -173,6 +180,7 @@ const HOSTILE: [string, ReferenceInput, string][] = [
   ['JSON injection in contract_number', hostile(json({ contract_number: JSON_INJECTION }), JSON_INJECTION), 'valid'],
   ['SQL injection in event_id', hostile(json({ event_id: SQL, contract_number: 'nobody' }), 'nobody'), 'valid'],
   ['a line break in event_id (a Kafka header)', hostile(json({ event_id: 'h-1\r\nforged: 1' })), 'VALIDATION_ERROR'],
+  ['an event_id in the form of derived ids', hostile(json({ event_id: 'derived:h-1' })), 'VALIDATION_ERROR'],
 ];
 
 describe('reference decoder on the hostile-input kinds', () => {

@@ -3,7 +3,7 @@ import { decodeMessage, validMessage } from '../../../src/processing/decode-mess
 import type { ContractEventInput } from '../../../src/schemas/event.js';
 import type { SourcePosition } from '../../../src/schemas/outcome.js';
 
-// The id of an event sent without `event_id` is sha256 over
+// The id of an event sent without `event_id` is `derived:` and the sha256 over
 //   type \n contract_number \n date \n created_at
 // with created_at normalised to UTC `YYYY-MM-DDTHH:MM:SS.ffffffZ`, as hex.
 // The expected digests below were computed OUTSIDE this code base, in a shell:
@@ -11,15 +11,15 @@ import type { SourcePosition } from '../../../src/schemas/outcome.js';
 // (and cross-checked with Python's hashlib). They must never be recomputed
 // with production code, or a bug in the recipe would be copied into the test.
 
-const SUPPLY_START_1234 = '69ed9f10704b59418011902246ed5dbcf84e0b71958bc38ca71d18088082459e';
+const SUPPLY_START_1234 = 'derived:69ed9f10704b59418011902246ed5dbcf84e0b71958bc38ca71d18088082459e';
 // supply_energy_start 1234 2024-12-01 2024-11-20T09:00:00.500000Z
-const SUPPLY_START_1234_HALF_SECOND = 'd00ca73d01bbd82afd25139b49cf5695c7350e724539546edfea4cce8447af64';
+const SUPPLY_START_1234_HALF_SECOND = 'derived:d00ca73d01bbd82afd25139b49cf5695c7350e724539546edfea4cce8447af64';
 // supply_energy_end 1234 2024-12-01 2024-11-20T09:00:00.123456Z (differs from the first only in type)
-const SUPPLY_END_1234 = '0f18c2c88a33016f91c3d991af820b9523f15fefe8022b13c80dbea6be000e18';
+const SUPPLY_END_1234 = 'derived:0f18c2c88a33016f91c3d991af820b9523f15fefe8022b13c80dbea6be000e18';
 // battery_optimization_start K-7/ä 2024-02-29 2024-11-20T09:00:00.120000Z (UTF-8 bytes of the contract number)
-const BATTERY_START_K7 = '007cc593e901e9af05cc2e119b3176f659923e1646abe2a478919198ec807fe1';
+const BATTERY_START_K7 = 'derived:007cc593e901e9af05cc2e119b3176f659923e1646abe2a478919198ec807fe1';
 // heatpump_optimization_end 1234 2025-04-04 2025-01-01T00:00:00.000000Z
-const HEATPUMP_END_1234 = 'df8de88946954bbbfd1356f8dd8668ebc1328dadc4c948558502745c73ccfc6d';
+const HEATPUMP_END_1234 = 'derived:df8de88946954bbbfd1356f8dd8668ebc1328dadc4c948558502745c73ccfc6d';
 
 type Fields = Omit<ContractEventInput, 'event_id'>;
 
