@@ -87,6 +87,27 @@ describe('deciding batches in Postgres', () => {
     expect(await count(`SELECT count(*) AS n FROM processed_events WHERE event_id IN ('e-1', 'e-2') AND fingerprint IS NOT NULL`)).toBe(2);
   });
 
+  it("lets no producer's event_id take the id a later event without one derives (issue 19)", async () => {
+    // The form derived ids had: printf '%s\n%s\n%s\n%s' supply_energy_start 1234 2024-12-01 2024-11-20T10:00:00.000000Z | sha256sum
+    const digest = '5e32ceae8b7fadc49a7aba8332d2e790f43fdc13c8a215bb240b5252d294874f';
+    const [claim] = await decideBatch([decoded(event({ type: 'battery_optimization_start', event_id: digest }))]);
+    const [later] = await decideBatch([decoded(event({}))]);
+    const [again] = await decideBatch([decoded(event({ created_at: '2024-11-20T12:00:00+02:00' }))]);
+    expect(claim!.message).toMatchObject({ code: 'ACCEPTED', event_id: digest });
+    expect(later!.message).toMatchObject({ status: 'accepted', code: 'ACCEPTED', duplicate: false, event_id: `derived:${digest}` });
+    expect(again!.message).toMatchObject({ code: 'ACCEPTED', duplicate: true, event_id: `derived:${digest}` });
+  });
+
+  it("lets no producer's event_id take the id of a later message that is not a valid event (issue 19)", async () => {
+    const source = { transport: 'kafka' as const, topic: 'contract-events', partition: 0, offset: '900' };
+    // The form its id had: printf 'invalid\ncontract-events\n0\n900' | sha256sum
+    const digest = '4e13e46918c90dc005f7cd5731b127a651beec55c023a4067188c486f544e39c';
+    const [claim] = await decideBatch([decoded(event({ event_id: digest }))]);
+    const [garbage] = await decideBatch([decodeMessage({ key: null, value: Buffer.from('not json'), source })]);
+    expect(claim!.message).toMatchObject({ code: 'ACCEPTED', event_id: digest });
+    expect(garbage!.message).toMatchObject({ status: 'error', code: 'INVALID_JSON', duplicate: false, event_id: `derived:${digest}` });
+  });
+
   it('answers the same content under the same event_id as a duplicate, whatever the offset spelling of created_at', async () => {
     const [first] = await decideBatch([decoded(event({ event_id: 'same-1', created_at: '2024-11-20T12:00:00+02:00' }))]);
     const [again] = await decideBatch([decoded(event({ event_id: 'same-1', created_at: '2024-11-20T10:00:00.000000Z' }))]);

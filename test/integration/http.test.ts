@@ -131,6 +131,23 @@ describe('events and timelines', () => {
     expect(metrics).toMatch(/contract_events_processed_total\{status="error",code="EVENT_ID_CONFLICT",type="supply_energy_start",duplicate="false"\} 1/);
   });
 
+  it("lets no producer's event_id take the id a later event without one derives, and refuses ids in that form (issue 19)", async () => {
+    await post('/contracts', { contract_number: 'claim', components: ['energy_supply', 'battery_optimization'] });
+    const later = { type: 'supply_energy_start', contract_number: 'claim', date: '2024-01-01', created_at: '2024-01-01T00:00:00Z' };
+    // The form derived ids had: printf '%s\n%s\n%s\n%s' supply_energy_start claim 2024-01-01 2024-01-01T00:00:00.000000Z | sha256sum
+    const digest = '51c5a13caa11cd36c554cec94e85b40920441017badc0ed7064396d4abfa404c';
+    const claim = await post('/events', { ...later, type: 'battery_optimization_start', event_id: digest });
+    expect(claim.json()).toMatchObject({ status: 'accepted', event_id: digest });
+    const answer = await post('/events', later);
+    expect(answer.statusCode).toBe(200);
+    expect(answer.json()).toMatchObject({ status: 'accepted', code: 'ACCEPTED', duplicate: false, event_id: `derived:${digest}` });
+    expect((await post('/events', later)).json()).toMatchObject({ status: 'accepted', duplicate: true, event_id: `derived:${digest}` });
+    // Nor in the form derived ids have now.
+    const taken = await post('/events', { ...later, date: '2024-01-02', event_id: `derived:${digest}` });
+    expect(taken.statusCode).toBe(422);
+    expect(taken.json()).toMatchObject({ code: 'VALIDATION_ERROR', details: { issues: [{ path: 'event_id', message: expect.stringContaining('must not start with "derived:"') as string }] } });
+  });
+
   it('answers 422 for an invalid event and 404 for the timeline of an unknown contract', async () => {
     const invalid = await post('/events', { type: 'supply_energy_start', contract_number: 'x', date: '2024-02-30', created_at: 'now' });
     expect(invalid.statusCode).toBe(422);
