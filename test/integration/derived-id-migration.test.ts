@@ -107,7 +107,7 @@ const column = (sql: string) => withClient(db.url, async (client) => (await clie
 describe('the derived_event_ids migration', () => {
   it('rewrites derived ids to derived:<hex> in every table, leaves producers ids, and re-sent events are still recognised', async () => {
     await seedOldLedger();
-    expect(await applyMigrations(db.url)).toEqual([MIGRATION]);
+    expect(await applyMigrations(db.url)).toContain(MIGRATION);
 
     const ledger = [`derived:${A}`, P, `derived:${I3}`, `derived:${I4}`, `derived:producer:${D}`, `derived:producer:${I3}`].sort();
     expect(await column('SELECT event_id AS id FROM processed_events')).toEqual(ledger);
