@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import { createTraceState, TraceFlags, type SpanContext } from '@opentelemetry/api';
 import type { TraceHeaders } from '../processing/ports.js';
-import { MAX_TRACESTATE_LENGTH } from '../schemas/outcome-headers.js';
+import { tracestateSchema } from '../schemas/outcome-headers.js';
 
 // W3C Trace Context (https://www.w3.org/TR/trace-context/) across the service:
 // an outcome continues the trace of the message (or POST /events request) it answers, as a child of
@@ -38,6 +38,15 @@ export function parseTraceparent(header: string | undefined): ParsedTraceparent 
 }
 
 /**
+ * The `tracestate` that may go on with a valid traceparent: a non-empty one
+ * valid by the W3C grammar and short enough; else none, as W3C says of one
+ * that does not parse. Never a control character into an outcome's header.
+ */
+function validTracestate(tracestate: unknown): string | undefined {
+  return typeof tracestate === 'string' && tracestate !== '' && tracestateSchema.safeParse(tracestate).success ? tracestate : undefined;
+}
+
+/**
  * The trace context of an outcome whose identity is `identity` (its `ce_id`),
  * answering a message with the given headers: a child of the input's trace,
  * or the root of a new trace when the input had no valid one.
@@ -50,29 +59,30 @@ export function outcomeTraceContext(identity: string, input: { traceparent?: str
   const spanId = digest.slice(32, 48);
   // Not sampled unless the producer sampled it: the service records no spans of its own by default.
   const traceparent = `00-${traceId}-${spanId}-${parent?.flags ?? '00'}`;
-  const tracestate = parent && input.tracestate && input.tracestate.length <= MAX_TRACESTATE_LENGTH ? input.tracestate : undefined;
+  const tracestate = parent ? validTracestate(input.tracestate) : undefined;
   return tracestate === undefined ? { traceparent, traceId } : { traceparent, tracestate, traceId };
 }
 
 /**
  * The trace headers of an input that an outcome carries on: a valid
- * `traceparent`, with the `tracestate` when it is short enough; undefined when
+ * `traceparent`, with the `tracestate` when it is valid too; undefined when
  * the input has no valid trace context (repeated headers count as none).
  */
 export function carriedTraceHeaders(input: { traceparent?: unknown; tracestate?: unknown }): TraceHeaders | undefined {
   const { traceparent, tracestate } = input;
   if (typeof traceparent !== 'string' || !parseTraceparent(traceparent)) return undefined;
-  const kept = typeof tracestate === 'string' && tracestate.length <= MAX_TRACESTATE_LENGTH ? tracestate : undefined;
+  const kept = validTracestate(tracestate);
   return kept === undefined ? { traceparent: traceparent.trim() } : { traceparent: traceparent.trim(), tracestate: kept };
 }
 
-/** The producer's or caller's span named by a valid `traceparent` (with its `tracestate`), as OpenTelemetry's remote span context. */
+/** The producer's or caller's span named by a valid `traceparent` (with its `tracestate` when valid), as OpenTelemetry's remote span context. */
 export function remoteSpanContext(traceparent: string | undefined, tracestate?: string): SpanContext | undefined {
   const parsed = parseTraceparent(traceparent);
   if (!parsed) return undefined;
   const traceFlags = Number.parseInt(parsed.flags, 16) & TraceFlags.SAMPLED;
   const context: SpanContext = { traceId: parsed.traceId, spanId: parsed.parentId, traceFlags, isRemote: true };
-  return tracestate === undefined ? context : { ...context, traceState: createTraceState(tracestate) };
+  const traceState = validTracestate(tracestate);
+  return traceState === undefined ? context : { ...context, traceState: createTraceState(traceState) };
 }
 
 /** The `traceparent` that names a span of the service's own, for what continues its trace. */

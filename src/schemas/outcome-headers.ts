@@ -8,6 +8,38 @@ import type { OutcomeStatus } from './outcome.js';
  */
 export const MAX_TRACESTATE_LENGTH = 512;
 
+// W3C Trace Context, section 3.3: `tracestate` is up to 32 comma-separated
+// list members, each `key=value` or empty, with optional spaces and tabs
+// around the commas. A key is lower-case (`vendor` or `tenant@vendor`); a
+// value is printable ASCII without `,` and `=` that does not end in a space.
+// Each list member's parts are delimited unambiguously, so the pattern cannot
+// backtrack its way into exponential time.
+const KEY_CHAR = '[a-z0-9_*/-]';
+const TRACESTATE_KEY = `(?:[a-z]${KEY_CHAR}{0,255}|[a-z0-9]${KEY_CHAR}{0,240}@[a-z]${KEY_CHAR}{0,13})`;
+const TRACESTATE_VALUE = '[\\x20-\\x2b\\x2d-\\x3c\\x3e-\\x7e]{0,255}[\\x21-\\x2b\\x2d-\\x3c\\x3e-\\x7e]';
+const TRACESTATE_MEMBER = `[ \\t]*(?:${TRACESTATE_KEY}=${TRACESTATE_VALUE}[ \\t]*)?`;
+const TRACESTATE = new RegExp(`^${TRACESTATE_MEMBER}(?:,${TRACESTATE_MEMBER}){0,31}$`);
+
+/** True when no key is given twice (empty list members have none). */
+function keysUnique(tracestate: string): boolean {
+  const keys = tracestate
+    .split(',')
+    .map((member) => member.trim().split('=')[0])
+    .filter(Boolean);
+  return new Set(keys).size === keys.length;
+}
+
+/**
+ * A `tracestate` an outcome may carry: valid by the W3C grammar, each key
+ * once, at most MAX_TRACESTATE_LENGTH characters. Anything else (a control
+ * character, a line break) is not carried at all.
+ */
+export const tracestateSchema = z
+  .string()
+  .max(MAX_TRACESTATE_LENGTH)
+  .regex(TRACESTATE, 'expected a W3C tracestate: at most 32 comma-separated key=value members')
+  .refine(keysUnique, 'expected each tracestate key once');
+
 /** `ce_source` of every outcome: this service, whatever instance or transport decided it. */
 export const CLOUDEVENTS_SOURCE = '/contract-events-service';
 
@@ -45,11 +77,11 @@ export const outcomeHeadersSchema = z
           "for POST /events, the request's traceparent header), " +
           'or a new trace when the input had no valid traceparent. The same on every copy of an outcome.',
       }),
-    tracestate: z
-      .string()
-      .max(MAX_TRACESTATE_LENGTH)
-      .optional()
-      .meta({ description: "The input message's (or POST /events request's) W3C tracestate, carried on when its traceparent was valid and it has at most 512 characters." }),
+    tracestate: tracestateSchema.optional().meta({
+      description:
+        "The input message's (or POST /events request's) W3C tracestate, carried on when its traceparent was valid " +
+        'and it is a valid tracestate (W3C grammar, each key once) of at most 512 characters.',
+    }),
   })
   .meta({ id: 'OutcomeHeaders' });
 export type OutcomeHeaders = z.infer<typeof outcomeHeadersSchema>;

@@ -51,6 +51,16 @@ describe('request spans', () => {
     expect(asked).toEqual([{ outbox: true, trace: { traceparent, tracestate: 'congo=t61rcWkgMzE' } }]);
   });
 
+  it("continue the caller's trace without a tracestate that breaks the W3C grammar", async () => {
+    const { spans, asked } = await tracedApp();
+    const traceparent = `00-${CALLER.traceId}-${CALLER.spanId}-01`;
+    await app!.inject({ method: 'POST', url: '/events', payload: event, headers: { traceparent, tracestate: 'Congo=t61rcWkgMzE, x-forged: 1' } });
+    const server = spans().find((span) => span.kind === SpanKind.SERVER)!;
+    expect(server.parentSpanContext).toMatchObject({ traceId: CALLER.traceId, spanId: CALLER.spanId });
+    expect(server.spanContext().traceState).toBeUndefined();
+    expect(asked).toEqual([{ outbox: true, trace: { traceparent } }]);
+  });
+
   it("continue the request span's trace on the outcome when the caller sent none", async () => {
     const { spans, asked } = await tracedApp();
     await app!.inject({ method: 'POST', url: '/events', payload: event });
