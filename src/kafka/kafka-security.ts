@@ -18,9 +18,13 @@ export function kafkaSecurity(config: Config): KafkaSecurity {
   };
 }
 
-/** What to tell an operator when the brokers refuse the service's SASL login: the user and the settings to check, never the password. */
+/**
+ * What to tell an operator when the brokers refuse the service's SASL login:
+ * the mechanism and the settings to check, never the user name or password
+ * (both are secrets, see config-secrets.ts).
+ */
 export function refusedLoginMessage(config: Config): string {
-  const { KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: username } = config;
-  const login = mechanism === undefined ? 'a login' : `the credentials of user ${JSON.stringify(username)} (SASL ${mechanism.toUpperCase()} authentication failed)`;
+  const { KAFKA_SASL_MECHANISM: mechanism } = config;
+  const login = mechanism === undefined ? 'a login' : `the service's credentials (SASL ${mechanism.toUpperCase()} authentication failed)`;
   return `Kafka refused ${login}; check KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_FILE); retrying`;
 }

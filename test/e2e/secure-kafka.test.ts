@@ -162,7 +162,7 @@ describe('over SASL_SSL with SCRAM-SHA-512', () => {
       expect.objectContaining({
         level: 50,
         msg:
-          `Kafka refused the credentials of user "${kafka.username}" (SASL SCRAM-SHA-512 authentication failed); ` +
+          "Kafka refused the service's credentials (SASL SCRAM-SHA-512 authentication failed); " +
           'check KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_FILE); retrying',
       }),
     ]);
@@ -172,6 +172,8 @@ describe('over SASL_SSL with SCRAM-SHA-512', () => {
     // kafkajs's own account of each refused attempt is still there, at debug: start-up did keep trying.
     expect(lines.filter((line) => line.level < WARN && /SASL SCRAM SHA512 authentication failed/.test(line.msg)).length).toBeGreaterThan(5);
     expect(text).not.toContain(password);
+    // The user name is a secret too (README, Configuration).
+    expect(text).not.toContain(kafka.username);
   });
 });
 

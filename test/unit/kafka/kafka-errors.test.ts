@@ -29,13 +29,14 @@ describe('a refused SASL login', () => {
     expect(classifyCrash(new Error('crash', { cause: error })).retriable).toBe(true);
   });
 
-  it('is told to the operator with the user and the settings to check, never the password', () => {
-    const config = loadConfig({ KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'contract-events', KAFKA_SASL_PASSWORD: 'hunter2-secret' });
+  it('is told to the operator with the mechanism and the settings to check, never the user name or the password (both secrets)', () => {
+    const config = loadConfig({ KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'svc-user-7f3a', KAFKA_SASL_PASSWORD: 'hunter2-secret' });
     const message = refusedLoginMessage(config);
     expect(message).toBe(
-      'Kafka refused the credentials of user "contract-events" (SASL SCRAM-SHA-512 authentication failed); ' +
+      "Kafka refused the service's credentials (SASL SCRAM-SHA-512 authentication failed); " +
         'check KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_FILE); retrying',
     );
+    expect(message).not.toContain('svc-user-7f3a');
     expect(message).not.toContain('hunter2');
   });
 });
