@@ -35,7 +35,10 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/prisma/migrations ./prisma/migrations
 USER node
 EXPOSE 8080
-# Readiness, on the management port when MANAGEMENT_PORT moves the health routes there.
+# Liveness, on the management port when MANAGEMENT_PORT moves the health routes there.
+# Not readiness: a platform restarts an unhealthy container, and the service is
+# healthy while Kafka is away (POST /events goes on deciding); /health/ready is
+# for routing traffic.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s \
-  CMD ["node", "-e", "const p=process.env.MANAGEMENT_PORT||process.env.HTTP_PORT||8080;fetch(`http://127.0.0.1:${p}/health/ready`).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "const p=process.env.MANAGEMENT_PORT||process.env.HTTP_PORT||8080;fetch(`http://127.0.0.1:${p}/health/live`).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "dist/main.js"]
