@@ -35,6 +35,18 @@ describe('the POST /events rate limit', () => {
     expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
   });
 
+  // After 2.5 s any rounding but up differs from Retry-After; after a minute, so would "1 minute" or dropping the second begun.
+  it.each([
+    [2_500, 3],
+    [60_000, 60],
+  ])('says in its message the seconds that Retry-After says (window %i ms)', async (windowMs, expected) => {
+    app = await build({ max: 1, windowMs });
+    await postEvent();
+    const refused = await postEvent();
+    expect(refused.headers['retry-after']).toBe(String(expected));
+    expect(refused.json<{ message: string }>().message).toBe(`Too many requests to POST /events from this address; retry in ${expected} seconds.`);
+  });
+
   it('counts per client address, the deprecated alias POST /event together with POST /events', async () => {
     app = await build({ max: 2, windowMs: 60_000 });
     expect((await postEvent('/events', '10.0.0.1')).statusCode).toBe(200);
