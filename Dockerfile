@@ -26,7 +26,8 @@ ENV NODE_ENV=production
 # A heap cap keeps the service near its working set (see README, Performance).
 ENV NODE_OPTIONS=--max-old-space-size=192
 # Reachable from outside the container, so the service refuses to start
-# without API_TOKEN / API_TOKEN_FILE (or ALLOW_UNAUTHENTICATED_HTTP=true).
+# without API_TOKEN / API_TOKEN_FILE (or ALLOW_UNAUTHENTICATED_HTTP=true), and
+# reads ask for a token too (unless ALLOW_ANONYMOUS_READS=true).
 ENV HTTP_HOST=0.0.0.0
 WORKDIR /app
 COPY --from=build /app/package.json ./

@@ -82,11 +82,16 @@ const configSchema = z.object({
   MANAGEMENT_PORT: port.optional(),
   /** Default: HTTP_HOST. */
   MANAGEMENT_HOST: z.string().min(1).optional(),
-  /** Bearer tokens for every route that changes state; reads take them too when API_READ_TOKEN is set (else they are open). */
+  /** Bearer tokens for every route that changes state; reads take them too whenever reads ask for a token (readsNeedToken). */
   API_TOKEN: tokens.optional(),
-  /** When set, reads need one of these tokens or of API_TOKEN. */
+  /** When set, reads need one of these tokens or of API_TOKEN, also on loopback. */
   API_READ_TOKEN: tokens.optional(),
   ALLOW_UNAUTHENTICATED_HTTP: booleanFromEnv.default(false),
+  /** On an HTTP_HOST beyond loopback, reads ask for API_TOKEN or API_READ_TOKEN unless this is true. */
+  ALLOW_ANONYMOUS_READS: booleanFromEnv.default(false),
+  /** Requests refused for their token (401/403) per client address and window before the rest are answered 429 (0: no limit). */
+  REFUSED_RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(30),
+  REFUSED_RATE_LIMIT_WINDOW_MS: positiveInt(60_000),
   /** Longest time to receive a whole request (0: none). */
   HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
   /** An idle socket is closed after this long (0: never). */
@@ -142,6 +147,9 @@ function consistencyProblems(settings: Settings): string[] {
   if (settings.API_READ_TOKEN?.some((readToken) => settings.API_TOKEN?.includes(readToken))) {
     problems.push('API_READ_TOKEN: must differ from every API_TOKEN');
   }
+  if (settings.ALLOW_ANONYMOUS_READS && settings.API_READ_TOKEN !== undefined) {
+    problems.push('ALLOW_ANONYMOUS_READS: API_READ_TOKEN is set, so reads ask for a token; unset one of them');
+  }
   if (settings.API_TOKEN === undefined && !settings.ALLOW_UNAUTHENTICATED_HTTP && !isLoopbackHost(settings.HTTP_HOST)) {
     problems.push(
       `HTTP_HOST: ${settings.HTTP_HOST} is reachable from other machines, so set API_TOKEN (or API_TOKEN_FILE), ` +
@@ -155,6 +163,35 @@ function consistencyProblems(settings: Settings): string[] {
 }
 
 export type Config = Settings;
+
+/**
+ * Whether reads ask for a token even without API_READ_TOKEN: on an address
+ * other machines reach they show contracts, audited events with their Kafka
+ * positions and who deleted what, unless ALLOW_ANONYMOUS_READS says otherwise.
+ */
+export function readsNeedToken(config: Config): boolean {
+  return !isLoopbackHost(config.HTTP_HOST) && !config.ALLOW_ANONYMOUS_READS;
+}
+
+/** A line for the log at start-up for each setting that opens the API on purpose. */
+export function exposureWarnings(config: Config): string[] {
+  const host = config.HTTP_HOST;
+  const beyondLoopback = !isLoopbackHost(host);
+  const warnings: string[] = [];
+  if (config.ALLOW_UNAUTHENTICATED_HTTP) {
+    warnings.push(
+      beyondLoopback && config.API_TOKEN === undefined
+        ? `ALLOW_UNAUTHENTICATED_HTTP=true: the API on ${host} asks for no token; anyone who reaches it may create and delete contracts, decide events and read everything`
+        : 'ALLOW_UNAUTHENTICATED_HTTP=true: no effect while API_TOKEN is set or HTTP_HOST is loopback, but it would open the API on another address without API_TOKEN',
+    );
+  }
+  if (config.ALLOW_ANONYMOUS_READS && beyondLoopback) {
+    warnings.push(
+      `ALLOW_ANONYMOUS_READS=true: reads on ${host} ask for no token; anyone who reaches it may read contracts, timelines, audited events with their Kafka positions and deletion history`,
+    );
+  }
+  return warnings;
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

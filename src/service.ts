@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Config } from './config.js';
+import { exposureWarnings, readsNeedToken, type Config } from './config.js';
 import { KafkaError } from './errors.js';
 import { startHttpServers } from './http/servers.js';
 import { retryUntilDone, StopRequested } from './kafka/backoff.js';
@@ -75,6 +75,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     }
   };
 
+  for (const warning of exposureWarnings(config)) logger.warn(warning);
   const metrics = createMetrics();
   const tracing = startTracing(config, logger, SERVICE_VERSION);
   const prisma: PrismaClient = createPrismaClient(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
@@ -140,10 +141,11 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       // Before the relay runs, decisions wait in the outbox; it drains it when it starts.
       onDecided: () => relay?.wake(),
       readiness,
-      tokens: { write: config.API_TOKEN, read: config.API_READ_TOKEN },
+      tokens: { write: config.API_TOKEN, read: config.API_READ_TOKEN, readsNeedToken: readsNeedToken(config) },
       databaseReady: () => databaseReady,
       timeouts: { requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS, connectionTimeoutMs: config.HTTP_CONNECTION_TIMEOUT_MS },
       eventsRateLimit: { max: config.EVENTS_RATE_LIMIT_MAX, windowMs: config.EVENTS_RATE_LIMIT_WINDOW_MS },
+      refusedRateLimit: { max: config.REFUSED_RATE_LIMIT_MAX, windowMs: config.REFUSED_RATE_LIMIT_WINDOW_MS },
       tracer: tracing.tracer,
     },
   );

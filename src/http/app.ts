@@ -11,7 +11,7 @@ import { installAuthentication, type ApiTokens } from './auth.js';
 import { BODY_LIMIT_BYTES } from './error-responses.js';
 import { installErrorHandlers } from './errors.js';
 import { registerOpenApi } from './openapi.js';
-import { registerRateLimiting, type RateLimit } from './rate-limit.js';
+import { registerRateLimiting, sharedRateLimit, type RateLimit } from './rate-limit.js';
 import { installRequestSpans } from './request-spans.js';
 import { registerContractEventRoutes } from './routes/contract-events.js';
 import { registerContractHistoryRoutes } from './routes/contract-history.js';
@@ -40,6 +40,8 @@ export interface HttpDependencies {
   timeouts?: HttpTimeouts;
   /** How often one client address may call POST /events; default: without limit. */
   eventsRateLimit?: RateLimit;
+  /** How many requests of one client address may be refused for their token before the rest are answered 429; default: without limit. */
+  refusedRateLimit?: RateLimit;
   /** A span per API request goes to it; default: a tracer that records nothing. */
   tracer?: Tracer;
 }
@@ -68,11 +70,12 @@ export async function buildHttpApp(deps: HttpDependencies): Promise<FastifyInsta
   // First, so requests that authentication or the start-up gate turn away are traced too.
   installRequestSpans(app, tracer);
   const tokens = deps.tokens ?? {};
+  // Before authentication, which counts refused requests with it.
+  await registerRateLimiting(app);
   // Before any route: both act on the access each route declares, in this order.
-  installAuthentication(app, tokens);
+  installAuthentication(app, tokens, sharedRateLimit(app, deps.refusedRateLimit, 'requests without a valid token'));
   installStartupGate(app, deps.databaseReady ?? (() => true));
   await registerOpenApi(app, { bearerAuth: tokens.write !== undefined || tokens.read !== undefined });
-  await registerRateLimiting(app);
   registerContractRoutes(app, deps.contracts);
   registerContractEventRoutes(app, deps.auditLog);
   registerContractHistoryRoutes(app, deps.auditLog);

@@ -1,8 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, onRequestAsyncHookHandler, RouteOptions } from 'fastify';
 import type { ErrorResponse } from '../schemas/error-response.js';
 import { recordCredential } from './credential.js';
 import { errorResponses, type ErrorStatus } from './error-responses.js';
+import { createRefusalLog, type RefusalReason } from './refusal-log.js';
 
 /** Who may call a route: `write` changes state, `read` only reads, `open` is for probes, scrapes and the docs. */
 export type RouteAccess = 'write' | 'read' | 'open';
@@ -20,6 +21,8 @@ export interface ApiTokens {
   write?: readonly string[];
   /** API_READ_TOKEN: reads. */
   read?: readonly string[];
+  /** Reads ask for a token (API_TOKEN) even without API_READ_TOKEN: the API listens beyond loopback. */
+  readsNeedToken?: boolean;
 }
 
 /** The name of the security scheme in the OpenAPI document. */
@@ -42,9 +45,11 @@ function bearerToken(header: string | undefined): string | undefined {
 
 /** The tokens a route accepts, or undefined when it is open as configured. */
 function acceptedTokens(access: RouteAccess | undefined, tokens: ApiTokens): readonly string[] | undefined {
-  if (access === 'write' && tokens.write !== undefined) return tokens.write;
-  if (access === 'read' && tokens.read !== undefined) return [...tokens.read, ...(tokens.write ?? [])];
-  return undefined;
+  if (access === 'write') return tokens.write;
+  if (access !== 'read' || (tokens.read === undefined && tokens.readsNeedToken !== true)) return undefined;
+  const either = [...(tokens.read ?? []), ...(tokens.write ?? [])];
+  // No token at all is an API open as a whole (ALLOW_UNAUTHENTICATED_HTTP): there is none to ask for.
+  return either.length > 0 ? either : undefined;
 }
 
 /** True when `given` is one of `tokens`; every one is compared, so the time taken does not tell which matched. */
@@ -56,17 +61,21 @@ function matchesAny(given: string, tokens: readonly string[]): boolean {
  * Enforces each route's declared access with the configured tokens, and
  * documents it: the OpenAPI document of a running instance shows the
  * security scheme, and 401/403, exactly where that instance asks for a token.
- * Must be installed before the routes are registered.
+ * `limitRefusals` counts the refused requests of each client address and
+ * throws 429 once there are too many, so guessing tokens is slow; requests
+ * with a valid token are never counted. Must be installed before the routes
+ * are registered.
  */
-export function installAuthentication(app: FastifyInstance, tokens: ApiTokens): void {
+export function installAuthentication(app: FastifyInstance, tokens: ApiTokens, limitRefusals?: onRequestAsyncHookHandler): void {
   app.addHook('onRoute', (route) => {
     const access = route.config?.access;
     // Fail closed at start-up rather than serve a route nobody decided about.
     if (access === undefined && route.schema?.hide !== true) {
       throw new Error(`Route ${String(route.method)} ${route.url} declares no access (config.access: 'write' | 'read' | 'open').`);
     }
-    documentAccess(route, access, tokens);
+    documentAccess(route, access, tokens, limitRefusals !== undefined);
   });
+  const logRefusal = createRefusalLog();
   app.addHook('onRequest', async (request, reply) => {
     const accepted = acceptedTokens(request.routeOptions.config.access, tokens);
     if (accepted === undefined) return;
@@ -76,11 +85,19 @@ export function installAuthentication(app: FastifyInstance, tokens: ApiTokens): 
       recordCredential(request, given);
       return;
     }
+    try {
+      await limitRefusals?.call(app, request, reply);
+    } catch (tooMany) {
+      logRefusal(request, 429, 'too_many_refusals');
+      throw tooMany;
+    }
     // A read token on a write route is a valid identity without the scope (RFC 6750: 403 insufficient_scope).
     if (given !== undefined && tokens.read !== undefined && matchesAny(given, tokens.read)) {
-      return refuse(request, reply, 403, 'insufficient_scope');
+      logRefusal(request, 403, 'insufficient_scope');
+      return refuse(reply, 403, 'insufficient_scope');
     }
-    return refuse(request, reply, 401, given === undefined ? undefined : 'invalid_token');
+    logRefusal(request, 401, given === undefined ? 'missing_token' : 'invalid_token');
+    return refuse(reply, 401, given === undefined ? undefined : 'invalid_token');
   });
 }
 
@@ -89,17 +106,17 @@ const REFUSALS = {
   403: { code: 'FORBIDDEN', message: 'The read token cannot change state; use the API token.' },
 } as const satisfies Record<number, ErrorResponse>;
 
-function refuse(request: FastifyRequest, reply: FastifyReply, status: 401 | 403, error: 'invalid_token' | 'insufficient_scope' | undefined): FastifyReply {
-  request.log.warn({ method: request.method, url: request.url, remoteAddress: request.ip, status }, 'refused a request without a valid API token');
+function refuse(reply: FastifyReply, status: 401 | 403, error: Extract<RefusalReason, 'invalid_token' | 'insufficient_scope'> | undefined): FastifyReply {
   return reply
     .code(status)
     .header('www-authenticate', error === undefined ? REALM : `${REALM}, error="${error}"`)
     .send(REFUSALS[status]);
 }
 
-function documentAccess(route: RouteOptions, access: RouteAccess | undefined, tokens: ApiTokens): void {
+function documentAccess(route: RouteOptions, access: RouteAccess | undefined, tokens: ApiTokens, refusalsLimited: boolean): void {
   if (acceptedTokens(access, tokens) === undefined || !route.schema) return;
   const statuses: ErrorStatus[] = access === 'write' && tokens.read !== undefined ? [401, 403] : [401];
+  if (refusalsLimited) statuses.push(429);
   const response = route.schema.response as Record<string, unknown> | undefined;
   route.schema = { ...route.schema, security: [{ [BEARER_SCHEME]: [] }], response: { ...response, ...errorResponses(...statuses) } };
 }

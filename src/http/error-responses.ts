@@ -13,7 +13,7 @@ const WHEN = {
   413: `The body is larger than ${BODY_LIMIT_BYTES / 1024} KiB (\`PAYLOAD_TOO_LARGE\`).`,
   415: 'The body is not `application/json` (`UNSUPPORTED_MEDIA_TYPE`).',
   422: 'The request is not valid (`VALIDATION_ERROR`); `details.issues` lists each problem.',
-  429: 'Too many requests from this client address in the configured window (`RATE_LIMITED`, with `Retry-After` and `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`).',
+  429: 'Too many requests from this client address in the configured window, or too many of them refused for their token (`RATE_LIMITED`, with `Retry-After` and `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`).',
   500: 'Unexpected failure (`INTERNAL_ERROR`); the cause is logged, never sent.',
   503: 'Not ready (`NOT_READY`, with each check in `details`), or the service is still starting, cannot reach the database right now or the database did not answer in time (`SERVICE_UNAVAILABLE`, with `Retry-After`).',
 } as const;

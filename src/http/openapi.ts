@@ -34,7 +34,9 @@ const reachableComponentsOnly: TransformObject = (document) => {
 const bearerScheme = {
   type: 'http',
   scheme: 'bearer',
-  description: 'API_TOKEN for every route that changes state; API_READ_TOKEN or API_TOKEN for reads when API_READ_TOKEN is set.',
+  description:
+    'API_TOKEN for every route that changes state; API_READ_TOKEN or API_TOKEN for reads where they ask for a token ' +
+    '(API_READ_TOKEN set, or the API listening beyond loopback without ALLOW_ANONYMOUS_READS).',
 } as const;
 
 /**

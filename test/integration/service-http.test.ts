@@ -73,6 +73,61 @@ describe('with API_TOKEN and MANAGEMENT_PORT', () => {
   });
 });
 
+describe('on an address beyond loopback (HTTP_HOST=0.0.0.0, as in the container)', () => {
+  const reads = (n: string) => [`/contracts/${n}`, `/contracts/${n}/timeline`, `/contracts/${n}/events`, `/contracts/${n}/history`, `/contract/${n}`, `/contract/${n}/contract_timeline`];
+  const OPEN = ['/health/live', '/health/ready', '/livez', '/readyz', '/metrics', '/docs', '/docs/json'];
+  const logged = (text: string) => text.trim().split('\n').map((line) => JSON.parse(line) as { level: number; msg: string });
+  const start = async (env: Record<string, string>) => {
+    let text = '';
+    const running = await startInProcessService(db, createLogger('info', { write: (chunk: string) => void (text += chunk) }), { HTTP_HOST: '0.0.0.0', API_TOKEN: TOKEN, ...env });
+    return { running, api: urlOf(running.service.http.server.address()), log: () => logged(text) };
+  };
+  const read = (api: string, path: string, token?: string) => fetch(`${api}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const create = (api: string, contractNumber: string) =>
+    fetch(`${api}/contracts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ contract_number: contractNumber, components: ['energy_supply'] }),
+    });
+
+  it('asks for the token on every read, keeps probes, metrics and the docs open, and warns of nothing', async () => {
+    const { running, api, log } = await start({ REFUSED_RATE_LIMIT_MAX: '10' });
+    try {
+      expect((await create(api, 'far-1')).status).toBe(201);
+      for (const path of reads('far-1')) {
+        const refused = await read(api, path);
+        expect(refused.status, path).toBe(401);
+        expect(refused.headers.get('www-authenticate'), path).toBe('Bearer realm="contract-events-service"');
+        expect((await read(api, path, TOKEN)).status, path).toBe(200);
+      }
+      for (const path of OPEN) expect((await read(api, path)).status, path).toBe(200);
+      // Six refusals so far; a flood of wrong tokens gets 429 from the eleventh on, while the right token still works.
+      const flood = [];
+      for (let i = 0; i < 6; i += 1) flood.push((await read(api, '/contracts/far-1', `wrong-token-${i}-0123456789abcdef`)).status);
+      expect(flood).toEqual([401, 401, 401, 401, 429, 429]);
+      expect((await read(api, '/contracts/far-1', TOKEN)).status).toBe(200);
+    } finally {
+      await running.service.stop();
+    }
+    expect(log().filter((line) => line.msg.startsWith('ALLOW_'))).toEqual([]);
+    // One line per reason, not one per refused request.
+    expect(log().filter((line) => line.msg === 'refused a request without a valid API token')).toHaveLength(3);
+  });
+
+  it('with ALLOW_ANONYMOUS_READS=true: reads open, changes still need the token, and a warning at start-up for each ALLOW_ setting', async () => {
+    const { running, api, log } = await start({ ALLOW_ANONYMOUS_READS: 'true', ALLOW_UNAUTHENTICATED_HTTP: 'true' });
+    try {
+      expect((await create(api, 'far-2')).status).toBe(201);
+      for (const path of reads('far-2')) expect((await read(api, path)).status, path).toBe(200);
+      expect((await fetch(`${api}/contracts/far-2`, { method: 'DELETE' })).status).toBe(401);
+    } finally {
+      await running.service.stop();
+    }
+    const warnings = log().filter((line) => line.level === 40 && line.msg.startsWith('ALLOW_'));
+    expect(warnings.map((line) => line.msg.split(':')[0])).toEqual(['ALLOW_UNAUTHENTICATED_HTTP=true', 'ALLOW_ANONYMOUS_READS=true']);
+  });
+});
+
 describe('when Kafka cannot be reached', () => {
   it('answers HTTP anyway: alive, not ready, decisions after the migrations; and stops at once', async () => {
     const [closedPort] = await getFreePorts(1);

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, exposureWarnings, isLoopbackHost, loadConfig, readsNeedToken } from '../../src/config.js';
 import { kafkaSecurity } from '../../src/kafka/kafka-security.js';
 
 describe('loadConfig', () => {
@@ -130,7 +130,8 @@ describe('HTTP exposure', () => {
     expect(loadConfig({}).HTTP_HOST).toBe('127.0.0.1');
   });
 
-  it.each(['0.0.0.0', '::', '10.1.2.3', 'example.internal'])('refuses %s without a token, in one line', (host) => {
+  // A DNS name that starts with `127.` resolves wherever its owner points it: only an address or localhost is loopback.
+  it.each(['0.0.0.0', '::', '10.1.2.3', 'example.internal', '127.example.com', '127.0.0.1.nip.io'])('refuses %s without a token, in one line', (host) => {
     const message = refusal({ HTTP_HOST: host });
     expect(message).toMatch(new RegExp(`^HTTP_HOST: ${host.replace(/\./g, '\\.')} is reachable from other machines, so set API_TOKEN`));
     expect(message?.split('\n')).toHaveLength(1);
@@ -138,6 +139,46 @@ describe('HTTP exposure', () => {
 
   it.each(['127.0.0.1', '127.0.0.53', '::1', '[::1]', 'localhost'])('accepts the loopback address %s without a token', (host) => {
     expect(refusal({ HTTP_HOST: host })).toBeUndefined();
+  });
+
+  it('counts only addresses in 127.0.0.0/8, ::1 and the localhost names as loopback', () => {
+    for (const host of ['127.0.0.1', '127.255.255.254', '::1', '[::1]', '::ffff:127.0.0.1', 'localhost', 'LOCALHOST']) expect(isLoopbackHost(host), host).toBe(true);
+    for (const host of ['127.example.com', '127.0.0.1.nip.io', '127.0.0.1.', '1270.0.0.1', '128.0.0.1', '0.0.0.0', '::', 'localhost.example.com']) {
+      expect(isLoopbackHost(host), host).toBe(false);
+    }
+  });
+
+  it('closes reads beyond loopback unless ALLOW_ANONYMOUS_READS=true', () => {
+    expect(readsNeedToken(loadConfig({}))).toBe(false);
+    expect(readsNeedToken(loadConfig({ HTTP_HOST: 'localhost', API_TOKEN: token }))).toBe(false);
+    expect(readsNeedToken(loadConfig({ HTTP_HOST: '0.0.0.0', API_TOKEN: token }))).toBe(true);
+    expect(readsNeedToken(loadConfig({ HTTP_HOST: '127.example.com', API_TOKEN: token }))).toBe(true);
+    expect(readsNeedToken(loadConfig({ HTTP_HOST: '0.0.0.0', API_TOKEN: token, ALLOW_ANONYMOUS_READS: 'true' }))).toBe(false);
+  });
+
+  it('refuses ALLOW_ANONYMOUS_READS beside API_READ_TOKEN, which asks for a token on reads', () => {
+    expect(refusal({ API_TOKEN: `${'c'.repeat(20)}`, API_READ_TOKEN: token, ALLOW_ANONYMOUS_READS: 'true' })).toBe(
+      'ALLOW_ANONYMOUS_READS: API_READ_TOKEN is set, so reads ask for a token; unset one of them',
+    );
+  });
+
+  it('warns at start-up of every setting that opens the API on purpose', () => {
+    const warnings = (env: Record<string, string>) => exposureWarnings(loadConfig(env));
+    expect(warnings({})).toEqual([]);
+    expect(warnings({ HTTP_HOST: '0.0.0.0', API_TOKEN: token })).toEqual([]);
+    expect(warnings({ HTTP_HOST: '0.0.0.0', ALLOW_UNAUTHENTICATED_HTTP: 'true' })).toEqual([
+      expect.stringMatching(/^ALLOW_UNAUTHENTICATED_HTTP=true: the API on 0\.0\.0\.0 asks for no token; anyone who reaches it may create and delete contracts/),
+      // Reads are open with everything else; ALLOW_ANONYMOUS_READS is not set, so it says nothing.
+    ]);
+    expect(warnings({ HTTP_HOST: '0.0.0.0', API_TOKEN: token, ALLOW_UNAUTHENTICATED_HTTP: 'true' })).toEqual([
+      expect.stringMatching(/^ALLOW_UNAUTHENTICATED_HTTP=true: no effect while API_TOKEN is set/),
+    ]);
+    expect(warnings({ ALLOW_UNAUTHENTICATED_HTTP: 'true' })).toEqual([expect.stringMatching(/^ALLOW_UNAUTHENTICATED_HTTP=true: no effect/)]);
+    expect(warnings({ HTTP_HOST: '10.1.2.3', API_TOKEN: token, ALLOW_ANONYMOUS_READS: 'true' })).toEqual([
+      expect.stringMatching(/^ALLOW_ANONYMOUS_READS=true: reads on 10\.1\.2\.3 ask for no token; anyone who reaches it may read contracts, timelines, audited events/),
+    ]);
+    // On loopback reads are open anyway: nothing to warn of.
+    expect(warnings({ API_TOKEN: token, ALLOW_ANONYMOUS_READS: 'true' })).toEqual([]);
   });
 
   it('accepts another address with a token, or when unauthenticated HTTP is allowed explicitly', () => {

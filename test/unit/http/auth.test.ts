@@ -88,8 +88,43 @@ describe('with API_TOKEN', () => {
       .split('\n')
       .map((line) => JSON.parse(line) as Record<string, unknown>)
       .filter((line) => line.msg === 'refused a request without a valid API token');
-    expect(refusals).toEqual([expect.objectContaining({ level: 40, reqId: expect.any(String), method: 'DELETE', url: '/contracts/c-1', remoteAddress: '127.0.0.1' })]);
+    expect(refusals).toEqual([
+      expect.objectContaining({ level: 40, reqId: expect.any(String), method: 'DELETE', url: '/contracts/c-1', remoteAddress: '127.0.0.1', status: 401, reason: 'invalid_token' }),
+    ]);
     expect(text).not.toContain('a-wrong-token-that-must-not-be-logged');
+  });
+});
+
+describe('with API_TOKEN on an address beyond loopback', () => {
+  const tokens: ApiTokens = { write: [WRITE], readsNeedToken: true };
+
+  it('needs the API token for every read, aliases and HEAD included', async () => {
+    app = await buildStubHttpApp({ ...answering, tokens });
+    for (const route of reads) expectRefused(await app.inject(requestOf(route)), 401, REALM);
+    const head = await app.inject({ method: 'HEAD', url: '/contracts/c-1' });
+    expect([head.statusCode, head.headers['www-authenticate']]).toEqual([401, REALM]);
+    expectRefused(await readContract('wrong-token-0123456789abcdef'), 401, `${REALM}, error="invalid_token"`);
+    expect((await readContract(WRITE)).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/contract/c-1', headers: withToken(WRITE) })).statusCode).toBe(200);
+  });
+
+  it('takes the read token too when there is one', async () => {
+    app = await buildStubHttpApp({ ...answering, tokens: { ...tokens, read: [READ] } });
+    expect((await readContract(READ)).statusCode).toBe(200);
+    expectRefused(await deleteContract(READ), 403, `${REALM}, error="insufficient_scope"`);
+  });
+
+  it('keeps probes, metrics and the docs open', async () => {
+    app = await buildStubHttpApp({ ...answering, tokens });
+    for (const url of ['/health/live', '/health/ready', '/livez', '/readyz', '/metrics', '/docs', '/docs/json']) {
+      expect((await app.inject({ method: 'GET', url })).statusCode, url).toBe(200);
+    }
+  });
+
+  it('leaves every route open when no token is configured at all (ALLOW_UNAUTHENTICATED_HTTP)', async () => {
+    app = await buildStubHttpApp({ ...answering, tokens: { readsNeedToken: true } });
+    expect((await readContract()).statusCode).toBe(200);
+    expect((await deleteContract()).statusCode).toBe(204);
   });
 });
 
@@ -130,6 +165,67 @@ describe('with API_TOKEN and API_READ_TOKEN', () => {
   it('keeps probes and metrics open', async () => {
     app = await buildStubHttpApp({ ...answering, tokens });
     for (const url of ['/health/live', '/health/ready', '/livez', '/readyz', '/metrics']) expect((await app.inject({ method: 'GET', url })).statusCode, url).toBe(200);
+  });
+});
+
+describe('refused requests', () => {
+  const tokens: ApiTokens = { write: [WRITE], read: [READ] };
+  const logged = (text: string) =>
+    text
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => line.msg === 'refused a request without a valid API token');
+  const from = (remoteAddress: string, token?: string) => app!.inject({ method: 'DELETE', url: '/contracts/c-1', headers: withToken(token), remoteAddress });
+
+  it('are answered 429 once one address has had too many, with Retry-After; a valid token and other addresses are not held up', async () => {
+    app = await buildStubHttpApp({ ...answering, tokens, refusedRateLimit: { max: 3, windowMs: 60_000 } });
+    // Missing, wrong and read-only tokens all count.
+    expect([await from('10.0.0.1'), await from('10.0.0.1', 'wrong-token-0123456789abcdef'), await from('10.0.0.1', READ)].map((r) => r.statusCode)).toEqual([401, 401, 403]);
+    const limited = await from('10.0.0.1', 'another-wrong-token-0123456');
+    expect(limited.statusCode).toBe(429);
+    expect(limited.json()).toEqual({ code: 'RATE_LIMITED', message: `Too many requests without a valid token from this address; retry in ${limited.headers['retry-after']} seconds.` });
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(55);
+    // Reads of the same address count together with changes.
+    expect((await app.inject({ method: 'GET', url: '/contracts/c-1', remoteAddress: '10.0.0.1' })).statusCode).toBe(429);
+    expect((await from('10.0.0.1', WRITE)).statusCode).toBe(204);
+    expect((await from('10.0.0.2', 'wrong-token-0123456789abcdef')).statusCode).toBe(401);
+  });
+
+  it('are not limited without a limit, nor on open routes', async () => {
+    app = await buildStubHttpApp({ ...answering, tokens });
+    for (let i = 0; i < 5; i += 1) expect((await from('10.0.0.1')).statusCode).toBe(401);
+    await app.close();
+    app = await buildStubHttpApp({ ...answering, tokens: { write: [WRITE] }, refusedRateLimit: { max: 1, windowMs: 60_000 } });
+    for (let i = 0; i < 3; i += 1) expect((await app.inject({ method: 'GET', url: '/contracts/c-1', remoteAddress: '10.0.0.1' })).statusCode).toBe(200);
+  });
+
+  it('are logged once per reason while they keep coming, not once per request', async () => {
+    let text = '';
+    const logger = createLogger('info', { write: (chunk: string) => void (text += chunk) });
+    app = await buildStubHttpApp({ ...answering, tokens, logger, refusedRateLimit: { max: 15, windowMs: 60_000 } });
+    const statuses = [];
+    for (const token of [undefined, 'wrong-token-0123456789abcdef', READ]) {
+      for (let i = 0; i < 5; i += 1) statuses.push((await from('10.0.0.1', token)).statusCode);
+    }
+    for (let i = 0; i < 5; i += 1) statuses.push((await from('10.0.0.1')).statusCode);
+    expect(statuses).toEqual([...Array<number>(10).fill(401), ...Array<number>(5).fill(403), ...Array<number>(5).fill(429)]);
+    expect(logged(text).map((line) => [line.reason, line.status])).toEqual([
+      ['missing_token', 401],
+      ['invalid_token', 401],
+      ['insufficient_scope', 403],
+      ['too_many_refusals', 429],
+    ]);
+  });
+
+  it('are logged with the URL cut to 256 characters', async () => {
+    let text = '';
+    app = await buildStubHttpApp({ ...answering, tokens, logger: createLogger('info', { write: (chunk: string) => void (text += chunk) }) });
+    const url = `/contracts/c-1?${'x'.repeat(10_000)}`;
+    expect((await app.inject({ method: 'DELETE', url })).statusCode).toBe(401);
+    const [line] = logged(text);
+    expect(line?.url).toBe(`${url.slice(0, 256)}…`);
   });
 });
 

@@ -85,8 +85,8 @@ describe('the OpenAPI document at /docs/json', () => {
 });
 
 describe('the OpenAPI document of an instance with tokens', () => {
-  const documentWith = async (tokens: ApiTokens) => {
-    const withTokens = await buildStubHttpApp({ tokens });
+  const documentWith = async (tokens: ApiTokens, refusedRateLimit?: { max: number; windowMs: number }) => {
+    const withTokens = await buildStubHttpApp({ tokens, refusedRateLimit });
     try {
       return (await withTokens.inject({ method: 'GET', url: '/docs/json' })).json<OpenApi & { components: { securitySchemes?: unknown } }>();
     } finally {
@@ -126,5 +126,24 @@ describe('the OpenAPI document of an instance with tokens', () => {
       expect(refusals, route).toEqual(WRITES.includes(route) ? ['401', '403'] : ['401']);
     }
     for (const route of ['GET /health/live', 'GET /health/ready', 'GET /livez', 'GET /readyz', 'GET /metrics']) expect(secured.map((entry) => entry.route), route).not.toContain(route);
+  });
+
+  it('with API_TOKEN beyond loopback: reads need the token as well, probes and metrics none', async () => {
+    const document = await documentWith({ write: ['w'.repeat(32)], readsNeedToken: true });
+    const secured = securedRoutes(document);
+    expect(secured.map(({ route }) => route).sort()).toEqual([...WRITES, ...READS].sort());
+    for (const { route, op } of secured) expect(op.responses['401'], route).toBeDefined();
+  });
+
+  it('with refused requests limited: 429 on every route that asks for a token', async () => {
+    const document = await documentWith({ write: ['w'.repeat(32)], readsNeedToken: true }, { max: 30, windowMs: 60_000 });
+    for (const { route, op } of securedRoutes(document)) expect(op.responses['429']?.description, route).toContain('RATE_LIMITED');
+    expect((await documentWith({ write: ['w'.repeat(32)], readsNeedToken: true })).paths['/contracts/{contract_number}']?.get?.responses['429']).toBeUndefined();
+  });
+
+  it('with no token at all (ALLOW_UNAUTHENTICATED_HTTP), even beyond loopback: no security anywhere', async () => {
+    const document = await documentWith({ readsNeedToken: true });
+    expect(document.components.securitySchemes).toBeUndefined();
+    expect(securedRoutes(document)).toEqual([]);
   });
 });
