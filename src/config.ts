@@ -107,6 +107,11 @@ const configSchema = z.object({
   OTEL_SERVICE_NAME: z.string().min(1).default('contract-events-service'),
   /** Turns tracing off whatever the endpoints say, as the OpenTelemetry SDKs do. */
   OTEL_SDK_DISABLED: booleanFromEnv.default(false),
+  /**
+   * Attempts at an event failing permanently, or unexpectedly (a bug; then with
+   * backoff), before it is given up as PROCESSING_FAILED; and at publishing a
+   * chunk failing unexpectedly before the consumer stops.
+   */
   PROCESSING_MAX_ATTEMPTS: positiveInt(3),
   RETRY_INITIAL_MS: positiveInt(200),
   RETRY_MAX_MS: positiveInt(10_000),

@@ -1,8 +1,11 @@
 // Failures of the service's dependencies, classified once where they arise
 // (the store for Postgres, the Kafka client module for Kafka), so the code that
-// retries only asks `retriable`: a retriable failure passes with time (an
-// outage, a lost leader), a non-retriable one repeats on every attempt and must
-// never be retried in a loop.
+// retries only asks their kind: a retriable failure passes with time (an
+// outage, a lost leader) and is retried without limit; a permanent one repeats
+// on every attempt and must never be retried in a loop. A failure nobody
+// classified (most likely a bug: a TypeError in a rule or a serializer) may or
+// may not pass, so it is retried a bounded number of times, then given up as
+// an UnexpectedFailure, which is permanent.
 
 export abstract class ServiceError extends Error {
   abstract readonly retriable: boolean;
@@ -53,11 +56,23 @@ export class KafkaError extends ServiceError {
   }
 }
 
-/**
- * Whether trying again later can succeed. Errors nobody classified count as
- * retriable: retrying keeps every message in order and skips none, and the
- * logs and readiness show it.
- */
-export function isRetriable(error: unknown): boolean {
-  return !(error instanceof ServiceError) || error.retriable;
+/** A failure nobody classified that kept failing for `attempts` attempts: retrying it further would loop. */
+export class UnexpectedFailure extends ServiceError {
+  override name = 'UnexpectedFailure';
+  readonly retriable = false;
+
+  constructor(
+    cause: unknown,
+    readonly attempts: number,
+  ) {
+    // The cause's own message follows this one where errors are logged or described.
+    super(`unexpected ${cause instanceof Error ? cause.name : typeof cause}`, { cause });
+  }
+}
+
+export type FailureKind = 'retriable' | 'permanent' | 'unclassified';
+
+export function failureKind(error: unknown): FailureKind {
+  if (!(error instanceof ServiceError)) return 'unclassified';
+  return error.retriable ? 'retriable' : 'permanent';
 }

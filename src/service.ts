@@ -66,6 +66,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       shouldContinue: () => !stopping,
       keepAlive: async () => undefined,
       onFailure: (error, attempt, delayMs) => logRetry(what, error, { attempt, delayMs }),
+      // Start-up steps throw their drivers' errors unclassified (pg's, for migrations): waited out like outages.
+      unexpectedAttempts: Number.POSITIVE_INFINITY,
     });
     try {
       return await Promise.race([attempts, startUpAbandoned]);

@@ -1,4 +1,4 @@
-import { isRetriable } from '../errors.js';
+import { failureKind, ServiceError, UnexpectedFailure } from '../errors.js';
 
 /** Capped exponential backoff with full jitter, for retries that must not hammer a sick dependency. */
 export function backoffDelay(attempt: number, initialMs: number, maxMs: number, random: () => number = Math.random): number {
@@ -6,8 +6,11 @@ export function backoffDelay(attempt: number, initialMs: number, maxMs: number, 
   return Math.max(initialMs, Math.round(ceiling * random()));
 }
 
-export class StopRequested extends Error {
+/** Retrying ended because the work is no longer ours to do (stopping, a lost partition): whoever goes on does it again. */
+export class StopRequested extends ServiceError {
   override name = 'StopRequested';
+  // Never a reason to give anything up: the work is redone, not skipped.
+  readonly retriable = true;
 }
 
 export interface RetryOptions {
@@ -18,16 +21,23 @@ export interface RetryOptions {
   /** Called while waiting, so the consumer group keeps us as a member. */
   keepAlive(): Promise<void>;
   onFailure(error: unknown, attempt: number, delayMs: number): void;
+  /**
+   * Attempts at work that fails with an error nobody classified before it is
+   * given up as an UnexpectedFailure; Infinity waits it out like an outage.
+   */
+  unexpectedAttempts: number;
 }
 
 /** Runs `work` until it succeeds, waiting longer after each failure. */
 export async function retryUntilDone<T>(work: () => Promise<T>, options: RetryOptions): Promise<T> {
-  for (let attempt = 0; ; attempt += 1) {
+  for (let attempt = 0, unexpected = 0; ; attempt += 1) {
     try {
       return await work();
     } catch (error) {
+      const kind = failureKind(error);
       // A failure that repeats on every attempt is the caller's to handle, never a loop.
-      if (!isRetriable(error)) throw error;
+      if (kind === 'permanent') throw error;
+      if (kind === 'unclassified' && ++unexpected >= options.unexpectedAttempts) throw new UnexpectedFailure(error, unexpected);
       if (!options.shouldContinue()) throw new StopRequested('Stopped while retrying', { cause: error });
       const delayMs = backoffDelay(attempt, options.initialMs, options.maxMs);
       options.onFailure(error, attempt + 1, delayMs);

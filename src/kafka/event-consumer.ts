@@ -1,4 +1,5 @@
 import type { Tracer } from '@opentelemetry/api';
+import { UnexpectedFailure } from '../errors.js';
 import { recordDecisions } from '../observability/decision-log.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -22,7 +23,11 @@ export interface EventConsumerOptions {
   delivery: OutcomeDelivery;
   decideBatch: BatchDecider;
   recordFailure: FailureRecorder;
-  /** Attempts at an event that fails permanently before it is given up as PROCESSING_FAILED. */
+  /**
+   * Attempts at an event that fails permanently or unexpectedly before it is
+   * given up as PROCESSING_FAILED; also the attempts at publishing a chunk
+   * that fails unexpectedly before the consumer stops on it.
+   */
   maxAttempts: number;
   logger: Logger;
   metrics: Metrics;
@@ -49,8 +54,11 @@ export interface EventConsumer {
  * order kept within each): decides each chunk in one database transaction,
  * then publishes its outcomes and commits its offsets (in one Kafka
  * transaction by default). Retriable failures are retried with backoff
- * without moving on, so nothing is skipped and nothing reordered; a
- * non-retriable one stops the consumer rather than loop.
+ * without moving on, so nothing is skipped and nothing reordered; an
+ * unexpected one (a bug) is retried `maxAttempts` times; a non-retriable one
+ * isolates the event that causes it while deciding and stops the consumer
+ * while publishing (the decisions are recorded by then: they are published
+ * from the ledger once it runs again) rather than loop.
  */
 export function createEventConsumer(options: EventConsumerOptions): EventConsumer {
   const { logger, metrics, delivery } = options;
@@ -106,6 +114,7 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     const retryPublishing = <T>(work: () => Promise<T>, span?: ChunkSpan) =>
       retryUntilDone(work, {
         ...retry,
+        unexpectedAttempts: options.maxAttempts,
         onFailure: (error, attempt, delayMs) => {
           metrics.outcomePublishFailures.inc();
           span?.retried(error, attempt, delayMs);
@@ -143,7 +152,7 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
   /** Decides a chunk's messages in one transaction, retrying what is transient and isolating what fails for good. */
   function decideChunk(
     decoded: DecodedMessage[],
-    retry: Omit<RetryOptions, 'onFailure'>,
+    retry: Omit<RetryOptions, 'onFailure' | 'unexpectedAttempts'>,
     { topic, partition }: { topic: string; partition: number },
     span: ChunkSpan,
   ): Promise<Outcome[]> {
@@ -154,17 +163,20 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
       retryTransient: (work) =>
         retryUntilDone(work, {
           ...retry,
+          unexpectedAttempts: options.maxAttempts,
           onFailure: (error, attempt, delayMs) => {
             metrics.databaseRetries.inc();
             span.retried(error, attempt, delayMs);
             noteFailure('deciding a batch failed; retrying', error, { topic, partition, attempt, delayMs });
           },
         }),
-      onPermanentFailure: (message, error, attempt) =>
+      onPermanentFailure: (message, error, attempt) => {
+        const how = error instanceof UnexpectedFailure ? 'with an unexpected error' : 'permanently';
         logger.error(
           { err: error, topic, partition, attempt, event_id: message?.eventId, offset: message?.source.transport === 'kafka' ? message.source.offset : undefined },
-          message ? 'an event failed permanently' : 'a batch failed permanently; deciding its events one by one',
-        ),
+          message ? `an event failed ${how}` : `a batch failed ${how}; deciding its events one by one`,
+        );
+      },
     });
   }
 

@@ -1,4 +1,4 @@
-import { isRetriable } from '../errors.js';
+import { failureKind, UnexpectedFailure } from '../errors.js';
 import type { BatchDecider } from './decide-batch.js';
 import type { DecodedMessage } from './decoded-message.js';
 import type { Outcome } from './outcome.js';
@@ -7,7 +7,11 @@ import type { FailureRecorder } from './record-failure.js';
 export interface IsolationOptions {
   decideBatch: BatchDecider;
   recordFailure: FailureRecorder;
-  /** Runs `work`, retrying retriable failures as long as it takes; rethrows the others at once. */
+  /**
+   * Runs `work`, retrying retriable failures as long as it takes and
+   * unclassified ones `maxAttempts` times in all, with backoff (then an
+   * UnexpectedFailure); rethrows permanent ones at once.
+   */
   retryTransient<T>(work: () => Promise<T>): Promise<T>;
   /** Attempts at one message before it is given up as PROCESSING_FAILED. */
   maxAttempts: number;
@@ -15,17 +19,17 @@ export interface IsolationOptions {
 }
 
 /**
- * Decides a batch; if it fails with a non-retriable error, decides its
- * messages one by one, in order, so that one poisonous event cannot block its
- * partition forever: after `maxAttempts` it is recorded as failed and the rest
- * go on. Retriable failures (outages) are retried without limit and never
- * skip anything.
+ * Decides a batch; if it fails with a non-retriable error (an unexpected one
+ * included, once retried), decides its messages one by one, in order, so that
+ * one poisonous event cannot block its partition forever: after `maxAttempts`
+ * it is recorded as failed and the rest go on. Retriable failures (outages)
+ * are retried without limit and never skip anything.
  */
 export async function decideIsolatingFailures(messages: readonly DecodedMessage[], options: IsolationOptions): Promise<Outcome[]> {
   try {
     return await options.retryTransient(() => options.decideBatch(messages));
   } catch (error) {
-    if (isRetriable(error)) throw error;
+    if (failureKind(error) === 'retriable') throw error;
     options.onPermanentFailure(null, error, 1);
   }
   // Each message's outcome in order, then the revisions the messages caused (as deciding them together would).
@@ -47,10 +51,13 @@ async function decideAlone(message: DecodedMessage, options: IsolationOptions): 
       const outcomes = await options.retryTransient(() => options.decideBatch([message]));
       if (outcomes.length > 0) return outcomes;
     } catch (error) {
-      if (isRetriable(error)) throw error;
+      if (failureKind(error) === 'retriable') throw error;
       lastError = error;
       options.onPermanentFailure(message, error, attempt);
+      // Attempted `maxAttempts` times already, with backoff.
+      if (error instanceof UnexpectedFailure) break;
     }
   }
+  // Should even this fail unexpectedly, its UnexpectedFailure stops the consumer at this event: nothing is skipped unanswered.
   return [await options.retryTransient(() => options.recordFailure(message, lastError, options.maxAttempts))];
 }

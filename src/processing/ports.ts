@@ -128,6 +128,6 @@ export interface TraceHeaders {
 }
 
 export interface DecisionStore {
-  /** Runs `work` in one transaction; a database failure comes out as a classified DatabaseError. */
+  /** Runs `work` in one transaction; a database failure comes out as a classified DatabaseError, a bug of `work`'s own code as it is. */
   inTransaction<T>(work: (tx: DecisionTransaction) => Promise<T>): Promise<T>;
 }

@@ -3,7 +3,7 @@ import { formatInstant } from '../domain/timestamp.js';
 import { PROCESSING_FAILED } from '../schemas/outcome.js';
 import type { Clock } from './clock.js';
 import { ledgerIdOf, type DecodedMessage } from './decoded-message.js';
-import { DatabaseError, isRetriable } from '../errors.js';
+import { DatabaseError, failureKind, UnexpectedFailure } from '../errors.js';
 import { buildOutcome, type Outcome } from './outcome.js';
 import type { DecisionEntry, DecisionStore, RecordedDecision } from './ports.js';
 
@@ -18,7 +18,8 @@ export interface FailureRecorderOptions {
 }
 
 /**
- * Gives up on a message that keeps failing permanently: records an `error`
+ * Gives up on a message that keeps failing (permanently, or unexpectedly
+ * after its retries): records an `error`
  * decision for it without touching any state, so its partition moves on. A
  * decoded event becomes PROCESSING_FAILED; a message that was already invalid
  * keeps its own error. When the audit itself is what fails, the decision is
@@ -39,7 +40,8 @@ export function createFailureRecorder({ store, clock, auditEnabled, onUnrecorded
         });
         return buildOutcome(decoded, decision, false, processedAt);
       } catch (error) {
-        if (isRetriable(error)) throw error;
+        // An outage is waited out; a failure that is not one (permanent, or a bug) is not retried here.
+        if (failureKind(error) === 'retriable') throw error;
         onUnrecorded(decoded, error);
       }
     }
@@ -50,8 +52,12 @@ export function createFailureRecorder({ store, clock, auditEnabled, onUnrecorded
 /** A short, operator-readable cause, with the SQLSTATE when the database gave one. */
 function describeFailure(cause: unknown): { sqlstate: string | null; reason: string } {
   if (cause instanceof DatabaseError) return { sqlstate: cause.sqlstate, reason: cause.message };
-  return { sqlstate: null, reason: cause instanceof Error ? cause.message : String(cause) };
+  // "unexpected TypeError: Cannot read properties of undefined (reading 'x')"
+  if (cause instanceof UnexpectedFailure) return { sqlstate: null, reason: `${cause.message}: ${errorText(cause.cause)}` };
+  return { sqlstate: null, reason: errorText(cause) };
 }
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 function failureDecision(decoded: DecodedMessage, failure: { sqlstate: string | null; reason: string }, attempts: number): RecordedDecision {
   if (decoded.kind === 'invalid') return { status: 'error', code: decoded.code, message: decoded.error.message, error: decoded.error };

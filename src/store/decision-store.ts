@@ -21,11 +21,22 @@ export function createDecisionStore(prisma: PrismaClient, timings: TransactionTi
   return {
     async inTransaction(work) {
       const started = performance.now();
+      let workFailure: unknown;
       try {
-        return await prisma.$transaction((tx) => work(decisionTransaction(tx)), { maxWait: 10_000, timeout: 60_000 });
+        return await prisma.$transaction(
+          (tx) =>
+            work(decisionTransaction(tx)).catch((error: unknown) => {
+              workFailure = error;
+              throw error;
+            }),
+          { maxWait: 10_000, timeout: 60_000 },
+        );
       } catch (error) {
-        // Our own classified failures pass through; anything else came from the database.
-        throw error instanceof ServiceError ? error : toDatabaseError(error);
+        // Classified failures pass through: the queries' (the database's) and our own.
+        // So does a bug of the work between its queries (a TypeError in a rule): no
+        // outage, to be retried forever. The rest (BEGIN, COMMIT, a connection) is the database's.
+        if (error instanceof ServiceError || error === workFailure) throw error;
+        throw toDatabaseError(error);
       } finally {
         timings.onTransaction?.((performance.now() - started) / 1000);
       }
@@ -35,15 +46,24 @@ export function createDecisionStore(prisma: PrismaClient, timings: TransactionTi
 
 function decisionTransaction(tx: Tx): DecisionTransaction {
   return {
-    lockContracts: (numbers) => readContractStates(tx, numbers, { forUpdate: true }),
-    findDecisions: (eventIds) => findDecisions(tx, eventIds),
-    saveStates: (changes) => saveStates(tx, changes),
-    recordDecisions: (entries, audit) => recordDecisions(tx, entries, audit),
-    componentHistory: (components) => readComponentHistory(tx, components),
-    revisionsCausedBy: (eventIds) => readRevisionsCausedBy(tx, eventIds),
-    reviseDecisions: (revisions, revisedAt) => reviseDecisions(tx, revisions, revisedAt),
-    enqueueOutcomes: (outcomes, trace) => appendToOutbox(tx, outcomes, trace),
+    lockContracts: query((numbers) => readContractStates(tx, numbers, { forUpdate: true })),
+    findDecisions: query((eventIds) => findDecisions(tx, eventIds)),
+    saveStates: query((changes) => saveStates(tx, changes)),
+    recordDecisions: query((entries, audit) => recordDecisions(tx, entries, audit)),
+    componentHistory: query((components) => readComponentHistory(tx, components)),
+    revisionsCausedBy: query((eventIds) => readRevisionsCausedBy(tx, eventIds)),
+    reviseDecisions: query((revisions, revisedAt) => reviseDecisions(tx, revisions, revisedAt)),
+    enqueueOutcomes: query((outcomes, trace) => appendToOutbox(tx, outcomes, trace)),
   };
+}
+
+/**
+ * A method of the transaction that fails with a classified DatabaseError: it
+ * runs queries, so whatever it throws (node-postgres' plain "Connection
+ * terminated unexpectedly" included) is the database's.
+ */
+function query<A extends unknown[], R>(method: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return (...args) => method(...args).catch((error: unknown) => Promise.reject(toDatabaseError(error)));
 }
 
 const textOrNull = (micros: Micros | null): string | null => (micros === null ? null : formatInstant(micros));

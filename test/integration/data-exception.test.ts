@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { isRetriable } from '../../src/errors.js';
+import { failureKind } from '../../src/errors.js';
 import { systemClock } from '../../src/processing/clock.js';
 import { createBatchDecider } from '../../src/processing/decide-batch.js';
 import { decideIsolatingFailures, type IsolationOptions } from '../../src/processing/decide-isolating-failures.js';
@@ -35,7 +35,7 @@ function isolationOptions(prisma: PrismaClient, seen: { transientRetries: number
         try {
           return await work();
         } catch (error) {
-          if (!isRetriable(error)) throw error;
+          if (failureKind(error) !== 'retriable') throw error;
           if (attempt > TRANSIENT_RETRY_LIMIT) throw new Error(`Still failing after ${attempt} transient retries; it would be retried forever.`, { cause: error });
           seen.transientRetries += 1;
         }

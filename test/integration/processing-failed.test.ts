@@ -1,14 +1,18 @@
-import { isRetriable } from '../../src/errors.js';
+import { DatabaseError, failureKind } from '../../src/errors.js';
+import { retryUntilDone } from '../../src/kafka/backoff.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/processing/clock.js';
 import { createBatchDecider } from '../../src/processing/decide-batch.js';
 import { decideIsolatingFailures, type IsolationOptions } from '../../src/processing/decide-isolating-failures.js';
 import { decodeMessage } from '../../src/processing/decode-message.js';
+import type { DecisionStore } from '../../src/processing/ports.js';
 import { createFailureRecorder } from '../../src/processing/record-failure.js';
 import { createContractRepository } from '../../src/store/contracts.js';
 import { createDecisionStore } from '../../src/store/decision-store.js';
 import { createPrismaClient, type PrismaClient } from '../../src/store/prisma-client.js';
 import { createTestDatabase, withClient, type TestDatabase } from '../support/database.js';
+import { buildStubHttpApp } from '../support/stub-http-app.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
 
 // A poisonous event (one that fails the same way on every attempt) is given up
 // as PROCESSING_FAILED after a bounded number of attempts, audited, and the
@@ -105,13 +109,13 @@ describe('an event that fails permanently', () => {
           try {
             return await work();
           } catch (error) {
-            if (!isRetriable(error)) throw error;
+            if (failureKind(error) !== 'retriable') throw error;
           }
         }
       },
       decideBatch: (messages) => {
         calls += 1;
-        return calls < 3 ? Promise.reject(new Error('connection reset')) : options.decideBatch(messages);
+        return calls < 3 ? Promise.reject(new DatabaseError('connection reset', '08006', true, true)) : options.decideBatch(messages);
       },
     };
     const outcomes = await decideIsolatingFailures([message('2024-01-01', 1)], flaky);
@@ -166,5 +170,88 @@ describe('an event that fails permanently', () => {
     expect(await ledger(failed.id)).toEqual(failedEntry);
     expect({ start: await ledger(start.id), end: await ledger(end.id) }).toEqual(entriesBefore);
     expect(await revisions()).toEqual(revisedBefore);
+  });
+});
+
+describe('a bug in the code that runs inside a transaction', () => {
+  const bug = () => new TypeError("Cannot read properties of undefined (reading 'start')");
+
+  /** The real store, whose transactions fail between their queries once they locked contract p-1, as a bug in a rule would. */
+  const buggyStore = (): DecisionStore => {
+    const store = createDecisionStore(prisma);
+    return {
+      inTransaction: (work) =>
+        store.inTransaction((tx) =>
+          work({
+            ...tx,
+            lockContracts: async (numbers) => {
+              const locked = await tx.lockContracts(numbers);
+              if (numbers.includes('p-1')) throw bug();
+              return locked;
+            },
+          }),
+        ),
+    };
+  };
+
+  it('comes out of the store as it is, not as a database failure to retry forever', async () => {
+    const failure: unknown = await buggyStore()
+      .inTransaction((tx) => tx.lockContracts(['p-1']))
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(TypeError);
+    expect(failureKind(failure)).toBe('unclassified');
+  });
+
+  it('is told from a connection lost between the queries, which stays a retriable database failure', async () => {
+    const target = new URL(db.url);
+    const proxy = await startTcpProxy(target.hostname, Number(target.port));
+    const viaProxy = new URL(db.url);
+    viaProxy.port = String(proxy.port);
+    const proxied = createPrismaClient(viaProxy.toString(), 1);
+    try {
+      const failure: unknown = await createDecisionStore(proxied)
+        .inTransaction(async (tx) => {
+          await tx.findDecisions(['before']);
+          proxy.cut(); // node-postgres: a plain Error, "Connection terminated unexpectedly"
+          return tx.findDecisions(['after']);
+        })
+        .catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(DatabaseError);
+      expect(failureKind(failure)).toBe('retriable');
+    } finally {
+      await proxied.$disconnect().catch(() => undefined);
+      await proxy.close();
+    }
+  });
+
+  it('gives the event up as PROCESSING_FAILED after the bounded attempts, audited', async () => {
+    const deadline = Date.now() + 10_000;
+    const bounded: IsolationOptions = {
+      ...options,
+      decideBatch: createBatchDecider({ store: buggyStore(), clock: systemClock, auditEnabled: true }),
+      // The consumer's retry: outages without limit (here: until the deadline), anything unclassified three times.
+      retryTransient: (work) =>
+        retryUntilDone(work, { initialMs: 1, maxMs: 2, shouldContinue: () => Date.now() < deadline, keepAlive: async () => undefined, onFailure: () => undefined, unexpectedAttempts: 3 }),
+    };
+    const [outcome] = await decideIsolatingFailures([message('2024-01-01', 1)], bounded);
+    expect(outcome!.message).toMatchObject({ status: 'error', code: 'PROCESSING_FAILED', error: { details: { sqlstate: null } } });
+    expect(outcome!.message.message).toBe("The event could not be processed after 3 attempts: unexpected TypeError: Cannot read properties of undefined (reading 'start')");
+    expect(permanentFailures).toHaveLength(2); // the batch, then the event alone: each retried three times inside
+    expect(permanentFailures.every((id) => id === null || id === outcome!.message.event_id)).toBe(true);
+    expect((await sql('SELECT code FROM event_audit')).rows).toEqual([{ code: 'PROCESSING_FAILED' }]);
+    expect((await sql('SELECT count(*)::int AS n FROM component_states')).rows[0].n).toBe(0);
+  });
+
+  it('is answered 500 over HTTP, where the caller retries', async () => {
+    const app = await buildStubHttpApp({ decideBatch: createBatchDecider({ store: buggyStore(), clock: systemClock, auditEnabled: true }) });
+    try {
+      const event = { type: 'supply_energy_start', contract_number: 'p-1', date: '2024-01-01', created_at: '2024-01-01T00:00:00Z', event_id: 'http-bug' };
+      const response = await app.inject({ method: 'POST', url: '/events', payload: event });
+      expect(response.statusCode).toBe(500);
+      expect(response.json()).toEqual({ code: 'INTERNAL_ERROR', message: 'An unexpected error occurred.' });
+      expect((await sql(`SELECT count(*)::int AS n FROM processed_events WHERE event_id = 'http-bug'`)).rows[0].n).toBe(0);
+    } finally {
+      await app.close();
+    }
   });
 });

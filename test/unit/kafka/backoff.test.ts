@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DatabaseError, UnexpectedFailure } from '../../../src/errors.js';
 import { backoffDelay, retryUntilDone, StopRequested } from '../../../src/kafka/backoff.js';
 
 describe('backoffDelay', () => {
@@ -19,6 +20,7 @@ describe('retryUntilDone', () => {
     shouldContinue: () => true,
     keepAlive: async () => undefined,
     onFailure: () => undefined,
+    unexpectedAttempts: Number.POSITIVE_INFINITY,
     ...overrides,
   });
 
@@ -41,5 +43,39 @@ describe('retryUntilDone', () => {
     await expect(
       retryUntilDone(async () => Promise.reject(new Error('down')), options({ shouldContinue: () => false })),
     ).rejects.toBeInstanceOf(StopRequested);
+  });
+
+  /** Work that fails with each of `failures` in turn, then succeeds; counts its calls. */
+  const failingWith = (...failures: unknown[]) => {
+    const work = async () => {
+      work.calls += 1;
+      if (work.calls <= failures.length) throw failures[work.calls - 1];
+      return 'done';
+    };
+    work.calls = 0;
+    return work;
+  };
+  const outage = () => new DatabaseError('connection refused', '08006', true, true);
+
+  it('gives an unclassified failure up after its attempts, as a permanent UnexpectedFailure with the cause', async () => {
+    const bug = new TypeError("Cannot read properties of undefined (reading 'x')");
+    const work = failingWith(bug, bug, bug, bug);
+    const failure = await retryUntilDone(work, options({ unexpectedAttempts: 3 })).catch((error: unknown) => error);
+    expect(work.calls).toBe(3);
+    expect(failure).toBeInstanceOf(UnexpectedFailure);
+    expect(failure).toMatchObject({ retriable: false, attempts: 3, cause: bug });
+  });
+
+  it('retries an unclassified failure that passes, and counts only unclassified failures against the bound', async () => {
+    const work = failingWith(new Error('odd'), outage(), outage(), outage(), new Error('odd'));
+    expect(await retryUntilDone(work, options({ unexpectedAttempts: 3 }))).toBe('done');
+    expect(work.calls).toBe(6);
+  });
+
+  it('throws a permanent failure at once', async () => {
+    const constraint = new DatabaseError('violates check constraint', '23514', false, false);
+    const work = failingWith(constraint);
+    await expect(retryUntilDone(work, options())).rejects.toBe(constraint);
+    expect(work.calls).toBe(1);
   });
 });

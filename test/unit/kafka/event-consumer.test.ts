@@ -1,13 +1,17 @@
 import { SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createEventConsumer, type EventConsumer } from '../../../src/kafka/event-consumer.js';
+import { DatabaseError, UnexpectedFailure } from '../../../src/errors.js';
+import { createEventConsumer, type EventConsumer, type EventConsumerOptions } from '../../../src/kafka/event-consumer.js';
 import type { InboundMessage, OutboundMessage } from '../../../src/kafka/kafka-client.js';
 import { createOutcomeDelivery, type OutcomeDeliveryMode } from '../../../src/kafka/outcome-delivery.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { createMetrics } from '../../../src/observability/metrics.js';
+import { createBatchDecider, type BatchDecider } from '../../../src/processing/decide-batch.js';
 import type { DecodedMessage } from '../../../src/processing/decoded-message.js';
 import { buildOutcome, type Outcome } from '../../../src/processing/outcome.js';
+import { createFailureRecorder } from '../../../src/processing/record-failure.js';
+import { createMemoryDecisionStore, type MemoryDecisionStore } from '../../support/memory-decision-store.js';
 import { createStubKafka, type StubKafka } from '../../support/stub-kafka.js';
 
 // The consumer loop against a stub of the Kafka client and of the use case:
@@ -45,6 +49,7 @@ async function startConsumer(
   maxMessageBytes = 1_048_588,
   metrics = createMetrics(),
   tracer: Tracer = trace.getTracer('unrecorded'),
+  overrides: Partial<Pick<EventConsumerOptions, 'recordFailure' | 'logger'>> = {},
 ): Promise<EventConsumer> {
   const delivery = await createOutcomeDelivery({
     kafka: stub.client,
@@ -73,6 +78,7 @@ async function startConsumer(
     lagSampleIntervalMs: 60_000,
     maxBatchSize: 1000,
     retry: { initialMs: 1, maxMs: 2 },
+    ...overrides,
   });
   await consumer.start();
   stub.joinGroup([0, 1]);
@@ -357,6 +363,182 @@ describe('tracing of the consumer loop', () => {
     const failed = spans().filter((span) => span.name === `process ${TOPIC}`)[1]!;
     expect(failed.status).toMatchObject({ code: SpanStatusCode.ERROR });
     expect(failed.events.map((e) => e.name)).toEqual(['exception']);
+    await consumer.stop();
+  });
+});
+
+describe('the consumer loop, when a failure nobody classified happens', () => {
+  // Three contracts, one event each: every one is accepted unless something goes wrong.
+  const CONTRACTS = ['u-1', 'u-2', 'u-3'];
+  const ATTEMPTS = 3; // maxAttempts of startConsumer
+  const startOf = (contract: string) => ({
+    key: Buffer.from(contract),
+    value: Buffer.from(JSON.stringify({ type: 'supply_energy_start', contract_number: contract, date: '2024-01-01', created_at: '2024-01-01T00:00:00Z', event_id: `start-${contract}` })),
+  });
+  const bug = () => new TypeError("Cannot read properties of undefined (reading 'start')");
+
+  interface LogLine {
+    level: number;
+    msg: string;
+    event_id?: string;
+    offset?: string;
+    attempt?: number;
+  }
+
+  /** The real use case on an in-memory store, behind `wrap` (which may fail it); a real failure recorder; logs kept. */
+  async function setUp(wrap: (decide: BatchDecider) => BatchDecider, recordFailure?: EventConsumerOptions['recordFailure']) {
+    const stub = createStubKafka();
+    const store: MemoryDecisionStore = createMemoryDecisionStore(CONTRACTS.map((contractNumber) => ({ contractNumber, components: ['energy_supply'] })));
+    const metrics = createMetrics();
+    const lines: LogLine[] = [];
+    const logger = createLogger('info', { write: (chunk: string) => void lines.push(JSON.parse(chunk) as LogLine) });
+    const unrecorded: string[] = [];
+    const recorder = recordFailure ?? createFailureRecorder({ store, clock: () => 0n, auditEnabled: true, onUnrecorded: (decoded) => unrecorded.push(decoded.eventId) });
+    const decide = wrap(createBatchDecider({ store, clock: () => 0n, auditEnabled: true }));
+    const consumer = await startConsumer(stub, 'transactional', decide, undefined, metrics, undefined, { recordFailure: recorder, logger });
+    const published = () => stub.transactions.flatMap((t) => values(t.requests)) as unknown as { event_id: string; code: string; message: string; error: { code: string } | null }[];
+    const processingFailed = async () => (await metrics.eventsProcessed.get()).values.filter((v) => v.labels.code === 'PROCESSING_FAILED').reduce((sum, v) => sum + v.value, 0);
+    return { stub, store, consumer, lines, unrecorded, published, processingFailed, metrics };
+  }
+
+  /** A decider that throws a TypeError whenever its batch holds the event of `contract`, and counts those calls. */
+  const failingFor = (contract: string) => {
+    const calls = { withCulprit: 0, alone: 0 };
+    const wrap =
+      (decide: BatchDecider): BatchDecider =>
+      async (messages, options) => {
+        if (messages.some((m) => m.eventId === `start-${contract}`)) {
+          calls.withCulprit += 1;
+          if (messages.length === 1) calls.alone += 1;
+          throw bug();
+        }
+        return decide(messages, options);
+      };
+    return { calls, wrap };
+  };
+
+  it('gives the culprit event up as PROCESSING_FAILED after its attempts, and the others are accepted', async () => {
+    const culprit = failingFor('u-2');
+    const { stub, store, consumer, lines, published, processingFailed } = await setUp(culprit.wrap);
+    await stub.deliver(batch(0, 0, CONTRACTS.map(startOf)));
+
+    expect(published().map((o) => [o.event_id, o.code])).toEqual([
+      ['start-u-1', 'ACCEPTED'],
+      ['start-u-2', 'PROCESSING_FAILED'],
+      ['start-u-3', 'ACCEPTED'],
+    ]);
+    const failed = published()[1]!;
+    expect(failed.error?.code).toBe('PROCESSING_FAILED');
+    expect(failed.message).toBe(`The event could not be processed after ${ATTEMPTS} attempts: unexpected TypeError: Cannot read properties of undefined (reading 'start')`);
+    expect(stub.resolved).toEqual(['2']);
+    // Bounded: the batch as a whole, then the culprit alone, each ATTEMPTS times.
+    expect(culprit.calls).toEqual({ withCulprit: 2 * ATTEMPTS, alone: ATTEMPTS });
+    // Recorded like any permanent failure: in the ledger and the audit, no state touched.
+    const { ledger, audit } = store.committed();
+    expect(ledger.get('start-u-2')).toMatchObject({ status: 'error', code: 'PROCESSING_FAILED' });
+    expect(audit.map((e) => [e.eventId, e.code])).toEqual([
+      ['start-u-1', 'ACCEPTED'],
+      ['start-u-2', 'PROCESSING_FAILED'],
+      ['start-u-3', 'ACCEPTED'],
+    ]);
+    expect(store.contract('u-2')!.states).toEqual({});
+    // What the ContractEventsProcessingFailed alert watches, and the line the runbook names.
+    expect(await processingFailed()).toBe(1);
+    const given = lines.filter((l) => l.msg === 'an event failed with an unexpected error');
+    expect(given).toEqual([expect.objectContaining({ level: 50, event_id: 'start-u-2', offset: '1' })]);
+    expect(consumer.status()).toEqual({ running: true, healthy: true, lastError: null });
+
+    // Nothing stalls: the partition goes on.
+    await stub.deliver(batch(0, 3, [{ ...startOf('u-3'), value: Buffer.from(JSON.stringify({ type: 'supply_energy_end', contract_number: 'u-3', date: '2024-02-01', created_at: '2024-01-02T00:00:00Z', event_id: 'end-u-3' })) }]));
+    expect(published().map((o) => o.code).at(-1)).toBe('ACCEPTED');
+    await consumer.stop();
+  });
+
+  it('does not give up an event whose unexpected failure passes on the next attempt', async () => {
+    let calls = 0;
+    const { stub, consumer, published, processingFailed } = await setUp((decide) => async (messages, options) => {
+      calls += 1;
+      if (calls === 1) throw bug();
+      return decide(messages, options);
+    });
+    await stub.deliver(batch(0, 0, CONTRACTS.map(startOf)));
+    expect(published().map((o) => o.code)).toEqual(['ACCEPTED', 'ACCEPTED', 'ACCEPTED']);
+    expect(calls).toBe(2);
+    expect(await processingFailed()).toBe(0);
+    await consumer.stop();
+  });
+
+  it('still retries a database outage without limit, giving nothing up', async () => {
+    let calls = 0;
+    const { stub, consumer, published } = await setUp((decide) => async (messages, options) => {
+      calls += 1;
+      if (calls <= 4 * ATTEMPTS) throw new DatabaseError('Connection terminated', '57P01', true, true);
+      return decide(messages, options);
+    });
+    await stub.deliver(batch(0, 0, CONTRACTS.map(startOf)));
+    expect(published().map((o) => o.code)).toEqual(['ACCEPTED', 'ACCEPTED', 'ACCEPTED']);
+    expect(calls).toBe(4 * ATTEMPTS + 1);
+    await consumer.stop();
+  });
+
+  it('publishes the outcome unrecorded when writing the failure down fails unexpectedly too', async () => {
+    // The bug is in the store this time, so it hits the recorder's own transaction.
+    const { stub, consumer, unrecorded, published, store } = await setUp((decide) => decide);
+    const inTransaction = store.inTransaction.bind(store);
+    store.inTransaction = (work) =>
+      inTransaction((tx) =>
+        work({
+          ...tx,
+          lockContracts: async (numbers) => {
+            if (numbers.includes('u-2')) throw bug();
+            return tx.lockContracts(numbers);
+          },
+        }),
+      );
+    await stub.deliver(batch(0, 0, CONTRACTS.map(startOf)));
+    expect(published().map((o) => o.code)).toEqual(['ACCEPTED', 'PROCESSING_FAILED', 'ACCEPTED']);
+    // Tried with the audit, then in the ledger only.
+    expect(unrecorded).toEqual(['start-u-2', 'start-u-2']);
+    expect(store.committed().ledger.has('start-u-2')).toBe(false);
+    await consumer.stop();
+  });
+
+  it('stops at the event, publishing and committing nothing, when not even a failure outcome can be made', async () => {
+    const culprit = failingFor('u-2');
+    let recorderCalls = 0;
+    const { stub, consumer, lines } = await setUp(culprit.wrap, async () => {
+      recorderCalls += 1;
+      throw bug();
+    });
+    const failure = await stub.deliver(batch(0, 0, CONTRACTS.map(startOf))).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(UnexpectedFailure);
+    expect(failure).toMatchObject({ retriable: false, attempts: ATTEMPTS });
+    expect(recorderCalls).toBe(ATTEMPTS);
+    expect(stub.transactions).toEqual([]);
+    expect(stub.resolved).toEqual([]);
+    expect(consumer.status()).toMatchObject({ running: false, healthy: false });
+    expect(lines.filter((l) => l.level === 60).map((l) => l.msg)).toEqual([expect.stringMatching(/^consumer stopped: /)]);
+    await consumer.stop();
+  });
+
+  it('stops, instead of looping, when building the outcomes fails unexpectedly; the decisions stay recorded', async () => {
+    let decisions = 0;
+    const { stub, store, consumer, lines, metrics } = await setUp((decide) => async (messages, options) => {
+      decisions += 1;
+      // A value JSON cannot write, as a serializer bug would leave in an outcome.
+      return (await decide(messages, options)).map((o) => ({ ...o, message: { ...o.message, junk: 1n } }));
+    });
+    const failure = await stub.deliver(batch(0, 0, CONTRACTS.map(startOf))).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(UnexpectedFailure);
+    expect((failure as UnexpectedFailure).cause).toBeInstanceOf(TypeError);
+    expect(decisions).toBe(1);
+    expect(stub.transactions).toEqual([]);
+    expect(stub.resolved).toEqual([]);
+    // One publish failure per retry before giving up.
+    expect((await metrics.outcomePublishFailures.get()).values[0]?.value).toBe(ATTEMPTS - 1);
+    expect(lines.filter((l) => l.level === 60).map((l) => l.msg)).toEqual([expect.stringMatching(/^consumer stopped: /)]);
+    // Redelivered once it runs again, the chunk is answered from the ledger.
+    expect([...store.committed().ledger.keys()]).toEqual(['start-u-1', 'start-u-2', 'start-u-3']);
     await consumer.stop();
   });
 });
