@@ -18,6 +18,7 @@ import { createBatchDecider } from './processing/decide-batch.js';
 import { createFailureRecorder } from './processing/record-failure.js';
 import { createAuditLog } from './store/audit-log.js';
 import { createContractRepository } from './store/contracts.js';
+import { probeDatabase } from './store/database-probe.js';
 import { createDecisionStore } from './store/decision-store.js';
 import { applyMigrations } from './store/migrations.js';
 import { drainOutbox } from './store/outcome-outbox.js';
@@ -123,7 +124,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   let consumer: EventConsumer | undefined;
   const readiness = createReadinessCheck(
     {
-      pingDatabase: () => prisma.$queryRaw`SELECT 1`,
+      pingDatabase: () => probeDatabase(prisma),
       pingKafka: () => kafkaProbe.ping(),
       consumerStatus: () => consumer?.status() ?? CONSUMER_NOT_STARTED,
     },

@@ -23,13 +23,17 @@ export function toDatabaseError(error: unknown): DatabaseError {
  * (connection refused, closed or timed out; no pooled connection free in
  * time; too many connections; shutting down; a statement or lock wait
  * cancelled by statement_timeout or lock_timeout, 57014 / 55P03; a
- * transaction rolled back as a deadlock or serialization victim, class 40): the caller
- * should retry later, and an HTTP client gets a 503.
+ * transaction rolled back as a deadlock or serialization victim, class 40;
+ * read-only, 25006: a standby after a failover, or default_transaction_read_only
+ * set, as managed databases do when their disk fills; a session ended by
+ * idle_in_transaction_session_timeout or transaction_timeout, 25P03 / 25P04):
+ * the caller should retry later, and an HTTP client gets a 503. The rest of
+ * class 25 (e.g. 25P02, a statement in a transaction already failed) is not.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (error instanceof DatabaseError) return error.unavailable;
   const sqlstate = postgresCause(error)?.code;
-  if (sqlstate !== undefined) return /^(08|40|53|57P0|57014|55P03)/.test(sqlstate);
+  if (sqlstate !== undefined) return /^(08|40|53|57P0|57014|55P03|25006|25P03|25P04)/.test(sqlstate);
   // Every connection of the pool stayed busy: node-postgres says so in words only.
   if (error instanceof Error && error.message.includes(POOL_WAIT_TIMED_OUT)) return true;
   const failure = error as { code?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } };

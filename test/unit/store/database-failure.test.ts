@@ -14,10 +14,16 @@ describe('database failures', () => {
     }
   });
 
-  it.each(['08006', '53300', '57P01', '57014', '55P03', '40001', '40P01'])('%s passes: retried, and HTTP answers 503', (code) => {
+  it.each(['08006', '53300', '57P01', '57014', '55P03', '40001', '40P01', '25006', '25P03', '25P04'])('%s passes: retried, and HTTP answers 503', (code) => {
     for (const error of [postgresError(code), adapterError(code)]) {
       expect(toDatabaseError(error)).toMatchObject({ sqlstate: code, retriable: true, unavailable: true });
       expect(isDatabaseUnavailable(error)).toBe(true);
+    }
+  });
+
+  it.each(['25P02', '25001'])('%s, an invalid transaction state of our own making, is no outage: retried, but HTTP answers 500', (code) => {
+    for (const error of [postgresError(code), adapterError(code)]) {
+      expect(toDatabaseError(error)).toMatchObject({ sqlstate: code, retriable: true, unavailable: false });
     }
   });
 
