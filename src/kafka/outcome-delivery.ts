@@ -120,7 +120,8 @@ function transactionalDelivery(options: OutcomeDeliveryOptions, send: SizedSende
             control.resolveThrough(lastOffset);
             return;
           }
-          outcomes = outcomes.filter((outcome) => outcome.message.source.transport !== 'kafka' || BigInt(outcome.message.source.offset) >= committed);
+          // What a message below `committed` caused (its revisions too) went out in that message's transaction.
+          outcomes = outcomes.filter(({ cause }) => cause?.topic !== options.eventsTopic || cause.partition !== partition || BigInt(cause.offset) >= committed);
         }
         uncertain.delete(partition);
         const publisher = await publisherFor(partition);

@@ -1,11 +1,16 @@
 import { outcomeIdentity, type Outcome } from '../processing/outcome.js';
-import type { OutcomeMessage } from '../schemas/outcome.js';
+import type { OutcomeMessage, SourcePosition } from '../schemas/outcome.js';
 import { CLOUDEVENTS_SOURCE, CLOUDEVENTS_TYPES, type OutcomeHeaders } from '../schemas/outcome-headers.js';
 import type { OutboundMessage } from './kafka-client.js';
 import { outcomeTraceContext, type TraceContext } from '../observability/trace-context.js';
 
-/** An outcome with the trace context it continues: that of the Kafka message or HTTP request it answers. */
-export type TracedOutcome = Outcome & { trace?: TraceContext };
+/**
+ * An outcome with the trace context it continues: that of the Kafka message or
+ * HTTP request it answers. An outcome of a consumed chunk also names its
+ * `cause`, the message whose processing made it: for a revision that is the
+ * late message, not the revised event's own (its `source`).
+ */
+export type TracedOutcome = Outcome & { trace?: TraceContext; cause?: SourcePosition };
 
 /** An outcome as a Kafka message: keyed by contract, with its `event-id`, CloudEvents and trace headers. */
 export function toOutboundMessage({ key, message, trace }: TracedOutcome): OutboundMessage {

@@ -5,17 +5,23 @@ import type { TracedOutcome } from './outcome-message.js';
 import { outcomeTraceContext } from '../observability/trace-context.js';
 
 /**
- * Each outcome of a chunk with the trace context of the message it answers;
- * a revised decision continues the trace of the late message that caused it.
- * `decoded[i]` is `chunk[i]` decoded.
+ * Each outcome of a chunk with the trace context and position of the message
+ * that caused it: its own, or for a revised decision the late message that
+ * revised it. `decoded[i]` is `chunk[i]` decoded.
  */
 export function traceOutcomes(outcomes: readonly Outcome[], chunk: readonly InboundMessage[], decoded: readonly DecodedMessage[]): TracedOutcome[] {
-  const byOffset = new Map(chunk.map((message) => [message.offset, message]));
-  const causing = (eventId: string) => chunk[decoded.findIndex((message) => message.eventId === eventId)];
+  const byOffset = new Map(chunk.map((message, index) => [message.offset, index]));
+  const causing = ({ revises, source }: Outcome['message']): number | undefined => {
+    const index = revises ? decoded.findIndex((message) => message.eventId === revises.caused_by) : source.transport === 'kafka' ? byOffset.get(source.offset) : undefined;
+    return index === -1 ? undefined : index;
+  };
   return outcomes.map((outcome) => {
-    const { message } = outcome;
-    const input = message.revises ? causing(message.revises.caused_by) : message.source.transport === 'kafka' ? byOffset.get(message.source.offset) : undefined;
-    return traceOutcome(outcome, input && { traceparent: headerText(input, 'traceparent'), tracestate: headerText(input, 'tracestate') });
+    const index = causing(outcome.message);
+    if (index === undefined) return traceOutcome(outcome);
+    const input = chunk[index]!;
+    const traced = traceOutcome(outcome, { traceparent: headerText(input, 'traceparent'), tracestate: headerText(input, 'tracestate') });
+    const cause = decoded[index]!.source;
+    return cause.transport === 'kafka' ? { ...traced, cause } : traced;
   });
 }
 

@@ -255,6 +255,56 @@ describe('the consumer loop, transactional', () => {
   });
 });
 
+describe('revisions after a failed publish (EVENT_ORDER=created_at)', () => {
+  // Per contract: A = start 01-01 created 10:01, B = end 01-05 created 10:02, C = start 01-03 created 10:03.
+  // C then A arrive first (both accepted); B arriving late revises C to RESTART_AFTER_END.
+  const lateEvent = (contract: string, name: 'A' | 'B' | 'C') => {
+    const fields = {
+      A: { type: 'supply_energy_start', date: '2024-01-01', created_at: '2024-01-01T10:01:00Z' },
+      B: { type: 'supply_energy_end', date: '2024-01-05', created_at: '2024-01-01T10:02:00Z' },
+      C: { type: 'supply_energy_start', date: '2024-01-03', created_at: '2024-01-01T10:03:00Z' },
+    }[name];
+    return { key: Buffer.from(contract), value: Buffer.from(JSON.stringify({ ...fields, contract_number: contract, event_id: `${contract}-${name}` })) };
+  };
+  /** The created_at decider over an in-memory store, with contracts k-1 and k-2, after C and A of both were consumed and committed (offsets 0–3). */
+  async function afterEarlyEvents() {
+    const stub = createStubKafka();
+    const store = createMemoryDecisionStore(['k-1', 'k-2'].map((contractNumber) => ({ contractNumber, components: ['energy_supply'] })));
+    const decide = createBatchDecider({ store, clock: () => 1_800_000_000_000_000n, auditEnabled: true, eventOrder: 'created_at' });
+    const consumer = await startConsumer(stub, 'transactional', decide);
+    await stub.deliver(batch(0, 0, [lateEvent('k-1', 'C'), lateEvent('k-1', 'A'), lateEvent('k-2', 'C'), lateEvent('k-2', 'A')]));
+    return { stub, consumer };
+  }
+  const published = (stub: StubKafka) =>
+    values(stub.transactions.flatMap((t) => t.requests)).map((v) => {
+      const { event_id, revision, code } = v as unknown as { event_id: string; revision: number; code: string };
+      return `${event_id} ${revision} ${code}`;
+    });
+
+  it('publishes every revision of a chunk exactly once when its first transaction failed', async () => {
+    const { stub, consumer } = await afterEarlyEvents();
+    stub.failNext.push(connectionLost());
+    // Offsets 4 and 5: each late end event revises the start event consumed at offset 0 or 2.
+    await stub.deliver(batch(0, 4, [lateEvent('k-1', 'B'), lateEvent('k-2', 'B')]));
+    expect(published(stub).slice(4)).toEqual(['k-1-B 0 ACCEPTED', 'k-2-B 0 ACCEPTED', 'k-1-C 1 RESTART_AFTER_END', 'k-2-C 1 RESTART_AFTER_END']);
+    expect(stub.transactions.at(-1)!.consumed.nextOffset).toBe('6');
+    await consumer.stop();
+  });
+
+  it('leaves out only the revisions caused by messages another owner committed meanwhile', async () => {
+    const { stub, consumer } = await afterEarlyEvents();
+    // The first attempt fails; meanwhile an older owner's transaction for offset 4 (k-1-B and its revision of k-1-C) completes.
+    stub.failNext.push(() => {
+      stub.groupOffsets.set(0, 5n);
+      return connectionLost();
+    });
+    await stub.deliver(batch(0, 4, [lateEvent('k-1', 'B'), lateEvent('k-2', 'B')]));
+    expect(stub.transactions).toHaveLength(2);
+    expect(published(stub).slice(4)).toEqual(['k-2-B 0 ACCEPTED', 'k-2-C 1 RESTART_AFTER_END']);
+    await consumer.stop();
+  });
+});
+
 describe('readiness of the consumer loop', () => {
   it('is healthy again once a crashed consumer has rejoined its group, before any traffic', async () => {
     const stub = createStubKafka();
