@@ -164,7 +164,15 @@ export function buildAsyncApiDocument(): JsonObject {
           payload: { $ref: '#/components/schemas/EventOutcome' },
           bindings: {
             kafka: {
-              key: { ...contractNumberKey, type: ['string', 'null'], description: "The event's contract_number; null when the input was not a valid event." },
+              key: {
+                type: 'string',
+                description:
+                  "The event's contract_number. For input that was not a valid event, the input message's own key (as UTF-8 text); " +
+                  "when it had none (or an empty one, or bytes that are not UTF-8), the id derived from the message's position " +
+                  "(64 hex digits, also the outcome's event_id when the value carried no valid event_id), the same on every copy. " +
+                  'Outcomes re-published with `replay: true` carry that position id for such input (the input key is not stored). ' +
+                  'Every outcome has a key, so the topic may be compacted (cleanup.policy=compact); compaction then keeps only the latest outcome per key.',
+              },
               bindingVersion: '0.5.0',
             },
           },

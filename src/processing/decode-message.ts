@@ -23,10 +23,10 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 /** Turns a consumed message into a valid event or a described error; never throws. */
 export function decodeMessage(raw: RawMessage): DecodedMessage {
   if (raw.value === null) {
-    return invalid(raw.source, 'VALIDATION_ERROR', 'The message has no value (a tombstone); expected a JSON event.', {});
+    return invalid(raw, 'VALIDATION_ERROR', 'The message has no value (a tombstone); expected a JSON event.', {});
   }
   if (raw.value.length > MAX_EVENT_BYTES) {
-    return invalid(raw.source, 'VALIDATION_ERROR', `The message value is ${raw.value.length} bytes; an event is at most ${MAX_EVENT_BYTES} bytes.`, {
+    return invalid(raw, 'VALIDATION_ERROR', `The message value is ${raw.value.length} bytes; an event is at most ${MAX_EVENT_BYTES} bytes.`, {
       ...quote(raw.value.subarray(0, RAW_QUOTE_LIMIT).toString('utf8')),
       raw_truncated: true,
       raw_bytes: raw.value.length,
@@ -36,7 +36,7 @@ export function decodeMessage(raw: RawMessage): DecodedMessage {
   try {
     text = utf8.decode(raw.value);
   } catch {
-    return invalid(raw.source, 'INVALID_JSON', 'The message value is not valid UTF-8.', {
+    return invalid(raw, 'INVALID_JSON', 'The message value is not valid UTF-8.', {
       raw_base64: raw.value.subarray(0, RAW_QUOTE_LIMIT).toString('base64'),
       raw_bytes: raw.value.length,
     });
@@ -45,7 +45,7 @@ export function decodeMessage(raw: RawMessage): DecodedMessage {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    return invalid(raw.source, 'INVALID_JSON', 'The message value is not valid JSON.', {
+    return invalid(raw, 'INVALID_JSON', 'The message value is not valid JSON.', {
       // The parser quotes the input in its message.
       reason: storableText((error as Error).message, RAW_QUOTE_LIMIT),
       ...quote(text),
@@ -54,10 +54,10 @@ export function decodeMessage(raw: RawMessage): DecodedMessage {
   const parsed = contractEventSchema.safeParse(json);
   if (!parsed.success) {
     const details = { issues: parsed.error.issues, ...quote(text) };
-    return invalid(raw.source, 'VALIDATION_ERROR', describeIssues(parsed.error), details, producerEventId(json));
+    return invalid(raw, 'VALIDATION_ERROR', describeIssues(parsed.error), details, producerEventId(json));
   }
   const keyProblem = checkKey(raw.key, parsed.data.contract_number);
-  if (keyProblem) return invalid(raw.source, 'VALIDATION_ERROR', keyProblem, quote(text), parsed.data.event_id);
+  if (keyProblem) return invalid(raw, 'VALIDATION_ERROR', keyProblem, quote(text), parsed.data.event_id);
   return validMessage(parsed.data, raw.source);
 }
 
@@ -90,15 +90,21 @@ function checkKey(key: Buffer | null, contractNumber: string): string | undefine
   return `The message key ${JSON.stringify(shown)} differs from contract_number ${JSON.stringify(contractNumber)}; events must be keyed by their contract_number.`;
 }
 
-function invalid(
-  source: SourcePosition,
-  code: InputErrorCode,
-  message: string,
-  details: Record<string, unknown>,
-  producerId?: string,
-): InvalidMessage {
+function invalid(raw: RawMessage, code: InputErrorCode, message: string, details: Record<string, unknown>, producerId?: string): InvalidMessage {
+  const { source } = raw;
   const ledgerId = invalidMessageId(source);
-  return { kind: 'invalid', eventId: producerId ?? ledgerId, ledgerId, code, error: { code, message, details }, source };
+  const outcomeKey = keyText(raw.key) ?? ledgerId;
+  return { kind: 'invalid', eventId: producerId ?? ledgerId, ledgerId, outcomeKey, code, error: { code, message, details }, source };
+}
+
+/** A key as text, when it is non-empty UTF-8. */
+function keyText(key: Buffer | null): string | undefined {
+  if (key === null || key.length === 0) return undefined;
+  try {
+    return utf8.decode(key);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The producer's event_id of a JSON value that is not a valid event, when that id itself is valid. */

@@ -23,6 +23,12 @@ export interface InvalidMessage {
    * producer id is not mistaken for it.
    */
   ledgerId: string;
+  /**
+   * The Kafka key of its outcome: the input's own key, or `ledgerId` when it
+   * had none (or an empty one, or bytes that are not UTF-8 text), so that every
+   * outcome has a key a compacted outcome topic accepts, stable across redeliveries.
+   */
+  outcomeKey: string;
   code: InputErrorCode;
   error: ErrorResponse;
   source: SourcePosition;

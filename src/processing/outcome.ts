@@ -4,9 +4,9 @@ import type { DecodedMessage, ValidMessage } from './decoded-message.js';
 import { contentFingerprint } from './event-identity.js';
 import type { LedgerDecision, PastEvent, RecordedDecision } from './ports.js';
 
-/** An outcome ready to publish: the message and its Kafka key. */
+/** An outcome ready to publish: the message and its Kafka key (every outcome has one: the outcome topic may be compacted). */
 export interface Outcome {
-  key: string | null;
+  key: string;
   message: OutcomeMessage;
 }
 
@@ -38,7 +38,7 @@ export function buildOutcome(
 ): Outcome {
   if (decoded.kind === 'invalid') {
     return {
-      key: null,
+      key: decoded.outcomeKey,
       message: {
         event_id: decoded.eventId,
         status: 'error',

@@ -41,7 +41,9 @@ export function replayOutcome(row: LedgerOutcomeRow): Outcome {
   };
   const checked = outcomeMessageSchema.safeParse(message);
   if (!checked.success) throw new TypeError(`The decision of ${row.event_id} makes no valid outcome: ${checked.error.message}`);
-  return { key: event?.contract_number ?? null, message };
+  // Every outcome is keyed. The input's own key is not stored: without the event, the ledger's id (for
+  // unreadable input its position id, the key its first outcome had when the input had none).
+  return { key: event?.contract_number ?? row.event_id, message };
 }
 
 function auditedEvent(row: LedgerOutcomeRow): OutcomeMessage['event'] {

@@ -61,8 +61,9 @@ export async function drainOutbox<T>(prisma: PrismaClient, work: (drain: OutboxD
       return work({
         async pending(limit) {
           if (!relay) return [];
-          const rows = await tx.$queryRaw<{ id: bigint; uid: string; message_key: string | null; message: string; traceparent: string | null; tracestate: string | null }[]>`
-            SELECT id, uid::text, message_key, message, traceparent, tracestate FROM outcome_outbox WHERE sealed ORDER BY id LIMIT ${limit}`;
+          // Every outcome appended has a key (an HTTP decision's contract number); the column allows null, so the event id stands in.
+          const rows = await tx.$queryRaw<{ id: bigint; uid: string; message_key: string; message: string; traceparent: string | null; tracestate: string | null }[]>`
+            SELECT id, uid::text, COALESCE(message_key, event_id) AS message_key, message, traceparent, tracestate FROM outcome_outbox WHERE sealed ORDER BY id LIMIT ${limit}`;
           return rows.map((row) => ({
             id: BigInt(row.id),
             uid: row.uid,

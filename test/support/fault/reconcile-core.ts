@@ -111,8 +111,8 @@ export function expectOutcomes(topic: string, produced: readonly ProducedRecord[
         code: decoded.code,
         duplicate: false,
         reason: decoded.reason,
-        // SPEC 3: the key is null when the input could not be parsed.
-        ...(decoded.code === 'INVALID_JSON' ? { keys: [null] } : {}),
+        // SPEC 3: the input's own key, or a stable one when it had none.
+        keys: [decoded.outcomeKey],
       };
       invalid.set(position, expected);
       messages.push(expected);

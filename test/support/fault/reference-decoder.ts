@@ -30,7 +30,7 @@ export interface ReferenceDecodedEvent {
 
 export type ReferenceDecoded =
   | { kind: 'valid'; eventId: string; event: ReferenceDecodedEvent }
-  | { kind: 'invalid'; eventId: string; code: ReferenceErrorCode; reason: string };
+  | { kind: 'invalid'; eventId: string; code: ReferenceErrorCode; reason: string; outcomeKey: string };
 
 export interface ReferenceInput {
   topic: string;
@@ -164,6 +164,17 @@ function keyBytes(key: Buffer | string | null): Buffer | null {
   return key === null ? null : typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
 }
 
+/** A key as text when it is non-empty UTF-8. */
+function keyText(key: Buffer | string | null): string | undefined {
+  const bytes = keyBytes(key);
+  if (bytes === null || bytes.length === 0) return undefined;
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * What the service must make of one input message: a valid event with its
  * id, or the error code and id of its `error` outcome.
@@ -174,7 +185,10 @@ function keyBytes(key: Buffer | string | null): Buffer | null {
  *   gets the position id even if it would have carried a producer id;
  * - a UTF-8 byte order mark before the JSON is ignored (RFC 8259 allows that);
  * - an `event_id` that is present but not a valid id (null, a number, too
- *   long, …) makes the event invalid.
+ *   long, …) makes the event invalid;
+ * - the outcome of an invalid message is keyed by the message's own key, or
+ *   by its position id when it has none, an empty one or one that is not
+ *   UTF-8 (SPEC 3: "a stable non-null key when it had none").
  */
 export function referenceDecode(input: ReferenceInput): ReferenceDecoded {
   const positionId = referencePositionId(input.topic, input.partition, input.offset);
@@ -183,6 +197,7 @@ export function referenceDecode(input: ReferenceInput): ReferenceDecoded {
     code,
     reason,
     eventId: isReferenceEventId(producerId) ? producerId : positionId,
+    outcomeKey: keyText(input.key) ?? positionId,
   });
 
   if (input.value === null) return invalid('VALIDATION_ERROR', 'tombstone');

@@ -73,8 +73,8 @@ const correct = (): ObservedOutcome[] => [
     code: 'END_BEFORE_START',
     event: { type: 'supply_energy_end', contract_number: 'k-1', date: '2023-12-01', created_at: '2024-01-02T00:00:00.000000Z' },
   }),
-  outcome(0, 2, { event_id: ID_0_2, status: 'error', code: 'INVALID_JSON', error: { code: 'INVALID_JSON' }, key: null }),
-  outcome(0, 3, { event_id: 'e-3', status: 'error', code: 'VALIDATION_ERROR', error: { code: 'VALIDATION_ERROR' }, key: null }),
+  outcome(0, 2, { event_id: ID_0_2, status: 'error', code: 'INVALID_JSON', error: { code: 'INVALID_JSON' } }),
+  outcome(0, 3, { event_id: 'e-3', status: 'error', code: 'VALIDATION_ERROR', error: { code: 'VALIDATION_ERROR' } }),
   outcome(0, 4, { event_id: 'e-1', duplicate: true, event: energy }),
   outcome(0, 5, { event_id: 'e-3', event: battery, transport: true }),
   outcome(0, 6, { event_id: ID_BATTERY, status: 'rejected', code: 'STALE_START', event: battery }),
@@ -165,7 +165,7 @@ describe('reconciliation of outcomes', () => {
     const outcomes = correct();
     // Today's service: an error outcome with a valid producer id still gets the position id.
     outcomes[3] = outcome(0, 3, { ...outcomes[3]!.message, event_id: 'derived:3c29b6f97eddfc678462d2ab89a1b01afa3511f8a139e5e42d335bb158b1b4c8' });
-    outcomes[2] = outcome(0, 2, { ...outcomes[2]!.message, event_id: 'e-x', key: null });
+    outcomes[2] = outcome(0, 2, { ...outcomes[2]!.message, event_id: 'e-x' });
     expect(compare(outcomes).kinds).toEqual({ 'wrong event id': 2 });
     expect(compare(outcomes).mismatches[1]).toBe('wrong event id: 0/3: derived:3c29b6f97eddfc678462d2ab89a1b01afa3511f8a139e5e42d335bb158b1b4c8, expected e-3 (invalid)');
   });
@@ -174,9 +174,11 @@ describe('reconciliation of outcomes', () => {
     const outcomes = correct();
     outcomes[0] = outcome(0, 0, { ...outcomes[0]!.message, event: { ...energy, created_at: '2024-01-01T00:00:00Z' } });
     outcomes[1] = { ...outcomes[1]!, key: null };
+    // Input that is not a valid event is keyed by its own key too (a compacted outcome topic refuses a null key).
+    outcomes[2] = { ...outcomes[2]!, key: null };
     outcomes[8] = { ...outcomes[8]!, headers: {} };
     outcomes[5] = outcome(0, 5, { ...outcomes[5]!.message, processed_at: '2026-01-01T00:00:00.000Z' });
-    expect(compare(outcomes).kinds).toEqual({ 'wrong event': 1, 'wrong key': 1, 'wrong event-id header': 1, 'wrong processed_at': 1 });
+    expect(compare(outcomes).kinds).toEqual({ 'wrong event': 1, 'wrong key': 2, 'wrong event-id header': 1, 'wrong processed_at': 1 });
   });
 
   it('reports outcomes for messages never produced', () => {

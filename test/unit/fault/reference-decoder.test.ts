@@ -117,6 +117,13 @@ describe('reference decoder', () => {
     expect(referenceDecode(message([{ event_id: 'p-6' }]))).toMatchObject({ code: 'VALIDATION_ERROR', eventId: POSITION_ID });
   });
 
+  it("keys an error outcome by the message's own key, else (none, empty, not UTF-8) by the position id", () => {
+    expect(referenceDecode(event({ event_id: 'p-2' }, 'other'))).toMatchObject({ outcomeKey: 'other' });
+    expect(referenceDecode(event({ event_id: 'p-3' }, null))).toMatchObject({ outcomeKey: POSITION_ID });
+    expect(referenceDecode(event({ event_id: 'p-3' }, ''))).toMatchObject({ outcomeKey: POSITION_ID });
+    expect(referenceDecode(event({ event_id: 'p-3' }, Buffer.from([0xc3, 0x28])))).toMatchObject({ outcomeKey: POSITION_ID });
+  });
+
   it('refuses values over 64 KiB before reading them', () => {
     const sized = (bytes: number) => {
       const text = JSON.stringify({ ...base, padding: '' });

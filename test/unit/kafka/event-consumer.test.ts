@@ -11,6 +11,7 @@ import { createBatchDecider, type BatchDecider } from '../../../src/processing/d
 import type { DecodedMessage } from '../../../src/processing/decoded-message.js';
 import { buildOutcome, type Outcome } from '../../../src/processing/outcome.js';
 import { createFailureRecorder } from '../../../src/processing/record-failure.js';
+import { referencePositionId } from '../../support/fault/reference-decoder.js';
 import { createMemoryDecisionStore, type MemoryDecisionStore } from '../../support/memory-decision-store.js';
 import { createStubKafka, type StubKafka } from '../../support/stub-kafka.js';
 
@@ -239,6 +240,27 @@ describe('the consumer loop, transactional', () => {
     await stub.deliver(batch(0, 0, Array.from({ length: 200 }, (_, i) => event(i))));
     expect(stub.transactions).toHaveLength(1);
     expect(stub.transactions[0]!.requests.length).toBeGreaterThan(1);
+    await consumer.stop();
+  });
+
+  it('keys every outcome: by contract, by the input key of input that is no valid event, else by a key of its position', async () => {
+    const stub = createStubKafka();
+    const consumer = await startConsumer(stub, 'transactional');
+    const badDate = JSON.stringify({ type: 'supply_energy_start', contract_number: 'k-1', date: '2024-02-30', created_at: '2024-01-01T00:00:00Z', event_id: 'p-1' });
+    await stub.deliver(
+      batch(0, 20, [
+        event(1),
+        { key: null, value: Buffer.from('not json') },
+        { key: Buffer.from('k-7'), value: Buffer.from('not json') },
+        { key: null, value: Buffer.from(badDate) },
+        { key: Buffer.from([0xff, 0xfe]), value: Buffer.from('not json') },
+        { key: Buffer.alloc(0), value: null },
+      ]),
+    );
+    const keys = stub.transactions[0]!.requests.flat().map((m) => m.key);
+    // A position's key, as the SPEC describes it and the reference decoder computes it: stable, one per input message.
+    const positionKey = (offset: number) => referencePositionId(TOPIC, 0, String(offset));
+    expect(keys).toEqual(['k-1', positionKey(21), 'k-7', positionKey(23), positionKey(24), positionKey(25)]);
     await consumer.stop();
   });
 

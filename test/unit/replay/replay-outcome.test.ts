@@ -61,7 +61,8 @@ describe('replayOutcome', () => {
       created_at: null,
     });
     const outcome = replayOutcome(invalid);
-    expect(outcome).toMatchObject({ key: null, message: { event_id: 'crm-9', event: null, status: 'error', replay: true } });
+    // Keyed by the ledger's id, the position id: the input's own key is not stored.
+    expect(outcome).toMatchObject({ key: 'position-id', message: { event_id: 'crm-9', event: null, status: 'error', replay: true } });
     expect(outcome.message.error).toEqual(invalid.error);
     // A cut quote or no JSON: the ledger's id, as the first outcome had.
     const cut = { ...invalid, error: { ...invalid.error!, details: { raw, raw_truncated: true } } };
