@@ -4,6 +4,8 @@ import './kafkajs-read-committed.js';
 import './kafkajs-timeout-fix.js';
 // Records are encoded without kafkajs's per-record and per-header allocations.
 import './kafkajs-record-encoder.js';
+// A coordinator lookup refused for want of an ACL must say so, not look like an outage.
+import './kafkajs-refusal-fix.js';
 import {
   CompressionTypes,
   Kafka,
@@ -20,7 +22,7 @@ import {
   type SASLOptions,
 } from 'kafkajs';
 import type { Logger } from '../observability/logger.js';
-import { classifyCrash, toKafkaError } from './kafka-errors.js';
+import { classifyCrash, toKafkaError, transactionalError } from './kafka-errors.js';
 
 // The only module that imports kafkajs (unmaintained upstream): everything
 // else sees the few operations below, so a change of client stays here.
@@ -189,6 +191,8 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
       : { retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10 } }),
   });
   const partitionsOf = cachedPartitions(kafka);
+  // As the broker names it by default; a TLS client's principal is its certificate's, unknown here.
+  const principal = options.security?.sasl ? `principal User:${options.security.sasl.username}` : "the client's principal";
   return {
     listTopics: () => withAdmin(kafka, (admin) => admin.listTopics()),
     topicMaxMessageBytes: (topic) => withAdmin(kafka, (admin) => topicMaxMessageBytes(admin, topic)),
@@ -208,7 +212,7 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     ensureTopics: (topics) => ensureTopics(kafka, topics),
     connectPublisher: (publisherOptions) => connectPublisher(kafka, partitionsOf, publisherOptions?.compression ?? 'none'),
     connectTransactionalPublisher: (transactionalId, publisherOptions) =>
-      connectTransactionalPublisher(kafka, partitionsOf, transactionalId, publisherOptions?.compression ?? 'none'),
+      connectTransactionalPublisher(kafka, partitionsOf, { transactionalId, principal }, publisherOptions?.compression ?? 'none'),
     createSubscriber: (subscription) => createSubscriber(kafka, subscription),
     createProbe: () => createProbe(kafka),
   };
@@ -339,9 +343,10 @@ const TRANSACTIONAL_RETRY = { initialRetryTime: 10, retries: Number.MAX_SAFE_INT
 async function connectTransactionalPublisher(
   kafka: Kafka,
   partitionsOf: PartitionsOf,
-  transactionalId: string,
+  { transactionalId, principal }: { transactionalId: string; principal: string },
   compression: 'none' | 'gzip',
 ): Promise<TransactionalPublisher> {
+  const failure = (error: unknown) => transactionalError(error, transactionalId, principal);
   const producer: Producer = kafka.producer({
     allowAutoTopicCreation: false,
     createPartitioner,
@@ -358,12 +363,12 @@ async function connectTransactionalPublisher(
     await probe.abort();
   } catch (error) {
     await producer.disconnect().catch(() => undefined);
-    throw toKafkaError(error);
+    throw failure(error);
   }
   const sendPartitioned = createPartitionedSender(partitionsOf, compression);
   return {
     async sendInTransaction(topic, requests, consumed) {
-      const transaction = await producer.transaction().catch((error: unknown) => Promise.reject(toKafkaError(error)));
+      const transaction = await producer.transaction().catch((error: unknown) => Promise.reject(failure(error)));
       try {
         for (const messages of requests) await sendPartitioned((request) => transaction.send(request), topic, messages);
         // kafkajs sends a partition's metadata with its offset, although its types leave it out.
@@ -372,7 +377,7 @@ async function connectTransactionalPublisher(
         await transaction.commit();
       } catch (error) {
         if (transaction.isActive()) await transaction.abort().catch(() => undefined);
-        throw toKafkaError(error);
+        throw failure(error);
       }
     },
     disconnect: () => producer.disconnect(),

@@ -45,6 +45,18 @@ export function toKafkaError(error: unknown): KafkaError {
   return new KafkaError(type ? `${type}: ${message}` : message, type, retriable, { cause: error });
 }
 
+/**
+ * A failure of the transactional producer `transactionalId`. A refusal of the
+ * id names the ACL `principal` lacks (kafkajs's text does not), for the one
+ * line the consumer stops with.
+ */
+export function transactionalError(error: unknown, transactionalId: string, principal: string): KafkaError {
+  const failure = toKafkaError(error);
+  if (failure.type !== 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED') return failure;
+  const reason = `${principal} lacks Write and Describe on TransactionalId ${transactionalId} (README, Kafka ACLs)`;
+  return new KafkaError(`${failure.type}: ${reason}`, failure.type, false, { cause: error });
+}
+
 function rootCause(error: unknown): KafkaJsLike {
   let current = (error ?? {}) as KafkaJsLike;
   for (let depth = 0; depth < 5 && current.cause && typeof current.cause === 'object'; depth += 1) {

@@ -25,6 +25,7 @@ import { ALL_COMPONENTS, WORKED_EXAMPLE_CODES, WORKED_EXAMPLE_LINES, WORKED_EXAM
 
 const run = randomUUID().slice(0, 8);
 const WARN = 40;
+const FATAL = 60;
 
 interface LogLine {
   level: number;
@@ -125,6 +126,62 @@ describe('over SASL_SSL with SCRAM-SHA-512', () => {
     await expect(client.ensureTopics([{ topic: `secure-${run}-not-granted`, partitions: 1, replicationFactor: 1 }])).rejects.toMatchObject({
       cause: { errors: [expect.objectContaining({ type: 'TOPIC_AUTHORIZATION_FAILED' })] },
     });
+  });
+
+  it('stops the consumer with one line naming the missing transactional-id ACL, and answers not ready, instead of retrying', async () => {
+    // Every ACL README.md lists, but for transactional ids with another prefix than the granted one.
+    const prefix = `ungranted-${run}`;
+    let text = '';
+    const logger = createLogger('info', { write: (chunk: string) => void (text += chunk) });
+    const config = loadConfig({
+      KAFKA_BROKERS: kafka.brokers,
+      KAFKA_SSL: 'true',
+      KAFKA_SSL_CA: kafka.caPem,
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: kafka.username,
+      KAFKA_SASL_PASSWORD: kafka.password,
+      EVENTS_TOPIC: env.EVENTS_TOPIC!,
+      OUTCOMES_TOPIC: env.OUTCOMES_TOPIC!,
+      TOPIC_PARTITIONS: env.TOPIC_PARTITIONS!,
+      // Within the prefixed group grant.
+      KAFKA_GROUP_ID: `secure-${run}-no-transactional-acl`,
+      KAFKA_TRANSACTIONAL_ID_PREFIX: prefix,
+      DATABASE_URL: db.url,
+      HTTP_PORT: '0',
+      RETRY_INITIAL_MS: '50',
+      RETRY_MAX_MS: '200',
+    });
+    const service = await startService(config, logger);
+    const lines = () => text.trim().split('\n').map((line) => JSON.parse(line) as LogLine & { err?: { message?: string } });
+    try {
+      await service.started;
+      const client = createKafkaClient({
+        clientId: 'secure-acl-producer',
+        brokers: [kafka.brokers],
+        logger: createLogger('silent'),
+        security: { ssl: { ca: kafka.caPem, rejectUnauthorized: true }, sasl: { mechanism: 'scram-sha-512', username: kafka.username, password: kafka.password } },
+      });
+      const publisher = await client.connectPublisher();
+      await publisher.send(env.EVENTS_TOPIC!, [{ key: 'acl-1', value: JSON.stringify({ type: 'supply_energy_start', contract_number: 'acl-1', date: '2024-12-01', created_at: '2024-11-20T10:00:00Z' }), headers: {} }]);
+      await publisher.disconnect();
+      const deadline = Date.now() + 60_000;
+      while (!lines().some((line) => line.level === FATAL) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+      // Time for many attempts at RETRY_INITIAL_MS, had it kept retrying.
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      const api = `http://127.0.0.1:${(service.http.server.address() as AddressInfo).port}`;
+      const ready = await fetch(`${api}/health/ready`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({ details: { database: 'ok', kafka: 'ok', consumer: 'failing' } });
+    } finally {
+      await service.stop();
+    }
+    const fatal = lines().filter((line) => line.level === FATAL);
+    expect(fatal).toHaveLength(1);
+    expect(fatal[0]!.err?.message).toMatch(
+      new RegExp(`^TRANSACTIONAL_ID_AUTHORIZATION_FAILED: principal User:${kafka.username} lacks Write and Describe on TransactionalId ${prefix}-${env.EVENTS_TOPIC}-\\d+ \\(README, Kafka ACLs\\)`),
+    );
+    // Tried once: no `publishing outcomes failed; retrying` line, no crash the consumer rejoined after.
+    expect(lines().filter((line) => /failed; retrying|crashed; rejoining/.test(line.msg))).toEqual([]);
   });
 
   it('a wrong password is logged once, clearly and without the secret, while HTTP answers not ready and start-up keeps retrying', async () => {

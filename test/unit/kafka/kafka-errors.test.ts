@@ -1,8 +1,9 @@
+import { createRequire } from 'node:module';
 import * as kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
 import { KafkaError } from '../../../src/errors.js';
-import { classifyCrash, toKafkaError } from '../../../src/kafka/kafka-errors.js';
+import { classifyCrash, toKafkaError, transactionalError } from '../../../src/kafka/kafka-errors.js';
 import { refusedLoginMessage } from '../../../src/kafka/kafka-security.js';
 
 // kafkajs's typings leave out the arguments its error classes take.
@@ -38,5 +39,37 @@ describe('a refused SASL login', () => {
     );
     expect(message).not.toContain('svc-user-7f3a');
     expect(message).not.toContain('hunter2');
+  });
+});
+
+describe('authorization refusals on the transactional path', () => {
+  const require = createRequire(import.meta.url);
+  const { createErrorFromCode } = require('kafkajs/src/protocol/error.js') as { createErrorFromCode(code: number): Error };
+
+  // Kafka protocol error codes, as the broker answers InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn, TxnOffsetCommit, Produce and EndTxn.
+  it.each([
+    [53, 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED'],
+    [29, 'TOPIC_AUTHORIZATION_FAILED'],
+    [30, 'GROUP_AUTHORIZATION_FAILED'],
+    [31, 'CLUSTER_AUTHORIZATION_FAILED'],
+  ])('classifies code %i (%s) as permanent, as thrown and as kafkajs passes it on', (code, type) => {
+    for (const error of [createErrorFromCode(code), new KafkaJSNonRetriableError!(createErrorFromCode(code), { cause: createErrorFromCode(code) })]) {
+      expect(toKafkaError(error)).toMatchObject({ type, retriable: false });
+      expect(classifyCrash(new Error('crash', { cause: error })).retriable).toBe(false);
+    }
+  });
+
+  it('names the ACL a transactional producer lacks', () => {
+    const failure = transactionalError(createErrorFromCode(53), 'svc-contract-events-3', 'principal User:svc');
+    expect(failure).toMatchObject({ type: 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED', retriable: false });
+    expect(failure.message).toBe(
+      'TRANSACTIONAL_ID_AUTHORIZATION_FAILED: principal User:svc lacks Write and Describe on TransactionalId svc-contract-events-3 (README, Kafka ACLs)',
+    );
+  });
+
+  it('leaves other failures of a transactional producer as they are', () => {
+    const lost = Object.assign(new Error('Connection error: ECONNREFUSED'), { name: 'KafkaJSConnectionError' });
+    expect(transactionalError(lost, 'svc-contract-events-3', 'principal User:svc')).toMatchObject({ type: null, retriable: true, message: 'Connection error: ECONNREFUSED' });
+    expect(transactionalError(createErrorFromCode(30), 'svc-contract-events-3', 'principal User:svc')).toMatchObject({ type: 'GROUP_AUTHORIZATION_FAILED', retriable: false });
   });
 });
