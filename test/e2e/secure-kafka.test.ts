@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { startService } from '../../src/service.js';
 import { outcomeMessageSchema } from '../../src/schemas/outcome.js';
-import { createKafkaClient } from '../../src/kafka/kafka-client.js';
+import { createKafkaClient, type KafkaSecurity } from '../../src/kafka/kafka-client.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { aclLines, grantScriptAcls, grantServiceAcls, listAcls, scriptGrants, serviceGrants } from '../support/kafka-acls.js';
 import { startSecureKafka, type SecureKafka } from '../support/secure-kafka.js';
@@ -115,10 +115,7 @@ describe('over SASL_SSL with SCRAM-SHA-512', () => {
       brokers: [kafka.brokers],
       logger: createLogger('silent'),
       failFast: true,
-      security: {
-        ssl: { ca: kafka.caPem, rejectUnauthorized: true },
-        sasl: { mechanism: 'scram-sha-512', username: kafka.username, password: kafka.password },
-      },
+      security: clientSecurity(),
     });
     // An operation it holds no ACL for on a topic it may read: the events topic's settings (DescribeConfigs is granted on outcomes only).
     await expect(client.topicMaxMessageBytes(env.EVENTS_TOPIC!)).rejects.toThrow(/TOPIC_AUTHORIZATION_FAILED/);
@@ -133,23 +130,13 @@ describe('over SASL_SSL with SCRAM-SHA-512', () => {
     const prefix = `ungranted-${run}`;
     let text = '';
     const logger = createLogger('info', { write: (chunk: string) => void (text += chunk) });
-    const config = loadConfig({
-      KAFKA_BROKERS: kafka.brokers,
-      KAFKA_SSL: 'true',
-      KAFKA_SSL_CA: kafka.caPem,
-      KAFKA_SASL_MECHANISM: 'scram-sha-512',
-      KAFKA_SASL_USERNAME: kafka.username,
-      KAFKA_SASL_PASSWORD: kafka.password,
+    const config = inProcessConfig({
       EVENTS_TOPIC: env.EVENTS_TOPIC!,
       OUTCOMES_TOPIC: env.OUTCOMES_TOPIC!,
       TOPIC_PARTITIONS: env.TOPIC_PARTITIONS!,
       // Within the prefixed group grant.
       KAFKA_GROUP_ID: `secure-${run}-no-transactional-acl`,
       KAFKA_TRANSACTIONAL_ID_PREFIX: prefix,
-      DATABASE_URL: db.url,
-      HTTP_PORT: '0',
-      RETRY_INITIAL_MS: '50',
-      RETRY_MAX_MS: '200',
     });
     const service = await startService(config, logger);
     const lines = () => text.trim().split('\n').map((line) => JSON.parse(line) as LogLine & { err?: { message?: string } });
@@ -159,7 +146,7 @@ describe('over SASL_SSL with SCRAM-SHA-512', () => {
         clientId: 'secure-acl-producer',
         brokers: [kafka.brokers],
         logger: createLogger('silent'),
-        security: { ssl: { ca: kafka.caPem, rejectUnauthorized: true }, sasl: { mechanism: 'scram-sha-512', username: kafka.username, password: kafka.password } },
+        security: clientSecurity(),
       });
       const publisher = await client.connectPublisher();
       await publisher.send(env.EVENTS_TOPIC!, [{ key: 'acl-1', value: JSON.stringify({ type: 'supply_energy_start', contract_number: 'acl-1', date: '2024-12-01', created_at: '2024-11-20T10:00:00Z' }), headers: {} }]);
@@ -188,20 +175,7 @@ describe('over SASL_SSL with SCRAM-SHA-512', () => {
     const password = 'not-the-password-5f2c91';
     let text = '';
     const logger = createLogger('debug', { write: (chunk: string) => void (text += chunk) });
-    const config = loadConfig({
-      KAFKA_BROKERS: kafka.brokers,
-      KAFKA_SSL: 'true',
-      KAFKA_SSL_CA: kafka.caPem,
-      KAFKA_GROUP_ID: `secure-${run}-refused`,
-      KAFKA_SASL_MECHANISM: 'scram-sha-512',
-      KAFKA_SASL_USERNAME: kafka.username,
-      KAFKA_SASL_PASSWORD: password,
-      DATABASE_URL: db.url,
-      HTTP_PORT: '0',
-      // Many attempts within the test's few seconds.
-      RETRY_INITIAL_MS: '50',
-      RETRY_MAX_MS: '200',
-    });
+    const config = inProcessConfig({ KAFKA_GROUP_ID: `secure-${run}-refused`, KAFKA_SASL_PASSWORD: password });
     const service = await startService(config, logger);
     try {
       const api = `http://127.0.0.1:${(service.http.server.address() as AddressInfo).port}`;
@@ -233,6 +207,30 @@ describe('over SASL_SSL with SCRAM-SHA-512', () => {
     expect(text).not.toContain(kafka.username);
   });
 });
+
+/** The client user's TLS and SASL settings, for a Kafka client of the test's own. */
+const clientSecurity = (): KafkaSecurity => ({
+  ssl: { ca: kafka.caPem, rejectUnauthorized: true },
+  sasl: { mechanism: 'scram-sha-512', username: kafka.username, password: kafka.password },
+});
+
+/** The service's settings for a start in this process: the secure broker's, inline, then `settings`. */
+function inProcessConfig(settings: Record<string, string>) {
+  return loadConfig({
+    KAFKA_BROKERS: kafka.brokers,
+    KAFKA_SSL: 'true',
+    KAFKA_SSL_CA: kafka.caPem,
+    KAFKA_SASL_MECHANISM: 'scram-sha-512',
+    KAFKA_SASL_USERNAME: kafka.username,
+    KAFKA_SASL_PASSWORD: kafka.password,
+    DATABASE_URL: db.url,
+    HTTP_PORT: '0',
+    // Many attempts within a test's few seconds.
+    RETRY_INITIAL_MS: '50',
+    RETRY_MAX_MS: '200',
+    ...settings,
+  });
+}
 
 /** `npm run outcomes` (read_committed, then exits once quiet), parsed one JSON outcome per line. */
 async function readOutcomesWithScript(expected: number) {
