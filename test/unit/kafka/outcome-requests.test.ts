@@ -35,7 +35,7 @@ const batchBytes = async (request: readonly OutboundMessage[]) =>
 
 /** An error outcome quoting back `raw`, answering the message at `offset`. */
 const errorOutcome = (offset: number, raw: string): TracedOutcome => ({
-  key: null,
+  key: `bad-${offset}`,
   message: {
     event_id: `bad-${offset}`,
     status: 'error',
