@@ -142,8 +142,11 @@ async function recordDecisions(tx: Tx, entries: readonly DecisionEntry[], audit:
         event_created_at timestamptz, error jsonb, source jsonb, processed_at timestamptz, fingerprint text, revision int)
     ),
     ledger AS (
-      INSERT INTO processed_events (event_id, status, code, message, error, source, processed_at, fingerprint, revision)
-      SELECT event_id, status, code, message, error, source, processed_at, fingerprint, revision FROM input ORDER BY position
+      INSERT INTO processed_events (event_id, status, code, message, error, source, processed_at, fingerprint, revision,
+                                    contract_id, component_type, action, event_created_at)
+      SELECT event_id, status, code, message, error, source, processed_at, fingerprint, revision,
+             contract_id, component_type, action, event_created_at
+      FROM input ORDER BY position
       ON CONFLICT (event_id) DO NOTHING
       RETURNING event_id
     ),

@@ -55,6 +55,14 @@ describe('schema.prisma and the migrations agree', () => {
   const SQL_ONLY_INDEXES: Index[] = [
     // One live contract per number; deleted incarnations keep theirs.
     { name: 'contracts_contract_number_key', table: 'contracts', columns: ['contract_number'], unique: true, predicate: '(deleted_at IS NULL)' },
+    // EVENT_ORDER=created_at: the accepted decisions, where a late event finds the state before it.
+    {
+      name: 'processed_events_accepted_idx',
+      table: 'processed_events',
+      columns: ['contract_id', 'component_type', 'action', 'event_created_at', 'event_id'],
+      unique: false,
+      predicate: "(status = 'accepted'::outcome_status)",
+    },
   ];
 
   interface Column {
