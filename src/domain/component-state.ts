@@ -16,3 +16,12 @@ export const EMPTY_COMPONENT_STATE: ComponentState = Object.freeze({
   endDate: null,
   endEventCreatedAt: null,
 });
+
+export function sameComponentState(a: ComponentState, b: ComponentState): boolean {
+  return (
+    a.startDate === b.startDate &&
+    a.startEventCreatedAt === b.startEventCreatedAt &&
+    a.endDate === b.endDate &&
+    a.endEventCreatedAt === b.endEventCreatedAt
+  );
+}

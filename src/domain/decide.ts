@@ -58,7 +58,12 @@ export function decide(contract: ContractView | undefined, event: DomainEvent): 
   const state = contract.states[component] ?? EMPTY_COMPONENT_STATE;
   const rejection = action === 'start' ? rejectStart(state, event) : rejectEnd(state, event);
   if (rejection !== undefined) return decision(rejection, null);
-  return decision('ACCEPTED', action === 'start' ? withStart(state, event) : withEnd(state, event));
+  return decision('ACCEPTED', acceptedState(state, event));
+}
+
+/** The state once `event` is accepted against `state`: an accepted decision's whole effect. */
+export function acceptedState(state: ComponentState, event: DomainEvent): ComponentState {
+  return EVENT_CATALOGUE[event.type].action === 'start' ? withStart(state, event) : withEnd(state, event);
 }
 
 /** Rule 3: why a start event is rejected, or undefined when it is accepted. */

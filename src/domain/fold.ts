@@ -41,9 +41,20 @@ export function foldAsGiven<T>(
 ): FoldResult<T> {
   let state = from;
   const decided = events.map(({ key, event, item }) => {
-    const decision = decide({ ...contract, states: { ...contract.states, [component]: state } }, event);
-    if (decision.nextState) state = decision.nextState;
-    return { item, key, decision };
+    const step = foldStep(contract, component, state, event);
+    state = step.state;
+    return { item, key, decision: step.decision };
   });
   return { state, decided };
+}
+
+/** Decides one event of a component against `state`: its decision and the state after it. */
+export function foldStep(
+  contract: ContractView,
+  component: ComponentType,
+  state: ComponentState,
+  event: DomainEvent,
+): { decision: Decision; state: ComponentState } {
+  const decision = decide({ ...contract, states: { ...contract.states, [component]: state } }, event);
+  return { decision, state: decision.nextState ?? state };
 }

@@ -15,7 +15,11 @@ export interface BatchDeciderOptions {
   auditEnabled: boolean;
   /** Default `arrival`; `created_at` needs the audit, from which it re-folds a component when an event arrives late. */
   eventOrder?: EventOrder;
+  /** At most how many decided events a re-fold reads per statement; default 1,000. */
+  historyPage?: number;
 }
+
+const HISTORY_PAGE = 1000;
 
 /** Raised when another writer recorded one of our events first; the batch is retried and then sees it. */
 export class ConcurrentDecisionError extends ServiceError {
@@ -50,7 +54,7 @@ export type BatchDecider = (messages: readonly DecodedMessage[], options?: Decid
  * (the event was sent again), `duplicate: false` when it is the same message
  * delivered again. The same event id with other content is EVENT_ID_CONFLICT.
  */
-export function createBatchDecider({ store, clock, auditEnabled, eventOrder = 'arrival' }: BatchDeciderOptions): BatchDecider {
+export function createBatchDecider({ store, clock, auditEnabled, eventOrder = 'arrival', historyPage = HISTORY_PAGE }: BatchDeciderOptions): BatchDecider {
   const decideNew = eventOrder === 'created_at' ? decideInCreatedAtOrder : decideInArrivalOrder;
   const decideOnce: BatchDecider = (messages, options = {}) =>
     store.inTransaction(async (tx) => {
@@ -61,7 +65,7 @@ export function createBatchDecider({ store, clock, auditEnabled, eventOrder = 'a
       const earlier = await tx.findDecisions([...new Set(messages.map(ledgerIdOf))]);
       const processedAt = formatInstant(clock());
       const fresh = firstSightings(messages, earlier);
-      const { entries, changes, revisions } = await decideNew([...fresh.values()], { contracts, tx, processedAt });
+      const { entries, changes, revisions } = await decideNew([...fresh.values()], { contracts, tx, processedAt, historyPage });
       const standing = new Map<string, LedgerDecision>([...earlier, ...entries]);
       for (const { revision } of revisions) {
         const before = standing.get(revision.eventId);

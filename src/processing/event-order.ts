@@ -17,5 +17,11 @@ export interface NewDecisions {
 /** How a batch's new messages are decided: what an event order needs from the transaction. */
 export type NewMessageDecider = (
   fresh: readonly DecodedMessage[],
-  context: { contracts: Map<string, StoredContract>; tx: DecisionTransaction; processedAt: string },
+  context: {
+    contracts: Map<string, StoredContract>;
+    tx: DecisionTransaction;
+    processedAt: string;
+    /** At most how many decided events a re-fold reads per statement (EVENT_ORDER=created_at). */
+    historyPage: number;
+  },
 ) => Promise<NewDecisions>;

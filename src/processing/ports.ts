@@ -58,6 +58,13 @@ export interface ComponentRef {
   component: ComponentType;
 }
 
+/** A component's place in created_at order: where a re-fold starts reading, or the state it asks for is taken. */
+export interface HistoryPosition {
+  ref: ComponentRef;
+  /** Null: from the component's first event. */
+  key: EventKey | null;
+}
+
 /** The key of a component in componentHistory's answer. */
 export const componentKey = (ref: ComponentRef): string => `${ref.contractId}/${ref.component}`;
 
@@ -109,8 +116,18 @@ export interface DecisionTransaction {
   /** Decisions already recorded for any of these event ids. */
   findDecisions(eventIds: readonly string[]): Promise<Map<string, LedgerDecision>>;
   saveStates(changes: readonly StateChange[]): Promise<void>;
-  /** The valid events decided so far for each component, with their current decisions. */
-  componentHistory(components: readonly ComponentRef[]): Promise<Map<string, PastEvent[]>>;
+  /**
+   * Each component's valid events decided so far that come after its position
+   * (all of them for a null one), with their current decisions, in created_at
+   * order (ties by event_id): at most `limit` per component.
+   */
+  componentHistory(positions: readonly HistoryPosition[], limit: number): Promise<Map<string, PastEvent[]>>;
+  /**
+   * The state each component's fold had just before its position: its last
+   * accepted start and last accepted end before it, by their current
+   * decisions (EVENT_ORDER=created_at keeps those equal to the fold's).
+   */
+  statesBefore(positions: readonly (HistoryPosition & { key: EventKey })[]): Promise<Map<string, ComponentState>>;
   /** The revisions these events caused that still stand, oldest first: a redelivered message announces them again. */
   revisionsCausedBy(eventIds: readonly string[]): Promise<StandingRevision[]>;
   /** Makes these the events' current decisions and keeps each change in the revision log. */

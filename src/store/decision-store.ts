@@ -4,7 +4,7 @@ import { toDatabaseError } from './database-failure.js';
 import { ServiceError } from '../errors.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { DecisionEntry, DecisionStore, DecisionTransaction, LedgerDecision, StateChange } from '../processing/ports.js';
-import { readComponentHistory, readRevisionsCausedBy, reviseDecisions } from './event-history.js';
+import { readComponentHistory, readRevisionsCausedBy, readStatesBefore, reviseDecisions } from './event-history.js';
 import { ledgerDecision, type LedgerRow } from './ledger-row.js';
 import { appendToOutbox } from './outcome-outbox.js';
 import { instantText } from './sql-time.js';
@@ -50,7 +50,8 @@ function decisionTransaction(tx: Tx): DecisionTransaction {
     findDecisions: query((eventIds) => findDecisions(tx, eventIds)),
     saveStates: query((changes) => saveStates(tx, changes)),
     recordDecisions: query((entries, audit) => recordDecisions(tx, entries, audit)),
-    componentHistory: query((components) => readComponentHistory(tx, components)),
+    componentHistory: query((positions, limit) => readComponentHistory(tx, positions, limit)),
+    statesBefore: query((positions) => readStatesBefore(tx, positions)),
     revisionsCausedBy: query((eventIds) => readRevisionsCausedBy(tx, eventIds)),
     reviseDecisions: query((revisions, revisedAt) => reviseDecisions(tx, revisions, revisedAt)),
     enqueueOutcomes: query((outcomes, trace) => appendToOutbox(tx, outcomes, trace)),

@@ -1,7 +1,11 @@
 import type { ComponentType } from '../../src/domain/catalogue.js';
+import { EMPTY_COMPONENT_STATE, type ComponentState } from '../../src/domain/component-state.js';
+import { acceptedState } from '../../src/domain/decide.js';
+import { compareEventKeys, type EventKey } from '../../src/domain/event-order.js';
 import type { Outcome } from '../../src/processing/outcome.js';
 import {
   componentKey,
+  type ComponentRef,
   type DecisionEntry,
   type DecisionStore,
   type DecisionTransaction,
@@ -58,6 +62,13 @@ function transaction(data: Data): DecisionTransaction {
     decision: data.ledger.get(entry.eventId)!,
     source: entry.source,
   });
+  const keyOf = (past: PastEvent): EventKey => ({ createdAt: past.event.createdAt, eventId: past.eventId });
+  /** A component's valid audited events with their current decisions, in created_at order. */
+  const foldable = (ref: ComponentRef): PastEvent[] =>
+    data.audit
+      .filter((e) => e.contractId === ref.contractId && e.component === ref.component && e.status !== 'error')
+      .map(pastEvent)
+      .sort((a, b) => compareEventKeys(keyOf(a), keyOf(b)));
   return {
     async lockContracts(numbers) {
       return new Map(numbers.flatMap((n) => (data.contracts.has(n) ? [[n, structuredClone(data.contracts.get(n)!)] as const] : [])));
@@ -84,13 +95,21 @@ function transaction(data: Data): DecisionTransaction {
       }
       return recorded;
     },
-    async componentHistory(components) {
+    async componentHistory(positions, limit) {
       const history = new Map<string, PastEvent[]>();
-      for (const ref of components) {
-        const events = data.audit.filter((e) => e.contractId === ref.contractId && e.component === ref.component && e.status !== 'error');
-        history.set(componentKey(ref), events.map(pastEvent));
+      for (const { ref, key } of positions) {
+        const after = foldable(ref).filter((event) => key === null || compareEventKeys(keyOf(event), key) > 0);
+        history.set(componentKey(ref), after.slice(0, limit));
       }
       return history;
+    },
+    async statesBefore(positions) {
+      const states = new Map<string, ComponentState>();
+      for (const { ref, key } of positions) {
+        const accepted = foldable(ref).filter((e) => e.decision.status === 'accepted' && compareEventKeys(keyOf(e), key) < 0);
+        states.set(componentKey(ref), accepted.reduce((state, e) => acceptedState(state, e.event), EMPTY_COMPONENT_STATE));
+      }
+      return states;
     },
     async revisionsCausedBy(eventIds) {
       return data.revisions
