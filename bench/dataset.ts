@@ -191,12 +191,12 @@ function drawTarget(roll: number): Target {
   return 'ACCEPTED_END';
 }
 
-function dateText(day: number): string {
+export function dateText(day: number): string {
   return new Date(FIRST_DATE + day * DAY_MS).toISOString().slice(0, 10);
 }
 
 /** Small seeded PRNG: the same seed gives the same workload on every machine. */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
