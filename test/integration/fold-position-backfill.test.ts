@@ -54,7 +54,7 @@ describe('the ledger_fold_position migration', () => {
           ('e-3', 7, 'K-7', 'supply_energy_end', 'energy_supply', 'end', '2024-12-20', '2024-11-20T10:10:00Z', 'accepted', 'ACCEPTED', 'Event processed successfully.', now()),
           ('bad', NULL, NULL, NULL, NULL, NULL, NULL, NULL, 'error', 'VALIDATION_ERROR', 'The event is not valid.', now())`);
     });
-    expect(await applyMigrations(db.url)).toEqual([MIGRATION]);
+    expect(await applyMigrations(db.url)).toContain(MIGRATION);
     const rows = await withClient(db.url, async (client) =>
       (
         await client.query(`

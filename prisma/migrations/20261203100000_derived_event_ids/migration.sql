@@ -20,7 +20,9 @@
 -- A producer's id already in the new form would take a derived id; it moves
 -- out of the way to `derived:producer:<hex>` (a form neither producers nor the
 -- service send), first, so the rewrite never meets it.
-CREATE TEMPORARY TABLE "event_id_changes" (
+-- A table of the schema, not a temporary one (the migrating role may lack
+-- TEMPORARY on the database); the migration's transaction creates and drops it.
+CREATE TABLE "event_id_changes" (
     "old_id" VARCHAR(128) PRIMARY KEY,
     "new_id" VARCHAR(128) NOT NULL UNIQUE,
     -- 'producer': a producer's id in the new form, moved out of the way; 'derived': a derived id.
