@@ -23,7 +23,7 @@ RUN npm run build \
 # owned by root so the service (user node) cannot change them.
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production
-# A heap cap keeps the service near its working set (see README, Performance).
+# A heap cap keeps the service near its working set (see bench/RESULTS.md, Performance).
 ENV NODE_OPTIONS=--max-old-space-size=192
 # Reachable from outside the container, so the service refuses to start
 # without API_TOKEN / API_TOKEN_FILE (or ALLOW_UNAUTHENTICATED_HTTP=true), and

@@ -19,7 +19,7 @@ import { buildReport, formatTable, writeReport } from './report.js';
 import { buildService } from './service-process.js';
 
 // `npm run bench`: the service against its ceiling, the database's own limit and the naive
-// implementation, on the same pre-loaded events, in one run. See README
+// implementation, on the same pre-loaded events, in one run. See bench/RESULTS.md
 // "Performance" for what is measured and how.
 
 const options = readOptions(process.argv.slice(2));

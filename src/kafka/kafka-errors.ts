@@ -53,7 +53,7 @@ export function toKafkaError(error: unknown): KafkaError {
 export function transactionalError(error: unknown, transactionalId: string, principal: string): KafkaError {
   const failure = toKafkaError(error);
   if (failure.type !== 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED') return failure;
-  const reason = `${principal} lacks Write and Describe on TransactionalId ${transactionalId} (README, Kafka ACLs)`;
+  const reason = `${principal} lacks Write and Describe on TransactionalId ${transactionalId} (docs/security.md, Kafka ACLs)`;
   return new KafkaError(`${failure.type}: ${reason}`, failure.type, false, { cause: error });
 }
 

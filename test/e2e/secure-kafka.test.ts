@@ -15,12 +15,12 @@ import { startSecureKafka, type SecureKafka } from '../support/secure-kafka.js';
 import { runScript, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 import { ALL_COMPONENTS, WORKED_EXAMPLE_CODES, WORKED_EXAMPLE_LINES, WORKED_EXAMPLE_TIMELINE } from '../support/worked-example.js';
 
-// The README's path over SASL_SSL: a broker that only speaks TLS with
+// The path docs/security.md describes over SASL_SSL: a broker that only speaks TLS with
 // SCRAM-SHA-512 logins, the service and both scripts configured the way the
-// README says (CA and password as files), and a wrong password that must show
+// guide says (CA and password as files), and a wrong password that must show
 // as "not ready" and one clear log line, never as the secret. The broker
 // runs an authorizer (no ACL, no access) and the client user holds exactly the
-// ACLs README.md's "Kafka ACLs" lists, for the service and for both scripts:
+// ACLs docs/security.md's "Kafka ACLs" lists, for the service and for both scripts:
 // the worked example passing proves the list is enough.
 
 const run = randomUUID().slice(0, 8);
@@ -101,7 +101,7 @@ describe('over SASL_SSL with SCRAM-SHA-512', () => {
     }
   });
 
-  it('holds exactly the ACLs README.md lists, and the authorizer refuses what they do not grant', async () => {
+  it('holds exactly the ACLs docs/security.md lists, and the authorizer refuses what they do not grant', async () => {
     const principal = `User:${kafka.username}`;
     const topics = { eventsTopic: env.EVENTS_TOPIC!, outcomesTopic: env.OUTCOMES_TOPIC! };
     const granted = [
@@ -126,7 +126,7 @@ describe('over SASL_SSL with SCRAM-SHA-512', () => {
   });
 
   it('stops the consumer with one line naming the missing transactional-id ACL, and answers not ready, instead of retrying', async () => {
-    // Every ACL README.md lists, but for transactional ids with another prefix than the granted one.
+    // Every ACL docs/security.md lists, but for transactional ids with another prefix than the granted one.
     const prefix = `ungranted-${run}`;
     let text = '';
     const logger = createLogger('info', { write: (chunk: string) => void (text += chunk) });
@@ -165,7 +165,7 @@ describe('over SASL_SSL with SCRAM-SHA-512', () => {
     const fatal = lines().filter((line) => line.level === FATAL);
     expect(fatal).toHaveLength(1);
     expect(fatal[0]!.err?.message).toMatch(
-      new RegExp(`^TRANSACTIONAL_ID_AUTHORIZATION_FAILED: principal User:${kafka.username} lacks Write and Describe on TransactionalId ${prefix}-${env.EVENTS_TOPIC}-\\d+ \\(README, Kafka ACLs\\)`),
+      new RegExp(`^TRANSACTIONAL_ID_AUTHORIZATION_FAILED: principal User:${kafka.username} lacks Write and Describe on TransactionalId ${prefix}-${env.EVENTS_TOPIC}-\\d+ \\(docs/security.md, Kafka ACLs\\)`),
     );
     // Tried once: no `publishing outcomes failed; retrying` line, no crash the consumer rejoined after.
     expect(lines().filter((line) => /failed; retrying|crashed; rejoining/.test(line.msg))).toEqual([]);
@@ -203,7 +203,7 @@ describe('over SASL_SSL with SCRAM-SHA-512', () => {
     // kafkajs's own account of each refused attempt is still there, at debug: start-up did keep trying.
     expect(lines.filter((line) => line.level < WARN && /SASL SCRAM SHA512 authentication failed/.test(line.msg)).length).toBeGreaterThan(5);
     expect(text).not.toContain(password);
-    // The user name is a secret too (README, Configuration).
+    // The user name is a secret too (docs/configuration.md).
     expect(text).not.toContain(kafka.username);
   });
 });

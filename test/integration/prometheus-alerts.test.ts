@@ -49,13 +49,13 @@ describe('the alert rules', () => {
     }
   });
 
-  it('each have a severity, a summary and a runbook section in the README', () => {
-    const readme = readFileSync(`${ROOT}README.md`, 'utf8');
+  it('each have a severity, a summary and a runbook section in docs/operations.md', () => {
+    const runbook = readFileSync(`${ROOT}docs/operations.md`, 'utf8');
     for (const rule of rules) {
       expect(['critical', 'warning'], rule.alert).toContain(rule.labels.severity);
       expect(rule.annotations.summary.length, rule.alert).toBeGreaterThan(20);
-      expect(rule.annotations.runbook, rule.alert).toBe(`README.md#${rule.alert.toLowerCase()}`);
-      expect(readme, rule.alert).toMatch(new RegExp(`^#### ${rule.alert}$`, 'm'));
+      expect(rule.annotations.runbook, rule.alert).toBe(`docs/operations.md#${rule.alert.toLowerCase()}`);
+      expect(runbook, rule.alert).toMatch(new RegExp(`^### ${rule.alert}$`, 'm'));
     }
   });
 });

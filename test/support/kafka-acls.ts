@@ -4,11 +4,11 @@ import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, logLeve
 import { kafkajsSecurity } from '../../src/kafka/kafka-client.js';
 import type { SecureKafka } from './secure-kafka.js';
 
-// The ACLs README.md's "Kafka ACLs" lists, created on a secure broker started
+// The ACLs docs/security.md's "Kafka ACLs" lists, created on a secure broker started
 // with `authorizer: true` through its super user: exactly those, so a test
 // over that broker proves the list is enough.
 
-/** One ACL as README.md writes it: an allow rule for a principal on any host. */
+/** One ACL as docs/security.md writes it: an allow rule for a principal on any host. */
 export interface Grant {
   resource: 'topic' | 'group' | 'transactional-id';
   name: string;
@@ -35,7 +35,7 @@ export interface ScriptAclNames {
   principal: string;
 }
 
-/** The service's ACLs, as README.md's table lists them. */
+/** The service's ACLs, as docs/security.md's table lists them. */
 export function serviceGrants(names: ServiceAclNames): Grant[] {
   const create = names.createTopics ?? true ? (['Create'] as const) : [];
   return [

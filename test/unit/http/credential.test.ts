@@ -5,7 +5,7 @@ import { credentialLabel, credentialOf } from '../../../src/http/credential.js';
 
 // The label that records who deleted a contract: the token that let the
 // request through, named without revealing it. The expected labels were
-// computed outside the code, as the README tells operators to:
+// computed outside the code, as docs/http-api.md tells operators to:
 // printf %s "$TOKEN" | sha256sum | cut -c1-12
 
 const OLD = 'old-token-0123456789abcdef';

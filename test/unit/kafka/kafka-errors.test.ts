@@ -63,7 +63,7 @@ describe('authorization refusals on the transactional path', () => {
     const failure = transactionalError(createErrorFromCode(53), 'svc-contract-events-3', 'principal User:svc');
     expect(failure).toMatchObject({ type: 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED', retriable: false });
     expect(failure.message).toBe(
-      'TRANSACTIONAL_ID_AUTHORIZATION_FAILED: principal User:svc lacks Write and Describe on TransactionalId svc-contract-events-3 (README, Kafka ACLs)',
+      'TRANSACTIONAL_ID_AUTHORIZATION_FAILED: principal User:svc lacks Write and Describe on TransactionalId svc-contract-events-3 (docs/security.md, Kafka ACLs)',
     );
   });
 
