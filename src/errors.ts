@@ -11,19 +11,32 @@ export abstract class ServiceError extends Error {
   abstract readonly retriable: boolean;
 }
 
-/** A Postgres failure; `sqlstate` is null when no server answered. */
+/**
+ * A Postgres failure; `sqlstate` is null when no server answered. Retriable
+ * exactly when the database could not be reached or refused to serve right
+ * now (an HTTP client then gets a 503); permanent when the statement fails
+ * the same way every time; anything else (a bug of ours in SQL or in Prisma
+ * arguments, an adapter error nobody named) is unclassified.
+ */
 export class DatabaseError extends ServiceError {
   override name = 'DatabaseError';
 
   constructor(
     message: string,
     readonly sqlstate: string | null,
-    readonly retriable: boolean,
-    /** True when the database could not be reached or refused to serve right now (HTTP answers 503). */
-    readonly unavailable: boolean,
+    readonly kind: FailureKind,
     options?: ErrorOptions,
   ) {
     super(message, options);
+  }
+
+  get retriable(): boolean {
+    return this.kind === 'retriable';
+  }
+
+  /** True when the database could not be reached or refused to serve right now (HTTP answers 503). */
+  get unavailable(): boolean {
+    return this.kind === 'retriable';
   }
 }
 
@@ -73,6 +86,7 @@ export class UnexpectedFailure extends ServiceError {
 export type FailureKind = 'retriable' | 'permanent' | 'unclassified';
 
 export function failureKind(error: unknown): FailureKind {
+  if (error instanceof DatabaseError) return error.kind;
   if (!(error instanceof ServiceError)) return 'unclassified';
   return error.retriable ? 'retriable' : 'permanent';
 }

@@ -1,6 +1,6 @@
 import { formatInstant, type Micros } from '../domain/timestamp.js';
 import { readContractStates } from './contract-states.js';
-import { toDatabaseError } from './database-failure.js';
+import { storeFailure } from './database-failure.js';
 import { ServiceError } from '../errors.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { DecisionEntry, DecisionStore, DecisionTransaction, LedgerDecision, StateChange } from '../processing/ports.js';
@@ -34,9 +34,9 @@ export function createDecisionStore(prisma: PrismaClient, timings: TransactionTi
       } catch (error) {
         // Classified failures pass through: the queries' (the database's) and our own.
         // So does a bug of the work between its queries (a TypeError in a rule): no
-        // outage, to be retried forever. The rest (BEGIN, COMMIT, a connection) is the database's.
+        // outage, to be retried forever. The rest (BEGIN, COMMIT, a connection) is classified.
         if (error instanceof ServiceError || error === workFailure) throw error;
-        throw toDatabaseError(error);
+        throw storeFailure(error);
       } finally {
         timings.onTransaction?.((performance.now() - started) / 1000);
       }
@@ -59,12 +59,12 @@ function decisionTransaction(tx: Tx): DecisionTransaction {
 }
 
 /**
- * A method of the transaction that fails with a classified DatabaseError: it
- * runs queries, so whatever it throws (node-postgres' plain "Connection
- * terminated unexpectedly" included) is the database's.
+ * A method of the transaction whose failures are classified: what its queries
+ * throw (node-postgres' plain "Connection terminated unexpectedly" included)
+ * is a DatabaseError; a bug of the method's own code stays unclassified.
  */
 function query<A extends unknown[], R>(method: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
-  return (...args) => method(...args).catch((error: unknown) => Promise.reject(toDatabaseError(error)));
+  return (...args) => method(...args).catch((error: unknown) => Promise.reject(storeFailure(error)));
 }
 
 const textOrNull = (micros: Micros | null): string | null => (micros === null ? null : formatInstant(micros));

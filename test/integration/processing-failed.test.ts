@@ -8,11 +8,13 @@ import { decodeMessage } from '../../src/processing/decode-message.js';
 import type { DecisionStore } from '../../src/processing/ports.js';
 import { createFailureRecorder } from '../../src/processing/record-failure.js';
 import { createContractRepository } from '../../src/store/contracts.js';
+import { isDatabaseUnavailable, storeFailure } from '../../src/store/database-failure.js';
 import { createDecisionStore } from '../../src/store/decision-store.js';
+import { Prisma } from '../../src/generated/prisma/client.js';
 import { createPrismaClient, type PrismaClient } from '../../src/store/prisma-client.js';
 import { createTestDatabase, withClient, type TestDatabase } from '../support/database.js';
 import { buildStubHttpApp } from '../support/stub-http-app.js';
-import { startTcpProxy } from '../support/tcp-proxy.js';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 // A poisonous event (one that fails the same way on every attempt) is given up
 // as PROCESSING_FAILED after a bounded number of attempts, audited, and the
@@ -115,7 +117,7 @@ describe('an event that fails permanently', () => {
       },
       decideBatch: (messages) => {
         calls += 1;
-        return calls < 3 ? Promise.reject(new DatabaseError('connection reset', '08006', true, true)) : options.decideBatch(messages);
+        return calls < 3 ? Promise.reject(new DatabaseError('connection reset', '08006', 'retriable')) : options.decideBatch(messages);
       },
     };
     const outcomes = await decideIsolatingFailures([message('2024-01-01', 1)], flaky);
@@ -173,6 +175,21 @@ describe('an event that fails permanently', () => {
   });
 });
 
+/** A Prisma client of one connection to the test database through a TCP proxy `work` may cut. */
+async function viaCutProxy(work: (proxied: PrismaClient, proxy: TcpProxy) => Promise<void>): Promise<void> {
+  const target = new URL(db.url);
+  const proxy = await startTcpProxy(target.hostname, Number(target.port));
+  const viaProxy = new URL(db.url);
+  viaProxy.port = String(proxy.port);
+  const proxied = createPrismaClient(viaProxy.toString(), 1);
+  try {
+    await work(proxied, proxy);
+  } finally {
+    await proxied.$disconnect().catch(() => undefined);
+    await proxy.close();
+  }
+}
+
 describe('a bug in the code that runs inside a transaction', () => {
   const bug = () => new TypeError("Cannot read properties of undefined (reading 'start')");
 
@@ -203,12 +220,7 @@ describe('a bug in the code that runs inside a transaction', () => {
   });
 
   it('is told from a connection lost between the queries, which stays a retriable database failure', async () => {
-    const target = new URL(db.url);
-    const proxy = await startTcpProxy(target.hostname, Number(target.port));
-    const viaProxy = new URL(db.url);
-    viaProxy.port = String(proxy.port);
-    const proxied = createPrismaClient(viaProxy.toString(), 1);
-    try {
+    await viaCutProxy(async (proxied, proxy) => {
       const failure: unknown = await createDecisionStore(proxied)
         .inTransaction(async (tx) => {
           await tx.findDecisions(['before']);
@@ -218,10 +230,7 @@ describe('a bug in the code that runs inside a transaction', () => {
         .catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(DatabaseError);
       expect(failureKind(failure)).toBe('retriable');
-    } finally {
-      await proxied.$disconnect().catch(() => undefined);
-      await proxy.close();
-    }
+    });
   });
 
   it('gives the event up as PROCESSING_FAILED after the bounded attempts, audited', async () => {
@@ -253,5 +262,48 @@ describe('a bug in the code that runs inside a transaction', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('what Prisma really throws', () => {
+  it('for a bug in our arguments or a column type the adapter cannot read is unclassified, not an outage to wait out', async () => {
+    const invalid = await (prisma.contract.findMany as (args: unknown) => Promise<unknown>)({ where: { nope: 1 } }).catch((error: unknown) => error);
+    const unreadable = await prisma.$queryRaw`SELECT 'a'::tsvector AS words`.catch((error: unknown) => error);
+    expect(invalid).toBeInstanceOf(Prisma.PrismaClientValidationError);
+    expect(unreadable).toMatchObject({ meta: { driverAdapterError: { cause: { kind: 'UnsupportedNativeDataType' } } } });
+    for (const error of [invalid, unreadable]) {
+      expect(failureKind(storeFailure(error))).toBe('unclassified');
+      expect(isDatabaseUnavailable(error)).toBe(false);
+    }
+  });
+
+  it('for a connection lost in the middle of an HTTP request\'s transaction is answered 503, as an outage', async () => {
+    await viaCutProxy(async (proxied, proxy) => {
+      const store = createDecisionStore(proxied);
+      const cutAfterLocking: DecisionStore = {
+        inTransaction: (work) =>
+          store.inTransaction((tx) =>
+            work({
+              ...tx,
+              lockContracts: async (numbers) => {
+                const locked = await tx.lockContracts(numbers);
+                proxy.cut();
+                return locked;
+              },
+            }),
+          ),
+      };
+      const app = await buildStubHttpApp({ decideBatch: createBatchDecider({ store: cutAfterLocking, clock: systemClock, auditEnabled: true }) });
+      try {
+        const event = { type: 'supply_energy_start', contract_number: 'p-1', date: '2024-01-01', created_at: '2024-01-01T00:00:00Z', event_id: 'http-cut' };
+        const response = await app.inject({ method: 'POST', url: '/events', payload: event });
+        expect(response.statusCode).toBe(503);
+        expect(response.json()).toEqual({ code: 'SERVICE_UNAVAILABLE', message: 'The database is unavailable or busy; retry later.' });
+        expect(response.headers['retry-after']).toBe('5');
+      } finally {
+        await app.close();
+      }
+    });
+    expect((await sql(`SELECT count(*)::int AS n FROM processed_events WHERE event_id = 'http-cut'`)).rows[0].n).toBe(0);
   });
 });

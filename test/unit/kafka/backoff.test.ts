@@ -55,7 +55,7 @@ describe('retryUntilDone', () => {
     work.calls = 0;
     return work;
   };
-  const outage = () => new DatabaseError('connection refused', '08006', true, true);
+  const outage = () => new DatabaseError('connection refused', '08006', 'retriable');
 
   it('gives an unclassified failure up after its attempts, as a permanent UnexpectedFailure with the cause', async () => {
     const bug = new TypeError("Cannot read properties of undefined (reading 'x')");
@@ -73,7 +73,7 @@ describe('retryUntilDone', () => {
   });
 
   it('throws a permanent failure at once', async () => {
-    const constraint = new DatabaseError('violates check constraint', '23514', false, false);
+    const constraint = new DatabaseError('violates check constraint', '23514', 'permanent');
     const work = failingWith(constraint);
     await expect(retryUntilDone(work, options())).rejects.toBe(constraint);
     expect(work.calls).toBe(1);

@@ -544,7 +544,7 @@ describe('the consumer loop, when a failure nobody classified happens', () => {
     let calls = 0;
     const { stub, consumer, published } = await setUp((decide) => async (messages, options) => {
       calls += 1;
-      if (calls <= 4 * ATTEMPTS) throw new DatabaseError('Connection terminated', '57P01', true, true);
+      if (calls <= 4 * ATTEMPTS) throw new DatabaseError('Connection terminated', '57P01', 'retriable');
       return decide(messages, options);
     });
     await stub.deliver(batch(0, 0, CONTRACTS.map(startOf)));
