@@ -5,7 +5,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { BatchDecider } from '../processing/decide-batch.js';
 import { decideIsolatingFailures } from '../processing/decide-isolating-failures.js';
-import { decodeMessage } from '../processing/decode-message.js';
+import { decodeIsolatingBugs } from '../processing/decode-isolating-bugs.js';
 import type { DecodedMessage } from '../processing/decoded-message.js';
 import type { Outcome } from '../processing/outcome.js';
 import type { FailureRecorder } from '../processing/record-failure.js';
@@ -132,16 +132,23 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
       const chunk = messages.slice(start, start + options.maxBatchSize);
       await inChunkSpan(options.tracer, { topic, partition, groupId: options.groupId, messages: chunk }, async (span) => {
         const decoded = chunk.map((message) =>
-          decodeMessage({ key: message.key, value: message.value, source: { transport: 'kafka', topic, partition, offset: message.offset } }),
+          decodeIsolatingBugs({ key: message.key, value: message.value, source: { transport: 'kafka', topic, partition, offset: message.offset } }, (error) =>
+            logger.error({ err: error, topic, partition, offset: message.offset }, 'a message could not be decoded (a bug); answered PROCESSING_FAILED'),
+          ),
         );
         const timer = metrics.processingSeconds.startTimer({ source: 'kafka' });
         const decided = await span.deciding(() => decideChunk(decoded, retry, { topic, partition }, span));
         timer();
-        const outcomes = traceOutcomes(decided, chunk, decoded);
-        span.decided(outcomes.map((outcome) => outcome.message.status));
+        span.decided(decided.map((outcome) => outcome.message.status));
         const lastOffset = chunk[chunk.length - 1]!.offset;
-        await span.sending({ topic: delivery.outcomesTopic, count: outcomes.length, delivery: delivery.mode }, () =>
-          retryPublishing(() => delivery.deliver(partition, outcomes, lastOffset, control), span),
+        // Tracing the outcomes is part of publishing them: a bug in it, as in serialising them,
+        // is retried a bounded number of times and then stops the consumer, never loops.
+        const outcomes = await span.sending({ topic: delivery.outcomesTopic, count: decided.length, delivery: delivery.mode }, () =>
+          retryPublishing(async () => {
+            const traced = traceOutcomes(decided, chunk, decoded);
+            await delivery.deliver(partition, traced, lastOffset, control);
+            return traced;
+          }, span),
         );
         lastError = null;
         record(outcomes, batch, lastOffset);

@@ -3,7 +3,7 @@ import type { DomainEvent } from '../domain/decide.js';
 import { parseInstant } from '../domain/timestamp.js';
 import { contractEventSchema, eventIdSchema, type ContractEventInput } from '../schemas/event.js';
 import { storableText } from '../schemas/storable-text.js';
-import type { InputErrorCode, OutcomeSource, SourcePosition } from '../schemas/outcome.js';
+import type { OutcomeSource, SourcePosition } from '../schemas/outcome.js';
 import type { DecodedMessage, InvalidMessage, ValidMessage } from './decoded-message.js';
 import { contentFingerprint, derivedEventId, invalidMessageId } from './event-identity.js';
 
@@ -15,7 +15,7 @@ export interface RawMessage {
 }
 
 /** How much of a bad value an error outcome quotes back. */
-const RAW_QUOTE_LIMIT = 4096;
+export const RAW_QUOTE_LIMIT = 4096;
 /** An event is a few hundred bytes; anything this large is refused before it is parsed. */
 export const MAX_EVENT_BYTES = 64 * 1024;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -23,10 +23,10 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 /** Turns a consumed message into a valid event or a described error; never throws. */
 export function decodeMessage(raw: RawMessage): DecodedMessage {
   if (raw.value === null) {
-    return invalid(raw, 'VALIDATION_ERROR', 'The message has no value (a tombstone); expected a JSON event.', {});
+    return invalidMessage(raw, 'VALIDATION_ERROR', 'The message has no value (a tombstone); expected a JSON event.', {});
   }
   if (raw.value.length > MAX_EVENT_BYTES) {
-    return invalid(raw, 'VALIDATION_ERROR', `The message value is ${raw.value.length} bytes; an event is at most ${MAX_EVENT_BYTES} bytes.`, {
+    return invalidMessage(raw, 'VALIDATION_ERROR', `The message value is ${raw.value.length} bytes; an event is at most ${MAX_EVENT_BYTES} bytes.`, {
       ...quote(raw.value.subarray(0, RAW_QUOTE_LIMIT).toString('utf8')),
       raw_truncated: true,
       raw_bytes: raw.value.length,
@@ -36,7 +36,7 @@ export function decodeMessage(raw: RawMessage): DecodedMessage {
   try {
     text = utf8.decode(raw.value);
   } catch {
-    return invalid(raw, 'INVALID_JSON', 'The message value is not valid UTF-8.', {
+    return invalidMessage(raw, 'INVALID_JSON', 'The message value is not valid UTF-8.', {
       raw_base64: raw.value.subarray(0, RAW_QUOTE_LIMIT).toString('base64'),
       raw_bytes: raw.value.length,
     });
@@ -45,7 +45,7 @@ export function decodeMessage(raw: RawMessage): DecodedMessage {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    return invalid(raw, 'INVALID_JSON', 'The message value is not valid JSON.', {
+    return invalidMessage(raw, 'INVALID_JSON', 'The message value is not valid JSON.', {
       // The parser quotes the input in its message.
       reason: storableText((error as Error).message, RAW_QUOTE_LIMIT),
       ...quote(text),
@@ -54,10 +54,10 @@ export function decodeMessage(raw: RawMessage): DecodedMessage {
   const parsed = contractEventSchema.safeParse(json);
   if (!parsed.success) {
     const details = { issues: parsed.error.issues, ...quote(text) };
-    return invalid(raw, 'VALIDATION_ERROR', describeIssues(parsed.error), details, producerEventId(json));
+    return invalidMessage(raw, 'VALIDATION_ERROR', describeIssues(parsed.error), details, producerEventId(json));
   }
   const keyProblem = checkKey(raw.key, parsed.data.contract_number);
-  if (keyProblem) return invalid(raw, 'VALIDATION_ERROR', keyProblem, quote(text), parsed.data.event_id);
+  if (keyProblem) return invalidMessage(raw, 'VALIDATION_ERROR', keyProblem, quote(text), parsed.data.event_id);
   return validMessage(parsed.data, raw.source);
 }
 
@@ -90,7 +90,14 @@ function checkKey(key: Buffer | null, contractNumber: string): string | undefine
   return `The message key ${JSON.stringify(shown)} differs from contract_number ${JSON.stringify(contractNumber)}; events must be keyed by their contract_number.`;
 }
 
-function invalid(raw: RawMessage, code: InputErrorCode, message: string, details: Record<string, unknown>, producerId?: string): InvalidMessage {
+/** A message answered with an `error` outcome of its own, recorded under its Kafka position. */
+export function invalidMessage(
+  raw: RawMessage,
+  code: InvalidMessage['code'],
+  message: string,
+  details: Record<string, unknown>,
+  producerId?: string,
+): InvalidMessage {
   const { source } = raw;
   const ledgerId = invalidMessageId(source);
   const outcomeKey = keyText(raw.key) ?? ledgerId;

@@ -1,6 +1,6 @@
 import type { DomainEvent } from '../domain/decide.js';
 import type { ErrorResponse } from '../schemas/error-response.js';
-import type { InputErrorCode, OutcomeSource, SourcePosition } from '../schemas/outcome.js';
+import type { InputErrorCode, OutcomeSource, PROCESSING_FAILED, SourcePosition } from '../schemas/outcome.js';
 
 /** An event ready to be decided: consumed from Kafka or received over HTTP. */
 export interface ValidMessage {
@@ -29,7 +29,8 @@ export interface InvalidMessage {
    * outcome has a key a compacted outcome topic accepts, stable across redeliveries.
    */
   outcomeKey: string;
-  code: InputErrorCode;
+  /** PROCESSING_FAILED when decoding it failed for a reason of ours (a bug), not the producer's. */
+  code: InputErrorCode | typeof PROCESSING_FAILED;
   error: ErrorResponse;
   source: SourcePosition;
 }

@@ -14,6 +14,27 @@ import { createFailureRecorder } from '../../../src/processing/record-failure.js
 import { referencePositionId } from '../../support/fault/reference-decoder.js';
 import { createMemoryDecisionStore, type MemoryDecisionStore } from '../../support/memory-decision-store.js';
 import { createStubKafka, type StubKafka } from '../../support/stub-kafka.js';
+import { classifyCrash } from '../../../src/kafka/kafka-errors.js';
+import type * as outcomeTraces from '../../../src/kafka/outcome-traces.js';
+import { traceOutcomes } from '../../../src/kafka/outcome-traces.js';
+import type * as decoding from '../../../src/processing/decode-message.js';
+import { decodeMessage } from '../../../src/processing/decode-message.js';
+
+// Decoding and tracing as they are, made to fail where a test says so (as a bug in them would).
+vi.mock('../../../src/processing/decode-message.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof decoding>();
+  return { ...actual, decodeMessage: vi.fn(actual.decodeMessage) };
+});
+vi.mock('../../../src/kafka/outcome-traces.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof outcomeTraces>();
+  return { ...actual, traceOutcomes: vi.fn(actual.traceOutcomes) };
+});
+const realDecode = (await vi.importActual<typeof decoding>('../../../src/processing/decode-message.js')).decodeMessage;
+const realTrace = (await vi.importActual<typeof outcomeTraces>('../../../src/kafka/outcome-traces.js')).traceOutcomes;
+afterEach(() => {
+  vi.mocked(decodeMessage).mockImplementation(realDecode);
+  vi.mocked(traceOutcomes).mockImplementation(realTrace);
+});
 
 // The consumer loop against a stub of the Kafka client and of the use case:
 // what is published, what is committed, and what is retried or not.
@@ -590,6 +611,49 @@ describe('the consumer loop, when a failure nobody classified happens', () => {
     expect(stub.resolved).toEqual([]);
     expect(consumer.status()).toMatchObject({ running: false, healthy: false });
     expect(lines.filter((l) => l.level === 60).map((l) => l.msg)).toEqual([expect.stringMatching(/^consumer stopped: /)]);
+    await consumer.stop();
+  });
+
+  it('answers a message whose decoding throws (a bug) PROCESSING_FAILED, with its value, and decides the rest', async () => {
+    const culprit = startOf('u-2');
+    vi.mocked(decodeMessage).mockImplementation((raw) => {
+      if (raw.value?.equals(culprit.value)) throw bug();
+      return realDecode(raw);
+    });
+    const { stub, store, consumer, lines, published, processingFailed } = await setUp((decide) => decide);
+    await stub.deliver(batch(0, 0, CONTRACTS.map(startOf)));
+
+    expect(published().map((o) => o.code)).toEqual(['ACCEPTED', 'PROCESSING_FAILED', 'ACCEPTED']);
+    const failed = published()[1] as unknown as { event_id: string; status: string; message: string; event: unknown; error: { code: string; details: { raw_base64: string; raw_bytes: number } } };
+    expect(failed).toMatchObject({ status: 'error', event: null, message: "The message could not be decoded: unexpected TypeError: Cannot read properties of undefined (reading 'start')" });
+    expect(failed.error.code).toBe('PROCESSING_FAILED');
+    expect(Buffer.from(failed.error.details.raw_base64, 'base64').equals(culprit.value)).toBe(true);
+    expect(failed.error.details.raw_bytes).toBe(culprit.value.length);
+    // Recorded under its position like any message answered with an error; no state touched.
+    expect(store.committed().ledger.get(failed.event_id)).toMatchObject({ status: 'error', code: 'PROCESSING_FAILED' });
+    expect(store.contract('u-2')!.states).toEqual({});
+    expect(await processingFailed()).toBe(1);
+    expect(lines.filter((l) => l.level === 50).map((l) => [l.msg, l.offset])).toEqual([['a message could not be decoded (a bug); answered PROCESSING_FAILED', '1']]);
+    expect(consumer.status()).toEqual({ running: true, healthy: true, lastError: null });
+    await consumer.stop();
+  });
+
+  it('stops, instead of looping, when tracing the outcomes fails unexpectedly; the decisions stay recorded', async () => {
+    let tracings = 0;
+    vi.mocked(traceOutcomes).mockImplementation(() => {
+      tracings += 1;
+      throw bug();
+    });
+    const { stub, store, consumer, lines } = await setUp((decide) => decide);
+    const failure = await stub.deliver(batch(0, 0, CONTRACTS.map(startOf))).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(UnexpectedFailure);
+    expect((failure as UnexpectedFailure).cause).toBeInstanceOf(TypeError);
+    // What the Kafka client asks before it restarts a crashed consumer: not this one.
+    expect(classifyCrash(failure).retriable).toBe(false);
+    expect(tracings).toBe(ATTEMPTS);
+    expect(stub.transactions).toEqual([]);
+    expect(lines.filter((l) => l.level === 60).map((l) => l.msg)).toEqual([expect.stringMatching(/^consumer stopped: /)]);
+    expect([...store.committed().ledger.keys()]).toEqual(['start-u-1', 'start-u-2', 'start-u-3']);
     await consumer.stop();
   });
 
