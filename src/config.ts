@@ -104,6 +104,14 @@ export const configSchema = z.object({
     .default('postgresql://postgres:postgres@127.0.0.1:5433/contract_events')
     .describe('Postgres connection string (never logged)'),
   DATABASE_POOL_SIZE: positiveInt(10).describe("connections in the consumer's pool (the consumer, the outbox relay, readiness)"),
+  DATABASE_CONNECTION_MAX_LIFETIME_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(60)
+    .describe(
+      'a pooled connection is replaced once this old (0: never), so a setting that reaches new sessions only (read-only set or lifted with `ALTER DATABASE`) reaches every connection in time',
+    ),
   HTTP_DATABASE_POOL_SIZE: positiveInt(4).describe(
     "connections in the HTTP requests' own pool, so a flood of requests never takes the consumer's; a request that finds none free within 5 s is answered 503",
   ),

@@ -81,13 +81,14 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   for (const warning of exposureWarnings(config)) logger.warn(warning);
   const metrics = createMetrics();
   const tracing = startTracing(config, logger, SERVICE_VERSION);
-  const prisma: PrismaClient = createPrismaClient(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
+  const maxLifetimeSeconds = config.DATABASE_CONNECTION_MAX_LIFETIME_SECONDS;
+  const prisma: PrismaClient = createPrismaClient(config.DATABASE_URL, config.DATABASE_POOL_SIZE, { maxLifetimeSeconds });
   // HTTP gets a smaller pool of its own, with statement and lock timeouts: a
   // flood of requests queues for its own connections (and is answered 503)
   // instead of taking those the consumer needs to finish its batches.
   const httpPrisma: PrismaClient = createPrismaClient(config.DATABASE_URL, config.HTTP_DATABASE_POOL_SIZE, {
-    statementTimeoutMs: config.HTTP_STATEMENT_TIMEOUT_MS,
-    lockTimeoutMs: config.HTTP_LOCK_TIMEOUT_MS,
+    timeouts: { statementTimeoutMs: config.HTTP_STATEMENT_TIMEOUT_MS, lockTimeoutMs: config.HTTP_LOCK_TIMEOUT_MS },
+    maxLifetimeSeconds,
   });
   const transactionTimings = { onTransaction: (seconds: number) => metrics.dbTransactionSeconds.observe(seconds) };
   const store = createDecisionStore(prisma, transactionTimings);

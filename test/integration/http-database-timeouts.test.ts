@@ -30,7 +30,7 @@ afterEach(async () => {
 afterAll(() => db?.drop());
 
 async function buildApp(poolSize: number, timeouts: SessionTimeouts) {
-  prisma = createPrismaClient(db.url, poolSize, timeouts);
+  prisma = createPrismaClient(db.url, poolSize, { timeouts });
   const decideBatch = createBatchDecider({ store: createDecisionStore(prisma), clock: systemClock, auditEnabled: true });
   app = await buildStubHttpApp({ contracts: createContractRepository(prisma), decideBatch });
   return app;

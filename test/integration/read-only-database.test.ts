@@ -10,9 +10,13 @@ import { readOutcomes } from '../support/outcome-reader.js';
 // whose disk filled sets default_transaction_read_only) answers SELECT 1 but
 // refuses every write with SQLSTATE 25006. It is an outage like any other:
 // HTTP answers 503, readiness fails, the consumer waits without answering
-// anything and goes on by itself once the database takes writes again.
+// anything and goes on by itself once the database takes writes again. Set
+// with ALTER DATABASE, the setting reaches new sessions only: the pools
+// replace their connections once DATABASE_CONNECTION_MAX_LIFETIME_SECONDS old,
+// so the service sees both changes without anyone ending its sessions.
 
 const CONTRACT = 'ro-1';
+const MAX_LIFETIME_SECONDS = 2;
 let db: TestDatabase;
 let running: InProcessService;
 const lines: { level: number; msg: string; err?: { message?: string } }[] = [];
@@ -21,19 +25,15 @@ const event = (type: string, eventId: string, minute: number) =>
   JSON.stringify({ type, contract_number: CONTRACT, date: '2024-12-01', created_at: `2024-11-20T10:${String(minute).padStart(2, '0')}:00Z`, event_id: eventId });
 
 /**
- * Sets or resets read-only for new sessions of the test database, and ends
- * the sessions it has (as a failover or a failback does), so the service's
- * pools reconnect under the new setting. Run from the server's own database:
- * a read-only session could not change it back.
+ * Sets or resets read-only for new sessions of the test database, leaving the
+ * sessions it has alone. Run from the server's own database: a read-only
+ * session could not change it back.
  */
 async function setReadOnly(on: boolean): Promise<void> {
   const name = new URL(db.url).pathname.slice(1);
   await withClient(inject('databaseUrl'), async (client) => {
     await client.query(on ? `ALTER DATABASE "${name}" SET default_transaction_read_only = on` : `ALTER DATABASE "${name}" RESET default_transaction_read_only`);
-    await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
   });
-  // Let the pools notice their connections are gone.
-  await new Promise((resolve) => setTimeout(resolve, 500));
 }
 
 const ready = async () => {
@@ -64,7 +64,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   await createContracts(db, [{ contractNumber: CONTRACT, components: ['energy_supply', 'battery_optimization', 'heatpump_optimization'] }]);
   const logger = createLogger('info', { write: (chunk: string) => void lines.push(JSON.parse(chunk) as (typeof lines)[number]) });
-  running = await startInProcessService(db, logger, { RETRY_INITIAL_MS: '50', RETRY_MAX_MS: '500' });
+  running = await startInProcessService(db, logger, { RETRY_INITIAL_MS: '50', RETRY_MAX_MS: '500', DATABASE_CONNECTION_MAX_LIFETIME_SECONDS: String(MAX_LIFETIME_SECONDS) });
 });
 afterAll(async () => {
   await running?.service.stop();
@@ -73,11 +73,13 @@ afterAll(async () => {
 });
 
 describe('a database that turned read-only', () => {
-  it('is an outage: 503, not ready, nothing answered meanwhile, and the consumer goes on by itself once it takes writes again', async () => {
+  it('is an outage: 503, not ready, nothing answered meanwhile, and the service goes on by itself once it takes writes again, without its sessions being ended', async () => {
     const [first] = await running.sendAndAwait([event('supply_energy_start', 'ro-before', 0)]);
     expect(first!.message.code).toBe('ACCEPTED');
 
     await setReadOnly(true);
+    // Every connection opened before is replaced by then.
+    await new Promise((resolve) => setTimeout(resolve, MAX_LIFETIME_SECONDS * 1000 + 500));
     const onHttp = { type: 'battery_optimization_start', contract_number: CONTRACT, date: '2024-12-01', created_at: '2024-11-20T11:00:00Z', event_id: 'ro-http' };
     for (let i = 0; i < 2; i += 1) {
       const response = await running.service.http.inject({ method: 'POST', url: '/events', payload: onHttp });
@@ -99,8 +101,20 @@ describe('a database that turned read-only', () => {
     expect((await readOutcomes(running.config.KAFKA_BROKERS.join(','), running.config.OUTCOMES_TOPIC, 1, 10_000)).map((o) => o.message.event_id)).toEqual(['ro-before']);
     expect(lines.some((l) => l.msg === 'deciding a batch failed; retrying' && l.err?.message?.includes('read-only'))).toBe(true);
 
+    // Requests keep both pools' connections busy, as traffic would: none of them
+    // sits idle long enough to be closed (idleTimeoutMillis), so only their lifetime replaces them.
+    let busy = true;
+    const traffic = (async () => {
+      while (busy) {
+        await Promise.all([ready(), running.service.http.inject({ method: 'GET', url: `/contracts/${CONTRACT}` })]);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
     await setReadOnly(false);
-    const outcomes = await readOutcomes(running.config.KAFKA_BROKERS.join(','), running.config.OUTCOMES_TOPIC, 4, { timeoutMs: 30_000, quietMs: 1_000 });
+    const outcomes = await readOutcomes(running.config.KAFKA_BROKERS.join(','), running.config.OUTCOMES_TOPIC, 4, { timeoutMs: 30_000, quietMs: 1_000 }).finally(() => {
+      busy = false;
+    });
+    await traffic;
     expect(outcomes.map((o) => [o.message.event_id, o.message.code])).toEqual([
       ['ro-before', 'ACCEPTED'],
       ['ro-1', 'ACCEPTED'],
