@@ -41,7 +41,11 @@ export function registerOperationsRoutes(app: FastifyInstance, metrics: Metrics,
       config: { access: 'open' },
       schema: {
         tags: ['operations'],
-        summary: `The database and Kafka answer and the consumer runs${alias}`,
+        summary: `The database takes writes, Kafka answers and the consumer is running${alias}`,
+        description:
+          'Ready when the database is reachable and writable (a read-only database, as after a failover or when a managed database has filled its disk, answers queries but is not ready), ' +
+          'the Kafka brokers answer, and the consumer is in its group with its last attempt at its work successful. Each check is `ok` or `failing`; ' +
+          'the reasons are logged when a check changes. Checks run at most once a second.',
         response: { 200: readySchema, ...errorResponses(503) },
       },
       handler: async (_request, reply) => {

@@ -7,6 +7,7 @@ import { buildStubHttpApp } from '../../support/stub-http-app.js';
 
 interface Operation {
   summary?: string;
+  description?: string;
   tags?: string[];
   deprecated?: boolean;
   requestBody?: { content: Record<string, { schema: { $ref?: string } }> };
@@ -53,6 +54,15 @@ describe('the OpenAPI document at /docs/json', () => {
     expect(Object.keys(operation('GET /health/ready')!.responses)).toContain('503');
     expect(Object.keys(operation('POST /contracts')!.responses)).toEqual(expect.arrayContaining(['409', '413', '415', '422']));
     expect(Object.keys(operation('GET /contracts/{contract_number}/events')!.responses)).toEqual(expect.arrayContaining(['404', '422']));
+  });
+
+  it('says what readiness checks: the database reachable and writable, Kafka, the consumer running', () => {
+    for (const route of ['GET /health/ready', 'GET /readyz']) {
+      const ready = operation(route)!;
+      expect(ready.summary, route).toMatch(/^The database takes writes, Kafka answers and the consumer is running/);
+      expect(ready.description, route).toContain('reachable and writable');
+      expect(ready.description, route).toContain('read-only');
+    }
   });
 
   it('shows the enums of event types, components, statuses and codes', () => {
