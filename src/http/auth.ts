@@ -1,8 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, onRequestAsyncHookHandler, RouteOptions } from 'fastify';
-import type { ErrorResponse } from '../schemas/error-response.js';
+import { HttpErrorCode } from '../schemas/http-error-catalogue.js';
 import { recordCredential } from './credential.js';
-import { errorResponses, type ErrorStatus } from './error-responses.js';
+import { declaredErrorCodes, errorResponses } from './error-responses.js';
+import { sendError } from './errors.js';
 import { createRefusalLog, type RefusalReason } from './refusal-log.js';
 
 /** Who may call a route: `write` changes state, `read` only reads, `open` is for probes, scrapes and the docs. */
@@ -94,29 +95,27 @@ export function installAuthentication(app: FastifyInstance, tokens: ApiTokens, l
     // A read token on a write route is a valid identity without the scope (RFC 6750: 403 insufficient_scope).
     if (given !== undefined && tokens.read !== undefined && matchesAny(given, tokens.read)) {
       logRefusal(request, 403, 'insufficient_scope');
-      return refuse(reply, 403, 'insufficient_scope');
+      return refuse(reply, HttpErrorCode.FORBIDDEN, 'insufficient_scope');
     }
     logRefusal(request, 401, given === undefined ? 'missing_token' : 'invalid_token');
-    return refuse(reply, 401, given === undefined ? undefined : 'invalid_token');
+    return refuse(reply, HttpErrorCode.UNAUTHORIZED, given === undefined ? undefined : 'invalid_token');
   });
 }
 
-const REFUSALS = {
-  401: { code: 'UNAUTHORIZED', message: 'This route needs a valid bearer token (Authorization: Bearer <token>).' },
-  403: { code: 'FORBIDDEN', message: 'The read token cannot change state; use the API token.' },
-} as const satisfies Record<number, ErrorResponse>;
-
-function refuse(reply: FastifyReply, status: 401 | 403, error: Extract<RefusalReason, 'invalid_token' | 'insufficient_scope'> | undefined): FastifyReply {
-  return reply
-    .code(status)
-    .header('www-authenticate', error === undefined ? REALM : `${REALM}, error="${error}"`)
-    .send(REFUSALS[status]);
+function refuse(
+  reply: FastifyReply,
+  code: typeof HttpErrorCode.UNAUTHORIZED | typeof HttpErrorCode.FORBIDDEN,
+  error: Extract<RefusalReason, 'invalid_token' | 'insufficient_scope'> | undefined,
+): FastifyReply {
+  return sendError(reply.header('www-authenticate', error === undefined ? REALM : `${REALM}, error="${error}"`), code);
 }
 
 function documentAccess(route: RouteOptions, access: RouteAccess | undefined, tokens: ApiTokens, refusalsLimited: boolean): void {
   if (acceptedTokens(access, tokens) === undefined || !route.schema) return;
-  const statuses: ErrorStatus[] = access === 'write' && tokens.read !== undefined ? [401, 403] : [401];
-  if (refusalsLimited) statuses.push(429);
+  const codes: HttpErrorCode[] = [HttpErrorCode.UNAUTHORIZED];
+  if (access === 'write' && tokens.read !== undefined) codes.push(HttpErrorCode.FORBIDDEN);
+  if (refusalsLimited) codes.push(HttpErrorCode.RATE_LIMITED);
   const response = route.schema.response as Record<string, unknown> | undefined;
-  route.schema = { ...route.schema, security: [{ [BEARER_SCHEME]: [] }], response: { ...response, ...errorResponses(...statuses) } };
+  const errors = errorResponses(...declaredErrorCodes(response), ...codes);
+  route.schema = { ...route.schema, security: [{ [BEARER_SCHEME]: [] }], response: { ...response, ...errors } };
 }

@@ -6,6 +6,25 @@ import { BEARER_SCHEME } from './auth.js';
 import { SERVICE_VERSION } from '../version.js';
 
 type TransformObject = typeof jsonSchemaTransformObject;
+type Transform = typeof jsonSchemaTransform;
+type MediaTypes = Record<string, { schema?: unknown; examples?: unknown }>;
+
+/**
+ * The zod transform keeps only the schema of each response's media type: the
+ * examples `errorResponses` gives (one per catalogue code a status answers) are put back.
+ */
+const withResponseExamples: Transform = (input) => {
+  const output = jsonSchemaTransform(input);
+  const given = input.schema.response as Record<string, { content?: MediaTypes }> | undefined;
+  const transformed = output.schema.response as Record<string, { content?: MediaTypes }> | undefined;
+  for (const [status, response] of Object.entries(given ?? {})) {
+    for (const [type, media] of Object.entries(response.content ?? {})) {
+      const target = transformed?.[status]?.content?.[type];
+      if (media.examples !== undefined && target) target.examples = media.examples;
+    }
+  }
+  return output;
+};
 
 /**
  * Keeps only the component schemas the paths reach: the zod registry holds
@@ -62,7 +81,7 @@ export async function registerOpenApi(app: FastifyInstance, options: { bearerAut
       ],
       ...(options.bearerAuth && { components: { securitySchemes: { [BEARER_SCHEME]: bearerScheme } } }),
     },
-    transform: jsonSchemaTransform,
+    transform: withResponseExamples,
     transformObject: reachableComponentsOnly,
   });
   // swagger-ui's assets are served from the package; no validator badge, so the page never calls out.

@@ -1,5 +1,6 @@
 import fastifyRateLimit, { type errorResponseBuilderContext } from '@fastify/rate-limit';
 import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
+import { HttpErrorCode } from '../schemas/http-error-catalogue.js';
 import { HttpError } from './errors.js';
 
 /** Requests one client address may make in a window. */
@@ -13,7 +14,7 @@ export interface RateLimit {
 function rateLimited(what: string, context: errorResponseBuilderContext): HttpError {
   // What Retry-After says, rather than the rounded `context.after` ("1 minute").
   const seconds = Math.ceil(context.ttl / 1000);
-  return new HttpError(429, 'RATE_LIMITED', `Too many ${what} from this address; retry in ${seconds} second${seconds === 1 ? '' : 's'}.`);
+  return new HttpError(HttpErrorCode.RATE_LIMITED, `Too many ${what} from this address; retry in ${seconds} second${seconds === 1 ? '' : 's'}.`);
 }
 
 /**

@@ -6,6 +6,7 @@ import { encodeCursor } from '../../schemas/page-cursor.js';
 import type { AuditLog } from '../../store/audit-log.js';
 import { errorResponses } from '../error-responses.js';
 import { HttpError } from '../errors.js';
+import { HttpErrorCode } from '../../schemas/http-error-catalogue.js';
 
 /** A contract's audited events with their decisions, oldest first, a page at a time. */
 export function registerContractEventRoutes(app: FastifyInstance, auditLog: AuditLog): void {
@@ -20,7 +21,7 @@ export function registerContractEventRoutes(app: FastifyInstance, auditLog: Audi
         '(the ids are in `GET /contracts/{contract_number}/history`).',
       params: contractParamsSchema,
       querystring: auditPageQuerySchema,
-      response: { 200: auditPageSchema, ...errorResponses(404, 422, 503) },
+      response: { 200: auditPageSchema, ...errorResponses(HttpErrorCode.CONTRACT_NOT_FOUND, HttpErrorCode.VALIDATION_ERROR, HttpErrorCode.SERVICE_UNAVAILABLE) },
     },
     handler: async (request) => {
       const { contract_number: contractNumber } = request.params;
@@ -44,5 +45,5 @@ function notFound(contractNumber: string, incarnation: string | undefined): Http
     incarnation === undefined
       ? `Contract ${contractNumber} not found. The events of a deleted contract stay listed by incarnation: see ${history}.`
       : `Contract ${contractNumber} has no incarnation ${incarnation}; its incarnations are listed at ${history}.`;
-  return new HttpError(404, 'CONTRACT_NOT_FOUND', message);
+  return new HttpError(HttpErrorCode.CONTRACT_NOT_FOUND, message);
 }

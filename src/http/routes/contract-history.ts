@@ -5,6 +5,7 @@ import { contractHistorySchema } from '../../schemas/contract-history.js';
 import type { AuditLog } from '../../store/audit-log.js';
 import { errorResponses } from '../error-responses.js';
 import { contractNotFound } from '../errors.js';
+import { HttpErrorCode } from '../../schemas/http-error-catalogue.js';
 
 /** Every contract created under a number, deleted ones included: where history stays readable after a deletion. */
 export function registerContractHistoryRoutes(app: FastifyInstance, auditLog: AuditLog): void {
@@ -18,7 +19,7 @@ export function registerContractHistoryRoutes(app: FastifyInstance, auditLog: Au
         'credential (`deleted_by`). Its audited events stay readable at `GET /contracts/{contract_number}/events?incarnation=<id>`. ' +
         '404 only when the number was never used.',
       params: contractParamsSchema,
-      response: { 200: contractHistorySchema, ...errorResponses(404, 422, 503) },
+      response: { 200: contractHistorySchema, ...errorResponses(HttpErrorCode.CONTRACT_NOT_FOUND, HttpErrorCode.VALIDATION_ERROR, HttpErrorCode.SERVICE_UNAVAILABLE) },
     },
     handler: async (request) => {
       const { contract_number: contractNumber } = request.params;

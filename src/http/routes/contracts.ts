@@ -8,6 +8,7 @@ import { contractParamsSchema, contractSchema, createContractSchema, timelineSch
 import { credentialOf } from '../credential.js';
 import { errorResponses, JSON_BODY_ERRORS } from '../error-responses.js';
 import { contractNotFound, HttpError } from '../errors.js';
+import { HttpErrorCode } from '../../schemas/http-error-catalogue.js';
 
 /** Contract administration and timelines, under `/contracts` and the earlier service's `/contract` paths. */
 export function registerContractRoutes(app: FastifyInstance, contracts: ContractRepository): void {
@@ -23,7 +24,7 @@ export function registerContractRoutes(app: FastifyInstance, contracts: Contract
         summary: alias ? 'Create a contract (alias of POST /contracts)' : 'Create a contract',
         deprecated: alias,
         body: createContractSchema,
-        response: { 201: contractSchema, ...errorResponses(409, 503, ...JSON_BODY_ERRORS) },
+        response: { 201: contractSchema, ...errorResponses(HttpErrorCode.CONTRACT_EXISTS, HttpErrorCode.SERVICE_UNAVAILABLE, ...JSON_BODY_ERRORS) },
       },
       handler: async (request, reply) => {
         const { contract_number: contractNumber, components, created_at: createdAt } = request.body;
@@ -32,7 +33,7 @@ export function registerContractRoutes(app: FastifyInstance, contracts: Contract
           components,
           createdAt: createdAt === undefined ? undefined : parseInstant(createdAt),
         });
-        if (!created) throw new HttpError(409, 'CONTRACT_EXISTS', `Contract ${contractNumber} already exists.`);
+        if (!created) throw new HttpError(HttpErrorCode.CONTRACT_EXISTS, `Contract ${contractNumber} already exists.`);
         return reply.code(201).send(contractBody(created));
       },
     });
@@ -44,7 +45,7 @@ export function registerContractRoutes(app: FastifyInstance, contracts: Contract
         summary: alias ? 'Read a contract (alias)' : 'Read a contract',
         deprecated: alias,
         params: contractParamsSchema,
-        response: { 200: contractSchema, ...errorResponses(404, 422, 503) },
+        response: { 200: contractSchema, ...errorResponses(HttpErrorCode.CONTRACT_NOT_FOUND, HttpErrorCode.VALIDATION_ERROR, HttpErrorCode.SERVICE_UNAVAILABLE) },
       },
       handler: async (request) => {
         const found = await contracts.find(request.params.contract_number);
@@ -66,7 +67,7 @@ export function registerContractRoutes(app: FastifyInstance, contracts: Contract
           'Creating the number again starts a new contract with an empty timeline.',
         deprecated: alias,
         params: contractParamsSchema,
-        response: { 204: z.null().meta({ description: 'Deleted' }), ...errorResponses(404, 422, 503) },
+        response: { 204: z.null().meta({ description: 'Deleted' }), ...errorResponses(HttpErrorCode.CONTRACT_NOT_FOUND, HttpErrorCode.VALIDATION_ERROR, HttpErrorCode.SERVICE_UNAVAILABLE) },
       },
       handler: async (request, reply) => {
         const { contract_number: contractNumber } = request.params;
@@ -84,7 +85,7 @@ export function registerContractRoutes(app: FastifyInstance, contracts: Contract
         summary: alias ? 'Timeline of a contract (alias)' : "Timeline of a contract's components",
         deprecated: alias,
         params: contractParamsSchema,
-        response: { 200: timelineSchema, ...errorResponses(404, 422, 503) },
+        response: { 200: timelineSchema, ...errorResponses(HttpErrorCode.CONTRACT_NOT_FOUND, HttpErrorCode.VALIDATION_ERROR, HttpErrorCode.SERVICE_UNAVAILABLE) },
       },
       handler: async (request) => {
         const contract = await contracts.findWithStates(request.params.contract_number);

@@ -13,6 +13,7 @@ import { contractEventSchema, decidedEventIdSchema } from '../../schemas/event.j
 import { EVENT_ID_CONFLICT, outcomeCodeSchema, outcomeStatusSchema } from '../../schemas/outcome.js';
 import { errorResponses, JSON_BODY_ERRORS } from '../error-responses.js';
 import { HttpError } from '../errors.js';
+import { HttpErrorCode } from '../../schemas/http-error-catalogue.js';
 import { sharedRateLimit, type RateLimit } from '../rate-limit.js';
 import { requestSpan } from '../request-spans.js';
 
@@ -62,7 +63,7 @@ export function registerEventRoutes(app: FastifyInstance, { decideBatch, metrics
           'its event_id with other content is refused with 409 EVENT_ID_CONFLICT and changes nothing.',
         deprecated: alias,
         body: contractEventSchema,
-        response: { 200: eventDecisionSchema, ...errorResponses(409, 429, 503, ...JSON_BODY_ERRORS) },
+        response: { 200: eventDecisionSchema, ...errorResponses(HttpErrorCode.EVENT_ID_CONFLICT, HttpErrorCode.RATE_LIMITED, HttpErrorCode.SERVICE_UNAVAILABLE, ...JSON_BODY_ERRORS) },
       },
       handler: async (request) => {
         const message = validMessage(request.body, { transport: 'http', request_id: request.id });
@@ -82,7 +83,7 @@ export function registerEventRoutes(app: FastifyInstance, { decideBatch, metrics
           outcomes.map((decided) => ({ ...decided, trace: outcomeTraceContext(outcomeIdentity(decided.message), trace) })),
         );
         if (outcome.message.code === EVENT_ID_CONFLICT) {
-          throw new HttpError(409, EVENT_ID_CONFLICT, outcome.message.message, outcome.message.error?.details);
+          throw new HttpError(HttpErrorCode.EVENT_ID_CONFLICT, outcome.message.message, outcome.message.error?.details);
         }
         const { status, code, message: text, duplicate, revision } = outcome.message;
         return { status, code, message: text, event_id: message.eventId, duplicate, revision };

@@ -4,6 +4,8 @@ import { z } from 'zod';
 import type { Metrics } from '../../observability/metrics.js';
 import type { ReadinessReport } from '../../observability/readiness.js';
 import { errorResponses } from '../error-responses.js';
+import { sendError } from '../errors.js';
+import { HttpErrorCode } from '../../schemas/http-error-catalogue.js';
 
 export type { ReadinessReport };
 
@@ -46,12 +48,12 @@ export function registerOperationsRoutes(app: FastifyInstance, metrics: Metrics,
           'Ready when the database is reachable and writable (a read-only database, as after a failover or when a managed database has filled its disk, answers queries but is not ready), ' +
           'the Kafka brokers answer, and the consumer is in its group with its last attempt at its work successful. Each check is `ok` or `failing`; ' +
           'the reasons are logged when a check changes. Checks run at most once a second.',
-        response: { 200: readySchema, ...errorResponses(503) },
+        response: { 200: readySchema, ...errorResponses(HttpErrorCode.NOT_READY) },
       },
       handler: async (_request, reply) => {
         const report = await readiness();
         if (report.ready) return { status: 'ready' as const, checks: report.checks };
-        return reply.code(503).send({ code: 'NOT_READY', message: 'The service is not ready.', details: report.checks });
+        return sendError(reply, HttpErrorCode.NOT_READY, undefined, report.checks);
       },
     });
   }
