@@ -24,6 +24,9 @@ export const JSON_BODY_ERRORS = [
   HttpErrorCode.VALIDATION_ERROR,
 ] as const;
 
+/** What every route that looks a contract up by its number (a path parameter) can also answer. */
+export const CONTRACT_LOOKUP_ERRORS = [HttpErrorCode.CONTRACT_NOT_FOUND, HttpErrorCode.VALIDATION_ERROR, HttpErrorCode.SERVICE_UNAVAILABLE] as const;
+
 /** The codes a route's responses declare, taken from the examples `errorResponses` put there. */
 export function declaredErrorCodes(responses: Record<string, unknown> | undefined): HttpErrorCode[] {
   return Object.values(responses ?? {}).flatMap((response) => {

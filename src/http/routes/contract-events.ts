@@ -4,7 +4,7 @@ import { auditPageQuerySchema, auditPageSchema } from '../../schemas/audit.js';
 import { contractParamsSchema } from '../../schemas/contract.js';
 import { encodeCursor } from '../../schemas/page-cursor.js';
 import type { AuditLog } from '../../store/audit-log.js';
-import { errorResponses } from '../error-responses.js';
+import { CONTRACT_LOOKUP_ERRORS, errorResponses } from '../error-responses.js';
 import { HttpError } from '../errors.js';
 import { HttpErrorCode } from '../../schemas/http-error-catalogue.js';
 
@@ -21,7 +21,7 @@ export function registerContractEventRoutes(app: FastifyInstance, auditLog: Audi
         '(the ids are in `GET /contracts/{contract_number}/history`).',
       params: contractParamsSchema,
       querystring: auditPageQuerySchema,
-      response: { 200: auditPageSchema, ...errorResponses(HttpErrorCode.CONTRACT_NOT_FOUND, HttpErrorCode.VALIDATION_ERROR, HttpErrorCode.SERVICE_UNAVAILABLE) },
+      response: { 200: auditPageSchema, ...errorResponses(...CONTRACT_LOOKUP_ERRORS) },
     },
     handler: async (request) => {
       const { contract_number: contractNumber } = request.params;

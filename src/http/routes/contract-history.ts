@@ -3,9 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { contractParamsSchema } from '../../schemas/contract.js';
 import { contractHistorySchema } from '../../schemas/contract-history.js';
 import type { AuditLog } from '../../store/audit-log.js';
-import { errorResponses } from '../error-responses.js';
+import { CONTRACT_LOOKUP_ERRORS, errorResponses } from '../error-responses.js';
 import { contractNotFound } from '../errors.js';
-import { HttpErrorCode } from '../../schemas/http-error-catalogue.js';
 
 /** Every contract created under a number, deleted ones included: where history stays readable after a deletion. */
 export function registerContractHistoryRoutes(app: FastifyInstance, auditLog: AuditLog): void {
@@ -19,7 +18,7 @@ export function registerContractHistoryRoutes(app: FastifyInstance, auditLog: Au
         'credential (`deleted_by`). Its audited events stay readable at `GET /contracts/{contract_number}/events?incarnation=<id>`. ' +
         '404 only when the number was never used.',
       params: contractParamsSchema,
-      response: { 200: contractHistorySchema, ...errorResponses(HttpErrorCode.CONTRACT_NOT_FOUND, HttpErrorCode.VALIDATION_ERROR, HttpErrorCode.SERVICE_UNAVAILABLE) },
+      response: { 200: contractHistorySchema, ...errorResponses(...CONTRACT_LOOKUP_ERRORS) },
     },
     handler: async (request) => {
       const { contract_number: contractNumber } = request.params;

@@ -6,7 +6,7 @@ import { parseInstant } from '../../domain/timestamp.js';
 import type { ContractRecord, ContractRepository } from '../../store/contracts.js';
 import { contractParamsSchema, contractSchema, createContractSchema, timelineSchema } from '../../schemas/contract.js';
 import { credentialOf } from '../credential.js';
-import { errorResponses, JSON_BODY_ERRORS } from '../error-responses.js';
+import { CONTRACT_LOOKUP_ERRORS, errorResponses, JSON_BODY_ERRORS } from '../error-responses.js';
 import { contractNotFound, HttpError } from '../errors.js';
 import { HttpErrorCode } from '../../schemas/http-error-catalogue.js';
 
@@ -45,7 +45,7 @@ export function registerContractRoutes(app: FastifyInstance, contracts: Contract
         summary: alias ? 'Read a contract (alias)' : 'Read a contract',
         deprecated: alias,
         params: contractParamsSchema,
-        response: { 200: contractSchema, ...errorResponses(HttpErrorCode.CONTRACT_NOT_FOUND, HttpErrorCode.VALIDATION_ERROR, HttpErrorCode.SERVICE_UNAVAILABLE) },
+        response: { 200: contractSchema, ...errorResponses(...CONTRACT_LOOKUP_ERRORS) },
       },
       handler: async (request) => {
         const found = await contracts.find(request.params.contract_number);
@@ -67,7 +67,7 @@ export function registerContractRoutes(app: FastifyInstance, contracts: Contract
           'Creating the number again starts a new contract with an empty timeline.',
         deprecated: alias,
         params: contractParamsSchema,
-        response: { 204: z.null().meta({ description: 'Deleted' }), ...errorResponses(HttpErrorCode.CONTRACT_NOT_FOUND, HttpErrorCode.VALIDATION_ERROR, HttpErrorCode.SERVICE_UNAVAILABLE) },
+        response: { 204: z.null().meta({ description: 'Deleted' }), ...errorResponses(...CONTRACT_LOOKUP_ERRORS) },
       },
       handler: async (request, reply) => {
         const { contract_number: contractNumber } = request.params;
@@ -85,7 +85,7 @@ export function registerContractRoutes(app: FastifyInstance, contracts: Contract
         summary: alias ? 'Timeline of a contract (alias)' : "Timeline of a contract's components",
         deprecated: alias,
         params: contractParamsSchema,
-        response: { 200: timelineSchema, ...errorResponses(HttpErrorCode.CONTRACT_NOT_FOUND, HttpErrorCode.VALIDATION_ERROR, HttpErrorCode.SERVICE_UNAVAILABLE) },
+        response: { 200: timelineSchema, ...errorResponses(...CONTRACT_LOOKUP_ERRORS) },
       },
       handler: async (request) => {
         const contract = await contracts.findWithStates(request.params.contract_number);
