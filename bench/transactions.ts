@@ -1,5 +1,6 @@
 // First: the service's client module patches kafkajs before anything loads it.
-import { createKafkaClient, type ConsumedOffset, type OutboundMessage } from '../src/kafka/kafka-client.js';
+import { createKafkaClient } from '../src/kafka/kafka-client.js';
+import type { ConsumedOffset, OutboundMessage } from '../src/kafka/port.js';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';

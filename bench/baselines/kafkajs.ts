@@ -2,7 +2,8 @@
 import '../../src/kafka/kafkajs-read-committed.js';
 import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type Producer } from 'kafkajs';
 import { sleep } from '../../scripts/infra/wait.js';
-import { kafkajsSecurity, type KafkaSecurity } from '../../src/kafka/kafka-client.js';
+import { kafkajsSecurity } from '../../src/kafka/kafka-client.js';
+import type { KafkaSecurity } from '../../src/kafka/port.js';
 
 // The benchmark's ONE direct kafkajs import. The service reaches Kafka only
 // through src/kafka/kafka-client.ts; the baselines (ceiling, naive) are

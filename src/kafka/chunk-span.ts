@@ -1,7 +1,8 @@
 import { ROOT_CONTEXT, SpanKind, type Link, type Span, type Tracer } from '@opentelemetry/api';
 import { endAfter, inChildSpan, inDecideSpan, messageOf } from '../observability/spans.js';
 import type { OutcomeStatus } from '../schemas/outcome.js';
-import { headerText, type InboundMessage } from './kafka-client.js';
+import { headerText } from './header-text.js';
+import type { InboundMessage } from './port.js';
 import { remoteSpanContext } from '../observability/trace-context.js';
 
 // One OpenTelemetry span per consumed chunk, as the messaging conventions

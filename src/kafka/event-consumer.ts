@@ -15,7 +15,7 @@ import { inChunkSpan, type ChunkSpan } from './chunk-span.js';
 import { startLagMonitor } from './lag-monitor.js';
 import type { TracedOutcome } from './outcome-message.js';
 import { traceOutcomes } from './outcome-traces.js';
-import type { BatchControl, InboundBatch, InboundMessage, KafkaClient, Subscriber } from './kafka-client.js';
+import type { BatchControl, InboundBatch, InboundMessage, KafkaClient, Subscriber } from './port.js';
 import type { OutcomeDelivery } from './outcome-delivery.js';
 
 export interface EventConsumerOptions {

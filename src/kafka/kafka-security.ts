@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import type { KafkaSecurity } from './kafka-client.js';
+import type { KafkaSecurity } from './port.js';
 
 /** The TLS and SASL settings every Kafka client of the service and its scripts connects with. */
 export function kafkaSecurity(config: Config): KafkaSecurity {

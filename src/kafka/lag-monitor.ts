@@ -1,5 +1,5 @@
 import type { AppendTimes } from './append-times.js';
-import type { KafkaClient } from './kafka-client.js';
+import type { KafkaClient } from './port.js';
 
 export interface LagMonitorOptions {
   kafka: Pick<KafkaClient, 'endOffsets' | 'committedOffsets'>;

@@ -1,7 +1,7 @@
 import type { Logger } from '../observability/logger.js';
 import type { OutboxDrain, OutboxRow } from '../store/outcome-outbox.js';
 import { backoffDelay } from './backoff.js';
-import type { KafkaClient, Publisher, TransactionalPublisher } from './kafka-client.js';
+import type { KafkaClient, Publisher, TransactionalPublisher } from './port.js';
 import type { OutcomeDeliveryMode, SizedSender } from './outcome-delivery.js';
 import { traceOutcome } from './outcome-traces.js';
 

@@ -1,5 +1,5 @@
 import { KafkaError } from '../errors.js';
-import type { BatchControl, KafkaClient, OutboundMessage, Publisher, TransactionalPublisher } from './kafka-client.js';
+import type { BatchControl, KafkaClient, OutboundMessage, Publisher, TransactionalPublisher } from './port.js';
 import { toKafkaError } from './kafka-errors.js';
 import { MIN_MAX_MESSAGE_BYTES, toRequests } from './outcome-requests.js';
 import type { TracedOutcome } from './outcome-message.js';

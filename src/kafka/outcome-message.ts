@@ -1,7 +1,7 @@
 import { outcomeIdentity, type Outcome } from '../processing/outcome.js';
 import type { OutcomeMessage, SourcePosition } from '../schemas/outcome.js';
 import { CLOUDEVENTS_SOURCE, CLOUDEVENTS_TYPES, type OutcomeHeaders } from '../schemas/outcome-headers.js';
-import type { OutboundMessage } from './kafka-client.js';
+import type { OutboundMessage } from './port.js';
 import { outcomeTraceContext, type TraceContext } from '../observability/trace-context.js';
 
 /**

@@ -1,5 +1,5 @@
 import { compactOutcome } from '../processing/outcome.js';
-import type { OutboundMessage } from './kafka-client.js';
+import type { OutboundMessage } from './port.js';
 import { toOutboundMessage, type TracedOutcome } from './outcome-message.js';
 
 // The broker refuses a record batch larger than the topic's

@@ -1,6 +1,7 @@
 import type { DecodedMessage } from '../processing/decoded-message.js';
 import { outcomeIdentity, type Outcome } from '../processing/outcome.js';
-import { headerText, type InboundMessage } from './kafka-client.js';
+import { headerText } from './header-text.js';
+import type { InboundMessage } from './port.js';
 import type { TracedOutcome } from './outcome-message.js';
 import { outcomeTraceContext } from '../observability/trace-context.js';
 

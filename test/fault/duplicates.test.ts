@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { OutboundMessage } from '../../src/kafka/kafka-client.js';
+import type { OutboundMessage } from '../../src/kafka/port.js';
 import { withClient } from '../support/database.js';
 import { kafkaSource } from '../support/fault/reconcile.js';
 import { createScenario, waitUntilConsumed, type Scenario } from '../support/fault/scenario.js';

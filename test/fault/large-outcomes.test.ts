@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { OutboundMessage } from '../../src/kafka/kafka-client.js';
+import type { OutboundMessage } from '../../src/kafka/port.js';
 import { createScenario, waitUntilConsumed, type Scenario } from '../support/fault/scenario.js';
 import { startServiceProcess } from '../support/service-process.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKafkaCluster, type KafkaNodePorts, type RunningKafkaCluster } from '../../scripts/infra/kafka.js';
 import { getFreePorts, sleep } from '../../scripts/infra/wait.js';
-import type { OutboundMessage } from '../../src/kafka/kafka-client.js';
+import type { OutboundMessage } from '../../src/kafka/port.js';
 import { createScenario, groupPosition, waitForProgress, waitUntilConsumed, type Scenario } from '../support/fault/scenario.js';
 import { generateWorkload } from '../support/fault/workload.js';
 import { busiestLeader, waitForInSyncReplicas, waitForLeadershipToLeave } from '../support/kafka-cluster.js';

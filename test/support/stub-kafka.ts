@@ -1,14 +1,4 @@
-import type {
-  BatchControl,
-  ConsumedOffset,
-  InboundBatch,
-  KafkaClient,
-  OutboundMessage,
-  Publisher,
-  Subscriber,
-  SubscriberOptions,
-  TransactionalPublisher,
-} from '../../src/kafka/kafka-client.js';
+import type { BatchControl, ConsumedOffset, InboundBatch, KafkaClient, OutboundMessage, Publisher, Subscriber, SubscriberOptions, TransactionalPublisher } from '../../src/kafka/port.js';
 
 // A stand-in for the Kafka client module, for fast tests of the consumer loop
 // (the way kafkajs tests its own runner): batches are handed in by the test,

@@ -1,4 +1,4 @@
-import type { KafkaClient } from '../../../src/kafka/kafka-client.js';
+import type { KafkaClient } from '../../../src/kafka/port.js';
 import type { EventOrder } from '../../../src/processing/event-order.js';
 import { checkConsistency } from '../../../src/replay/consistency-check.js';
 import { differenceLine } from '../../../src/replay/report.js';

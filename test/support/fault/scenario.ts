@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createKafkaClient, type KafkaClient, type OutboundMessage, type TopicSpec } from '../../../src/kafka/kafka-client.js';
+import { createKafkaClient } from '../../../src/kafka/kafka-client.js';
+import type { KafkaClient, OutboundMessage, TopicSpec } from '../../../src/kafka/port.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { createTestDatabase, withClient, type TestDatabase } from '../database.js';
 import { readOutcomes, type ReadOutcome } from '../outcome-reader.js';

@@ -1,5 +1,5 @@
 import { COMPONENT_TYPES, EVENT_TYPES } from '../../../src/domain/catalogue.js';
-import type { OutboundMessage } from '../../../src/kafka/kafka-client.js';
+import type { OutboundMessage } from '../../../src/kafka/port.js';
 
 export interface Workload {
   /** contract_number → configured components */

@@ -3,7 +3,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DatabaseError, UnexpectedFailure } from '../../../src/errors.js';
 import { createEventConsumer, type EventConsumer, type EventConsumerOptions } from '../../../src/kafka/event-consumer.js';
-import type { InboundMessage, OutboundMessage } from '../../../src/kafka/kafka-client.js';
+import type { InboundMessage, OutboundMessage } from '../../../src/kafka/port.js';
 import { createOutcomeDelivery, type OutcomeDeliveryMode } from '../../../src/kafka/outcome-delivery.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { createMetrics } from '../../../src/observability/metrics.js';

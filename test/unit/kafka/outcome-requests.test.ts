@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { OutboundMessage } from '../../../src/kafka/kafka-client.js';
+import type { OutboundMessage } from '../../../src/kafka/port.js';
 import { toRequests } from '../../../src/kafka/outcome-requests.js';
 import type { TracedOutcome } from '../../../src/kafka/outcome-message.js';
 
