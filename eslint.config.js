@@ -17,6 +17,21 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
   {
+    // kafkajs is patched before it loads (src/kafka/kafkajs/patches): whatever runs it imports it from
+    // src/kafka/kafkajs/patched.ts, the one module that loads it.
+    files: ['**/*.ts'],
+    ignores: ['src/kafka/kafkajs/patched.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'kafkajs', message: 'Import kafkajs from src/kafka/kafkajs/patched.ts, which patches it first.', allowTypeImports: true }],
+          patterns: [{ group: ['kafkajs/*'], message: "kafkajs's internals are patched in src/kafka/kafkajs/patches only.", allowTypeImports: true }],
+        },
+      ],
+    },
+  },
+  {
     // The domain core stays pure: no I/O, no adapters.
     files: ['src/domain/**/*.ts'],
     rules: {

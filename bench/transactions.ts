@@ -1,9 +1,8 @@
-// First: the service's client module patches kafkajs before anything loads it.
-import { createKafkaClient } from '../src/kafka/kafka-client.js';
-import type { ConsumedOffset, OutboundMessage } from '../src/kafka/port.js';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
+import { createKafkaClient } from '../src/kafka/kafkajs/client.js';
+import type { ConsumedOffset, OutboundMessage } from '../src/kafka/port.js';
+import { Kafka, logLevel } from '../src/kafka/kafkajs/patched.js';
 import { createLogger } from '../src/observability/logger.js';
 import { createBenchKafka } from './baselines/kafkajs.js';
 import { log } from './context.js';

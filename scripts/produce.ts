@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { createKafkaClient } from '../src/kafka/kafka-client.js';
+import { createKafkaClient } from '../src/kafka/kafkajs/client.js';
 import type { OutboundMessage } from '../src/kafka/port.js';
 import { kafkaSecurity } from '../src/kafka/kafka-security.js';
 import { createLogger } from '../src/observability/logger.js';

@@ -4,7 +4,7 @@ import { KafkaError } from './errors.js';
 import { startHttpServers } from './http/servers.js';
 import { retryUntilDone, StopRequested } from './kafka/backoff.js';
 import { createEventConsumer, type EventConsumer } from './kafka/event-consumer.js';
-import { createKafkaClient } from './kafka/kafka-client.js';
+import { createKafkaClient } from './kafka/kafkajs/client.js';
 import { kafkaSecurity, refusedLoginMessage } from './kafka/kafka-security.js';
 import { startOutboxRelay, type OutboxRelay } from './kafka/outbox-relay.js';
 import { createOutcomeDelivery, createSizedSender } from './kafka/outcome-delivery.js';

@@ -1,8 +1,7 @@
-// Before kafkajs: read_committed must not hand out records of aborted transactions.
-import '../../src/kafka/kafkajs-read-committed.js';
-import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type Producer } from 'kafkajs';
+import type { Admin, Consumer, Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners } from '../../src/kafka/kafkajs/patched.js';
 import { sleep } from '../../scripts/infra/wait.js';
-import { kafkajsSecurity } from '../../src/kafka/kafka-client.js';
+import { kafkajsSecurity } from '../../src/kafka/kafkajs/security.js';
 import type { KafkaSecurity } from '../../src/kafka/port.js';
 
 // The benchmark's ONE direct kafkajs import. The service reaches Kafka only

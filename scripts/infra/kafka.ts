@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createKafkaClient } from '../../src/kafka/kafka-client.js';
+import { createKafkaClient } from '../../src/kafka/kafkajs/client.js';
 import type { KafkaSecurity } from '../../src/kafka/port.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { ensureKafkaJars, KAFKA_VERSION } from './kafka-jars.js';

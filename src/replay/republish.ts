@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import { formatInstant, type Micros } from '../domain/timestamp.js';
 import { Prisma } from '../generated/prisma/client.js';
-import { createKafkaClient } from '../kafka/kafka-client.js';
+import { createKafkaClient } from '../kafka/kafkajs/client.js';
 import type { KafkaClient } from '../kafka/port.js';
 import { kafkaSecurity } from '../kafka/kafka-security.js';
 import { toRequests } from '../kafka/outcome-requests.js';

@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { startService } from '../../src/service.js';
 import { outcomeMessageSchema } from '../../src/schemas/outcome.js';
-import { createKafkaClient } from '../../src/kafka/kafka-client.js';
+import { createKafkaClient } from '../../src/kafka/kafkajs/client.js';
 import type { KafkaSecurity } from '../../src/kafka/port.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { aclLines, grantScriptAcls, grantServiceAcls, listAcls, scriptGrants, serviceGrants } from '../support/kafka-acls.js';

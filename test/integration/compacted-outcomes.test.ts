@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createKafkaClient } from '../../src/kafka/kafka-client.js';
+import { createKafkaClient } from '../../src/kafka/kafkajs/client.js';
 import type { KafkaClient } from '../../src/kafka/port.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { COMPONENT_TYPES, EVENT_TYPES, type ComponentType } from '../../src/domain/catalogue.js';
-import { createKafkaClient } from '../../src/kafka/kafka-client.js';
+import { createKafkaClient } from '../../src/kafka/kafkajs/client.js';
 import type { Publisher } from '../../src/kafka/port.js';
 import { kafkaSecurity } from '../../src/kafka/kafka-security.js';
 import { createLogger } from '../../src/observability/logger.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKafkaClient } from '../../src/kafka/kafka-client.js';
+import { createKafkaClient } from '../../src/kafka/kafkajs/client.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createTestDatabase, withClient, type TestDatabase } from '../support/database.js';
 import { createContracts, startInProcessService, type InProcessService } from '../support/in-process-service.js';

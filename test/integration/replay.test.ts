@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ComponentType } from '../../src/domain/catalogue.js';
 import { parseInstant } from '../../src/domain/timestamp.js';
-import { createKafkaClient } from '../../src/kafka/kafka-client.js';
+import { createKafkaClient } from '../../src/kafka/kafkajs/client.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { Clock } from '../../src/processing/clock.js';
 import { systemClock } from '../../src/processing/clock.js';

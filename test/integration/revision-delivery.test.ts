@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createEventConsumer, type EventConsumer } from '../../src/kafka/event-consumer.js';
-import { createKafkaClient } from '../../src/kafka/kafka-client.js';
+import { createKafkaClient } from '../../src/kafka/kafkajs/client.js';
 import type { KafkaClient } from '../../src/kafka/port.js';
 import { createOutcomeDelivery } from '../../src/kafka/outcome-delivery.js';
 import { createLogger } from '../../src/observability/logger.js';

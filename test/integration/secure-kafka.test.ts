@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKafkaClient } from '../../src/kafka/kafka-client.js';
+import { createKafkaClient } from '../../src/kafka/kafkajs/client.js';
 import type { KafkaSecurity } from '../../src/kafka/port.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { startSecureKafka, type SecureKafka } from '../support/secure-kafka.js';

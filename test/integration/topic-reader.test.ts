@@ -1,7 +1,6 @@
-// Before kafkajs: read_committed must not hand out records of aborted transactions.
-import '../../src/kafka/kafkajs-read-committed.js';
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
+import { Kafka, logLevel } from '../../src/kafka/kafkajs/patched.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { readOutcomes } from '../support/outcome-reader.js';
 import { readTopic } from '../support/topic-reader.js';

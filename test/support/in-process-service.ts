@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
-import { createKafkaClient } from '../../src/kafka/kafka-client.js';
+import { createKafkaClient } from '../../src/kafka/kafkajs/client.js';
 import { kafkaSecurity } from '../../src/kafka/kafka-security.js';
 import { createLogger, type Logger } from '../../src/observability/logger.js';
 import { startService, type RunningService } from '../../src/service.js';

@@ -1,7 +1,6 @@
-// Before kafkajs: read_committed must not hand out records of aborted transactions.
-import '../../src/kafka/kafkajs-read-committed.js';
-import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, logLevel, ResourcePatternTypes, type AclEntry } from 'kafkajs';
-import { kafkajsSecurity } from '../../src/kafka/kafka-client.js';
+import type { AclEntry, Admin } from 'kafkajs';
+import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, logLevel, ResourcePatternTypes } from '../../src/kafka/kafkajs/patched.js';
+import { kafkajsSecurity } from '../../src/kafka/kafkajs/security.js';
 import type { SecureKafka } from './secure-kafka.js';
 
 // The ACLs docs/security.md's "Kafka ACLs" lists, created on a secure broker started
@@ -111,7 +110,7 @@ export async function listAcls(secure: SecureKafka): Promise<string[]> {
     .sort();
 }
 
-async function withSuperUser<T>(secure: SecureKafka, work: (admin: ReturnType<Kafka['admin']>) => Promise<T>): Promise<T> {
+async function withSuperUser<T>(secure: SecureKafka, work: (admin: Admin) => Promise<T>): Promise<T> {
   if (!secure.admin) throw new Error('The secure broker runs without an authorizer: start it with startSecureKafka({ authorizer: true }).');
   const kafka = new Kafka({
     clientId: 'kafka-acls-test',

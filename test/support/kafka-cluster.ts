@@ -1,6 +1,4 @@
-// Before kafkajs: read_committed must not hand out records of aborted transactions.
-import '../../src/kafka/kafkajs-read-committed.js';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from '../../src/kafka/kafkajs/patched.js';
 import { sleep } from '../../scripts/infra/wait.js';
 
 // Who leads what on a multi-broker cluster, for fault tests that bounce

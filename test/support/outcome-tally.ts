@@ -1,7 +1,5 @@
-// Before kafkajs: read_committed must not hand out records of aborted transactions.
-import '../../src/kafka/kafkajs-read-committed.js';
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from '../../src/kafka/kafkajs/patched.js';
 
 /**
  * Counts the outcomes on a topic as they arrive, read from its beginning, by

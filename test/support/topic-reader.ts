@@ -1,7 +1,6 @@
-// Before kafkajs: read_committed must not hand out records of aborted transactions.
-import '../../src/kafka/kafkajs-read-committed.js';
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Admin, type IHeaders } from 'kafkajs';
+import type { Admin, IHeaders } from 'kafkajs';
+import { Kafka, logLevel } from '../../src/kafka/kafkajs/patched.js';
 
 export interface TopicRecord {
   partition: number;

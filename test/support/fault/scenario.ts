@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createKafkaClient } from '../../../src/kafka/kafka-client.js';
+import { createKafkaClient } from '../../../src/kafka/kafkajs/client.js';
 import type { KafkaClient, OutboundMessage, TopicSpec } from '../../../src/kafka/port.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { createTestDatabase, withClient, type TestDatabase } from '../database.js';

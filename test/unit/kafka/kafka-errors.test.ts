@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import * as kafkajs from 'kafkajs';
+import * as kafkajs from '../../../src/kafka/kafkajs/patched.js';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
 import { KafkaError } from '../../../src/errors.js';

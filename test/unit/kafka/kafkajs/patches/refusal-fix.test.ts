@@ -1,6 +1,7 @@
+// kafkajs as the service loads it: patched first.
+import '../../../../../src/kafka/kafkajs/patched.js';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import '../../../src/kafka/kafkajs-refusal-fix.js';
 
 // kafkajs's BrokerPool.withBroker (as patched) on a pool of two brokers: it
 // asks them in turn and answers with the first that helps; when none does,

@@ -1,7 +1,8 @@
-import '../../../src/kafka/kafkajs-read-committed.js';
+// kafkajs as the service loads it: patched first.
+import '../../../../../src/kafka/kafkajs/patched.js';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { withoutAbortedRecords } from '../../../src/kafka/kafkajs-read-committed.js';
+import { withoutAbortedRecords } from '../../../../../src/kafka/kafkajs/patches/read-committed.js';
 
 // The layout of an outcome partition taken from a leader-bounce run (dumped with
 // kafka-dump-log): producer 1002 began a transaction at 104 that was aborted at

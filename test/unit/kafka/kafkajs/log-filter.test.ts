@@ -1,6 +1,5 @@
-// The service's Kafka client first: it patches kafkajs before kafkajs loads.
-import { kafkaLineLevel } from '../../../src/kafka/kafka-client.js';
-import { logLevel } from 'kafkajs';
+import { kafkaLineLevel } from '../../../../src/kafka/kafkajs/log-filter.js';
+import { logLevel } from '../../../../src/kafka/kafkajs/patched.js';
 import { describe, expect, it } from 'vitest';
 
 // What kafkajs itself logs for an error answer of the broker (network/connection.js).

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { isPatched, markPatched } from './marker.js';
 
 // kafkajs 2.2.4 encodes each record of a produce request through its generic
 // Encoder: a zero-filled 512-byte buffer per record and per header, and a
@@ -9,8 +10,8 @@ import { createRequire } from 'node:module';
 // value, headers; varints zigzag-encoded) straight into one buffer of the
 // exact size. Anything out of the ordinary (a header value that is neither a
 // string nor a Buffer, a timestamp delta beyond 32 bits) goes to kafkajs's
-// own encoder. It replaces kafkajs's module in the require cache; imported by
-// src/kafka/kafka-client.ts, like the other kafkajs fixes.
+// own encoder. It replaces kafkajs's module in the require cache; applied by
+// ./index.ts, like the other patches.
 
 interface RecordInput {
   offsetDelta?: number;
@@ -87,11 +88,13 @@ export function encodeRecord({ offsetDelta = 0, timestampDelta = 0, key, value, 
 }
 
 const require = createRequire(import.meta.url);
-const recordPath = require.resolve('kafkajs/src/protocol/recordBatch/record/v0/index.js');
-const Encoder = require('kafkajs/src/protocol/encoder.js') as { prototype: object };
-const installed = (require.cache[recordPath]?.exports as { fastRecordEncoder?: boolean } | undefined)?.fastRecordEncoder === true;
-// kafkajs requires it when it first produces; a process that produced before this loaded keeps kafkajs's encoder.
-if (!installed) {
+
+/** Puts the encoder in place of kafkajs's (kept as `kafkajsRecord` on it); false when it already is. */
+export function installRecordEncoder(): boolean {
+  const recordPath = require.resolve('kafkajs/src/protocol/recordBatch/record/v0/index.js');
+  // kafkajs requires it when it first produces; a process that produced before this ran keeps kafkajs's encoder.
+  if (isPatched(require.cache[recordPath]?.exports)) return false;
+  const Encoder = require('kafkajs/src/protocol/encoder.js') as { prototype: object };
   const kafkajsRecord = require(recordPath) as (record: RecordInput) => EncoderLike;
   const fastRecord = (record: RecordInput): EncoderLike => {
     const bytes = encodeRecord(record);
@@ -99,5 +102,6 @@ if (!installed) {
     // A kafkajs Encoder holding exactly these bytes, without its own 512-byte start.
     return Object.assign(Object.create(Encoder.prototype) as EncoderLike, { buf: bytes, offset: bytes.length });
   };
-  require.cache[recordPath]!.exports = Object.assign(fastRecord, { fastRecordEncoder: true, kafkajsRecord });
+  require.cache[recordPath]!.exports = markPatched(Object.assign(fastRecord, { kafkajsRecord }));
+  return true;
 }

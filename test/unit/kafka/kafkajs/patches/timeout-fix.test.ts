@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextCheckDelay } from '../../../src/kafka/kafkajs-timeout-fix.js';
+import { nextCheckDelay } from '../../../../../src/kafka/kafkajs/patches/timeout-fix.js';
 
 describe('kafkajs request queue timer', () => {
   it('waits for the end of a throttle still running', () => {

@@ -1,14 +1,16 @@
+// kafkajs as the service loads it: patched first.
+import '../../../../../src/kafka/kafkajs/patched.js';
 import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeRecord } from '../../../src/kafka/kafkajs-record-encoder.js';
+import { isPatched } from '../../../../../src/kafka/kafkajs/patches/marker.js';
+import { encodeRecord } from '../../../../../src/kafka/kafkajs/patches/record-encoder.js';
 
 // The record encoder must write exactly the bytes kafkajs's own does.
 
 const require = createRequire(import.meta.url);
 type RecordInput = Parameters<typeof encodeRecord>[0];
 const installed = require('kafkajs/src/protocol/recordBatch/record/v0/index.js') as ((record: RecordInput) => { buffer: Buffer }) & {
-  fastRecordEncoder?: boolean;
   kafkajsRecord: (record: RecordInput) => { buffer: Buffer };
 };
 
@@ -24,7 +26,7 @@ const record = fc.record({
 
 describe("kafkajs's record encoder, replaced", () => {
   it('is installed in place of kafkajs own, which stays reachable', () => {
-    expect(installed.fastRecordEncoder).toBe(true);
+    expect(isPatched(installed)).toBe(true);
     expect(typeof installed.kafkajsRecord).toBe('function');
   });
 

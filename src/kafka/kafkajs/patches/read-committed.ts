@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { isPatched, markPatched } from './marker.js';
 
 // kafkajs 2.2.4 drops the records of aborted transactions from what a
 // read_committed consumer sees by walking the broker's list of aborted
@@ -8,9 +9,8 @@ import { createRequire } from 'node:module';
 // failover produces exactly that) kafkajs hands out records that were never
 // committed. This module replaces kafkajs's filter with one that sorts the
 // list and steps into every transaction that has begun, as the Java consumer
-// does. It must be imported before kafkajs itself, which binds the filter when
-// it loads; src/kafka/kafka-client.ts (the only importer of kafkajs in the
-// service) does so.
+// does. Applied by ./index.ts, before kafkajs itself loads (it binds the
+// filter when it does).
 
 interface RawMessage {
   offset: string;
@@ -44,12 +44,15 @@ export function withoutAbortedRecords({ messages, abortedTransactions }: { messa
 }
 
 const require = createRequire(import.meta.url);
-const filterPath = require.resolve('kafkajs/src/consumer/filterAbortedMessages.js');
-const installed = (require.cache[filterPath]?.exports as { readCommittedFix?: boolean } | undefined)?.readCommittedFix === true;
-if (!installed) {
+
+/** Puts the filter in place of kafkajs's; false when it already is. kafkajs binds the filter when its consumer loads, so that must not have happened yet. */
+export function installReadCommittedFilter(): boolean {
+  const filterPath = require.resolve('kafkajs/src/consumer/filterAbortedMessages.js');
+  if (isPatched(require.cache[filterPath]?.exports)) return false;
   if (require.cache[require.resolve('kafkajs/src/consumer/batch.js')]) {
-    throw new Error('src/kafka/kafkajs-read-committed.ts must be imported before kafkajs is loaded.');
+    throw new Error('The read_committed patch (src/kafka/kafkajs/patches) must be applied before kafkajs is loaded: import kafkajs from src/kafka/kafkajs/patched.ts.');
   }
   require(filterPath);
-  require.cache[filterPath]!.exports = Object.assign(withoutAbortedRecords, { readCommittedFix: true });
+  require.cache[filterPath]!.exports = markPatched(withoutAbortedRecords);
+  return true;
 }
