@@ -4,8 +4,8 @@ import { sleep } from '../../scripts/infra/wait.js';
 import { kafkajsSecurity } from '../../src/kafka/kafkajs/security.js';
 import type { KafkaSecurity } from '../../src/kafka/port.js';
 
-// The benchmark's ONE direct kafkajs import. The service reaches Kafka only
-// through src/kafka/kafka-client.ts; the baselines (ceiling, naive) are
+// The benchmark's ONE direct kafkajs import (patched, through src/kafka/kafkajs/patched.ts). The service reaches Kafka only
+// through src/kafka/port.ts; the baselines (ceiling, naive) are
 // deliberately other implementations, and the harness needs what that port
 // hides on purpose (message timestamps, transaction markers, committed
 // offsets). Everything else in bench/ talks to Kafka through the small typed

@@ -12,7 +12,7 @@ import type { RunningConsumer } from './kafkajs.js';
 
 // The ceiling's forwarder (`forward` in ./kafkajs.ts) written with
 // @platformatic/kafka instead, for `npm run bench:clients` only: the service
-// keeps kafkajs behind src/kafka/kafka-client.ts, and this file is the
+// keeps kafkajs behind src/kafka/port.ts, and this file is the
 // benchmark's one import of the other client. Needs Node.js 22 or later.
 //
 // Matched to the kafkajs forwarder: a consumer group reading the topic from

@@ -3,7 +3,7 @@ import { sleep } from '../../scripts/infra/wait.js';
 
 // Who leads what on a multi-broker cluster, for fault tests that bounce
 // partition leaders. Tests may use kafkajs directly; the service reaches it
-// only through src/kafka/kafka-client.ts, which has no such call (yet).
+// only through src/kafka/port.ts, which has no such call (yet).
 
 export interface PartitionState {
   topic: string;
