@@ -3,13 +3,13 @@ import { EVENT_ID_CONFLICT, type OutcomeMessage } from '../schemas/outcome.js';
 import type { Metrics } from './metrics.js';
 
 /** A decided outcome, with the trace it continues when it answers a Kafka message. */
-interface DecidedOutcome {
+export interface DecidedOutcome {
   message: OutcomeMessage;
   trace?: { traceId: string };
 }
 
 /** Any pino-style logger (the service's, or a request's). */
-interface DecisionLogger {
+export interface DecisionLogger {
   info(fields: object, message: string): void;
   warn(fields: object, message: string): void;
 }

@@ -2,7 +2,7 @@ import type { Tracer } from '@opentelemetry/api';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { recordDecisions } from '../../observability/decision-log.js';
+import { createDecisionHooks } from '../../observability/decision-hooks.js';
 import { inDecideSpan } from '../../observability/spans.js';
 import { carriedTraceHeaders, outcomeTraceContext, traceparentOf } from '../../observability/trace-context.js';
 import type { Metrics } from '../../observability/metrics.js';
@@ -67,21 +67,15 @@ export function registerEventRoutes(app: FastifyInstance, { decideBatch, metrics
       },
       handler: async (request) => {
         const message = validMessage(request.body, { transport: 'http', request_id: request.id });
-        const timer = metrics.processingSeconds.startTimer({ source: 'http' });
         // The outcome message continues the caller's trace, as one answering a Kafka message does (or the request span's).
         const span = requestSpan(request);
         const trace = carriedTraceHeaders({ traceparent: request.headers.traceparent, tracestate: request.headers.tracestate }) ?? (span && traceparentOf(span.spanContext()));
-        const decide = () => decideBatch([message], { outbox: true, trace });
-        const outcomes = await (span ? inDecideSpan(tracer, span, decide) : decide());
-        timer();
+        const hooks = createDecisionHooks({ logger: request.log, metrics, source: 'http', traceDeciding: (work) => (span ? inDecideSpan(tracer, span, work) : work()) });
+        const outcomes = await hooks.deciding(() => decideBatch([message], { outbox: true, trace }));
         onDecided();
         const outcome = outcomes[0];
         if (!outcome) throw new Error('The decider returned no outcome for one event.');
-        recordDecisions(
-          request.log,
-          metrics,
-          outcomes.map((decided) => ({ ...decided, trace: outcomeTraceContext(outcomeIdentity(decided.message), trace) })),
-        );
+        hooks.answered(outcomes.map((decided) => ({ ...decided, trace: outcomeTraceContext(outcomeIdentity(decided.message), trace) })));
         if (outcome.message.code === EVENT_ID_CONFLICT) {
           throw new HttpError(HttpErrorCode.EVENT_ID_CONFLICT, outcome.message.message, outcome.message.error?.details);
         }
