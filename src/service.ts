@@ -8,6 +8,7 @@ import { createKafkaClient } from './kafka/kafkajs/client.js';
 import { kafkaSecurity, refusedLoginMessage } from './kafka/kafka-security.js';
 import { startOutboxRelay, type OutboxRelay } from './kafka/outbox-relay.js';
 import { createOutcomeDelivery, createSizedSender } from './kafka/outcome-delivery.js';
+import { createPositionDelivery } from './kafka/position-delivery.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createReadinessCheck } from './observability/readiness.js';
@@ -191,14 +192,16 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       (made) => made.close(),
     );
     relay = startOutboxRelay({
-      kafka,
-      mode: config.OUTCOME_DELIVERY,
+      delivery: createPositionDelivery({
+        kafka,
+        mode: config.OUTCOME_DELIVERY,
+        send: createSizedSender(maxMessageBytes, onCompacted),
+        outcomesTopic: config.OUTCOMES_TOPIC,
+        positionGroupId: `${config.KAFKA_GROUP_ID}.http-outbox`,
+        transactionalId: `${transactionalIdPrefix}-http-outbox`,
+        compression: config.OUTCOME_COMPRESSION,
+      }),
       drain: (work) => drainOutbox(prisma, work),
-      send: createSizedSender(maxMessageBytes, onCompacted),
-      outcomesTopic: config.OUTCOMES_TOPIC,
-      positionGroupId: `${config.KAFKA_GROUP_ID}.http-outbox`,
-      transactionalId: `${transactionalIdPrefix}-http-outbox`,
-      compression: config.OUTCOME_COMPRESSION,
       intervalMs: 1_000,
       retry: { initialMs: config.RETRY_INITIAL_MS, maxMs: config.RETRY_MAX_MS },
       logger,

@@ -1,26 +1,15 @@
 import type { Logger } from '../observability/logger.js';
 import type { OutboxDrain, OutboxRow } from '../store/outcome-outbox.js';
 import { backoffDelay } from './backoff.js';
-import type { KafkaClient, Publisher, TransactionalPublisher } from './port.js';
-import type { OutcomeDeliveryMode, SizedSender } from './outcome-delivery.js';
+import type { CommittedOffset } from './port.js';
 import { traceOutcome } from './outcome-traces.js';
+import type { PositionDelivery } from './position-delivery.js';
 
 export interface OutboxRelayOptions {
-  kafka: KafkaClient;
-  mode: OutcomeDeliveryMode;
+  /** Publishes the outcomes and keeps the relay's position (see createPositionDelivery). */
+  delivery: PositionDelivery;
   /** Runs `work` as the only drainer of the outbox, in one database transaction. */
   drain<T>(work: (outbox: OutboxDrain) => Promise<T>): Promise<T>;
-  send: SizedSender;
-  outcomesTopic: string;
-  /**
-   * Where the relay keeps its position: the committed offset of this group on
-   * partition 0 of the outcome topic is the id of the next outbox row to
-   * publish, and its metadata the uid of the row before it, written in the
-   * same Kafka transaction as the outcomes.
-   */
-  positionGroupId: string;
-  transactionalId: string;
-  compression: 'none' | 'gzip';
   /** How often the outbox is looked at when nobody wakes the relay (rows left by a crashed instance). */
   intervalMs: number;
   retry: { initialMs: number; maxMs: number };
@@ -47,21 +36,15 @@ const ROWS_PER_TRANSACTION = 500;
  * row of the outbox were not published under it, and are.
  */
 export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
-  let producer: Promise<TransactionalPublisher | Publisher> | undefined;
+  const { delivery } = options;
   let running: Promise<void> | undefined;
   let again = false;
   let stopped = false;
   let failures = 0;
   let timer: NodeJS.Timeout | undefined;
 
-  const connect = () =>
-    options.mode === 'transactional'
-      ? options.kafka.connectTransactionalPublisher(options.transactionalId, { compression: options.compression })
-      : options.kafka.connectPublisher({ compression: options.compression });
-
   /** `rows` without those the committed position says were published (by a relay that died before it could delete them), which are deleted. */
-  const unpublished = async (outbox: OutboxDrain, rows: OutboxRow[]): Promise<OutboxRow[]> => {
-    const { nextOffset: next, metadata: uid } = await options.kafka.committedOffset(options.positionGroupId, options.outcomesTopic, 0);
+  const unpublished = async (outbox: OutboxDrain, rows: OutboxRow[], { nextOffset: next, metadata: uid }: CommittedOffset): Promise<OutboxRow[]> => {
     if (rows[0]!.id >= next) return rows;
     if (uid !== null && (await outbox.published({ id: next - 1n, uid }))) return rows.filter((row) => row.id >= next);
     options.onPositionAhead();
@@ -77,20 +60,11 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     options.drain(async (outbox) => {
       const rows = await outbox.pending(ROWS_PER_TRANSACTION);
       if (rows.length === 0) return false;
-      // Connecting fences an older relay with our transactional id: nothing commits behind the position we read next.
-      producer ??= connect();
-      const publisher = await producer;
-      const fresh = 'sendInTransaction' in publisher ? await unpublished(outbox, rows) : rows;
+      const position = await delivery.claim();
+      const fresh = position ? await unpublished(outbox, rows, position) : rows;
       const last = fresh.at(-1);
       if (!last) return true;
-      await options.send(async (requests) => {
-        if ('sendInTransaction' in publisher) {
-          const consumed = { groupId: options.positionGroupId, topic: options.outcomesTopic, partition: 0, nextOffset: String(last.id + 1n), metadata: last.uid };
-          await publisher.sendInTransaction(options.outcomesTopic, requests, consumed);
-        } else {
-          for (const messages of requests) await publisher.send(options.outcomesTopic, messages);
-        }
-      }, fresh.map((row) => traceOutcome(row.outcome, row.trace)));
+      await delivery.deliver(fresh.map((row) => traceOutcome(row.outcome, row.trace)), { nextOffset: last.id + 1n, metadata: last.uid });
       await outbox.published(last);
       return rows.length === ROWS_PER_TRANSACTION;
     });
@@ -114,9 +88,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         schedule(again ? 0 : options.intervalMs);
       } catch (error) {
         // Start the next attempt from a fresh producer, which also ends anything the old one left open.
-        const stale = producer;
-        producer = undefined;
-        await stale?.then((p) => p.disconnect()).catch(() => undefined);
+        await delivery.reset();
         options.onPublishFailure();
         const delayMs = backoffDelay(failures, options.retry.initialMs, options.retry.maxMs);
         failures += 1;
@@ -138,7 +110,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       await running;
       // One last pass so a graceful stop leaves nothing behind that it could publish.
       await publishOnce().catch((error: unknown) => options.logger.warn({ err: error }, 'outcomes of HTTP decisions left in the outbox at stop; the next instance publishes them'));
-      await producer?.then((p) => p.disconnect()).catch(() => undefined);
+      await delivery.reset();
     },
   };
 }

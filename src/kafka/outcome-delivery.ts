@@ -1,5 +1,5 @@
 import { KafkaError } from '../errors.js';
-import type { BatchControl, KafkaClient, OutboundMessage, Publisher, TransactionalPublisher } from './port.js';
+import type { BatchControl, ConsumedOffset, KafkaClient, OutboundMessage, Publisher, TransactionalPublisher } from './port.js';
 import { toKafkaError } from './kafka-errors.js';
 import { MIN_MAX_MESSAGE_BYTES, toRequests } from './outcome-requests.js';
 import type { TracedOutcome } from './outcome-message.js';
@@ -76,6 +76,16 @@ export function createSizedSender(maxMessageBytes: number, onCompacted: (eventId
   };
 }
 
+/** Publishes `outcomes` and commits `consumed` in one Kafka transaction. */
+export const publishInTransaction = (send: SizedSender, publisher: TransactionalPublisher, topic: string, outcomes: readonly TracedOutcome[], consumed: ConsumedOffset) =>
+  send((requests) => publisher.sendInTransaction(topic, requests, consumed), outcomes);
+
+/** Publishes `outcomes` request after request, without a transaction. */
+export const publishInTurn = (send: SizedSender, publisher: Publisher, topic: string, outcomes: readonly TracedOutcome[]) =>
+  send(async (requests) => {
+    for (const messages of requests) await publisher.send(topic, messages);
+  }, outcomes);
+
 /** One transactional producer per input partition, so the next owner of a partition fences the last one. */
 function transactionalDelivery(options: OutcomeDeliveryOptions, send: SizedSender): OutcomeDelivery {
   const publishers = new Map<number, Promise<TransactionalPublisher>>();
@@ -126,7 +136,7 @@ function transactionalDelivery(options: OutcomeDeliveryOptions, send: SizedSende
         uncertain.delete(partition);
         const publisher = await publisherFor(partition);
         uncertain.add(partition);
-        await send((requests) => publisher.sendInTransaction(options.outcomesTopic, requests, consumed), outcomes);
+        await publishInTransaction(send, publisher, options.outcomesTopic, outcomes, consumed);
         uncertain.delete(partition);
       } catch (error) {
         // Aborted, fenced or unsure: the next attempt starts from a fresh producer.
@@ -158,9 +168,7 @@ async function atLeastOnceDelivery(options: OutcomeDeliveryOptions, send: SizedS
     async deliver(partition, outcomes, lastOffset, control) {
       // When only the commit failed, commit again rather than publish the chunk a second time.
       if (published.get(partition) !== lastOffset) {
-        await send(async (requests) => {
-          for (const messages of requests) await publisher.send(options.outcomesTopic, messages);
-        }, outcomes);
+        await publishInTurn(send, publisher, options.outcomesTopic, outcomes);
         published.set(partition, lastOffset);
       }
       await control.commitThrough(lastOffset);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startOutboxRelay, type OutboxRelay } from '../../../src/kafka/outbox-relay.js';
 import { createSizedSender } from '../../../src/kafka/outcome-delivery.js';
+import { createPositionDelivery } from '../../../src/kafka/position-delivery.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { validMessage } from '../../../src/processing/decode-message.js';
 import { buildOutcome } from '../../../src/processing/outcome.js';
@@ -56,14 +57,16 @@ function start(stub: StubKafka, outbox: ReturnType<typeof memoryOutbox>) {
   const ahead = { count: 0 };
   const logger = createLogger('warn', { write: (line: string) => void warnings.push(JSON.parse(line) as Record<string, unknown>) });
   relay = startOutboxRelay({
-    kafka: stub.client,
-    mode: 'transactional',
+    delivery: createPositionDelivery({
+      kafka: stub.client,
+      mode: 'transactional',
+      send: createSizedSender(1_048_588, () => undefined),
+      outcomesTopic: TOPIC,
+      positionGroupId: POSITION_GROUP,
+      transactionalId: TRANSACTIONAL_ID,
+      compression: 'none',
+    }),
     drain: outbox.drain,
-    send: createSizedSender(1_048_588, () => undefined),
-    outcomesTopic: TOPIC,
-    positionGroupId: POSITION_GROUP,
-    transactionalId: TRANSACTIONAL_ID,
-    compression: 'none',
     intervalMs: 10,
     retry: { initialMs: 1, maxMs: 5 },
     logger,
