@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startOutboxRelay, type OutboxRelay } from '../../../src/kafka/outbox-relay.js';
-import { createSizedSender } from '../../../src/kafka/outcome-delivery.js';
+import { createSizedSender, type OutcomeDeliveryMode } from '../../../src/kafka/outcome-delivery.js';
 import { createPositionDelivery } from '../../../src/kafka/position-delivery.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { validMessage } from '../../../src/processing/decode-message.js';
@@ -52,14 +52,14 @@ afterEach(async () => {
   relay = undefined;
 });
 
-function start(stub: StubKafka, outbox: ReturnType<typeof memoryOutbox>) {
+function start(stub: StubKafka, outbox: ReturnType<typeof memoryOutbox>, mode: OutcomeDeliveryMode = 'transactional') {
   const warnings: Record<string, unknown>[] = [];
   const ahead = { count: 0 };
   const logger = createLogger('warn', { write: (line: string) => void warnings.push(JSON.parse(line) as Record<string, unknown>) });
   relay = startOutboxRelay({
     delivery: createPositionDelivery({
       kafka: stub.client,
-      mode: 'transactional',
+      mode,
       send: createSizedSender(1_048_588, () => undefined),
       outcomesTopic: TOPIC,
       positionGroupId: POSITION_GROUP,
@@ -128,5 +128,18 @@ describe('the outbox relay', () => {
     await expect.poll(() => outbox.rows()).toEqual([]);
     expect(publishedIds(stub)).toEqual(['e-1', 'e-2']);
     expect(olderCommitted).toBe(false);
+  });
+
+  it('publishes every row at least once without a transaction or a position when delivery is at-least-once', async () => {
+    const stub = createStubKafka();
+    const rows = [row(1), row(2), row(3)];
+    const outbox = memoryOutbox(rows);
+    commitPosition(stub, 3n, rows[1]!.uid); // a position is no business of this mode: nothing is skipped for it
+    const { ahead } = start(stub, outbox, 'at-least-once');
+    await expect.poll(() => outbox.rows()).toEqual([]);
+    expect(stub.sent.flat().map((m) => m.headers['event-id'])).toEqual(['e-1', 'e-2', 'e-3']);
+    expect(stub.transactions).toEqual([]);
+    expect(stub.groupOffsets.get(0)).toBe(3n);
+    expect(ahead.count).toBe(0);
   });
 });
