@@ -61,6 +61,8 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
   let assigned: readonly number[] = [];
   /** Counts group joins: a batch handed out before the last join must not go on once it is over. */
   let generation = 0;
+  /** The worker of each partition for the current group join; a join starts them afresh (fencing again). */
+  let workers = new Map<number, PartitionWorker>();
   /** The handler at work on each partition: kafkajs may hand out a partition's next batch after a rejoin while the last one still runs. */
   const partitionTurns = new Map<number, Promise<void>>();
 
@@ -92,8 +94,6 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     },
   });
 
-  /** The worker of each partition for the current group join; a join starts them afresh (fencing again). */
-  let workers = new Map<number, PartitionWorker>();
   const workerFor = (partition: number): PartitionWorker => {
     let worker = workers.get(partition);
     if (!worker) {
