@@ -2,7 +2,7 @@ import { formatInstant } from '../domain/timestamp.js';
 import { EVENT_ID_CONFLICT, type OutcomeMessage, type RevisedDecision } from '../schemas/outcome.js';
 import type { DecodedMessage, ValidMessage } from './decoded-message.js';
 import { contentFingerprint } from './event-identity.js';
-import type { LedgerDecision, PastEvent, RecordedDecision } from './ports.js';
+import type { LedgerDecision, PastEvent, RecordedDecision } from './decision-records.js';
 
 /** An outcome ready to publish: the message and its Kafka key (every outcome has one: the outcome topic may be compacted). */
 export interface Outcome {

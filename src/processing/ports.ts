@@ -1,47 +1,25 @@
 import type { Action, ComponentType, EventType } from '../domain/catalogue.js';
 import type { CalendarDate } from '../domain/calendar-date.js';
 import type { ComponentState } from '../domain/component-state.js';
-import type { ContractView, DomainEvent } from '../domain/decide.js';
+import type { ContractView } from '../domain/decide.js';
 import type { EventKey } from '../domain/event-order.js';
 import type { Micros } from '../domain/timestamp.js';
-import type { ErrorResponse } from '../schemas/error-response.js';
-import type { OutcomeCode, OutcomeSource, OutcomeStatus, RevisedDecision } from '../schemas/outcome.js';
+import type { OutcomeSource, RevisedDecision } from '../schemas/outcome.js';
+import type { LedgerDecision, PastEvent, RecordedDecision } from './decision-records.js';
 import type { Outcome } from './outcome.js';
 
 // What the use case needs from storage. src/store implements it; tests may
 // too. Everything one batch needs is read and written in a handful of bulk
 // statements inside one transaction.
 
+// Decisions as recorded live in decision-records.ts, below outcome.ts (which
+// builds outcomes from them); storage keeps them, so this port names them too.
+export type { LedgerDecision, PastEvent, RecordedDecision };
+
 export interface StoredContract extends ContractView {
   id: string;
   /** EVENT_ORDER=created_at: the newest event folded into each component's state; absent until that mode folds it. */
   folded: Partial<Record<ComponentType, EventKey>>;
-}
-
-/** A decision: what an outcome says about its event. */
-export interface RecordedDecision {
-  status: OutcomeStatus;
-  code: OutcomeCode;
-  message: string;
-  /** The ErrorResponse of an `error` decision. */
-  error?: ErrorResponse | null;
-}
-
-/**
- * The first decision recorded for an event id, with the input message it was
- * made for and when, so a redelivery of that message is answered exactly as
- * the first time and a re-sent copy is told apart as a duplicate.
- */
-export interface LedgerDecision extends RecordedDecision {
-  error: ErrorResponse | null;
-  /** Null for decisions recorded before the ledger kept their source. */
-  source: OutcomeSource | null;
-  /** `YYYY-MM-DDTHH:MM:SS.ffffffZ` */
-  processedAt: string;
-  /** The content fingerprint of a valid event (null for other messages and for decisions recorded before it was kept). */
-  fingerprint: string | null;
-  /** 0 for the first decision; counts up each time EVENT_ORDER=created_at re-decides the event. */
-  revision: number;
 }
 
 export interface StateChange {
@@ -67,15 +45,6 @@ export interface HistoryPosition {
 
 /** The key of a component in componentHistory's answer. */
 export const componentKey = (ref: ComponentRef): string => `${ref.contractId}/${ref.component}`;
-
-/** An event decided earlier for a component, with its current decision: what a re-fold starts from. */
-export interface PastEvent {
-  eventId: string;
-  event: DomainEvent;
-  decision: LedgerDecision;
-  /** The input message it was decided for. */
-  source: OutcomeSource;
-}
 
 /** A revision recorded earlier that is still its event's current decision. */
 export interface StandingRevision {
