@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { configSchema } from '../src/config.js';
+import { configSchema } from '../src/config-schema.js';
 import { SECRET_SETTINGS, isSecretSetting } from '../src/config-secrets.js';
 
 // Writes docs/configuration.md from the zod config schema, so the reference
@@ -38,7 +38,7 @@ const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ')
 
 function row(name: string, field: z.ZodType): string {
   const meaning = field.description;
-  if (meaning === undefined) throw new Error(`${name} has no description in src/config.ts`);
+  if (meaning === undefined) throw new Error(`${name} has no description in src/config-schema.ts`);
   const variable = isSecretSetting(name) ? `${code(name)} (or ${code(`${name}_FILE`)}), **secret**` : code(name);
   return `| ${variable} | ${defaultValue(field)} | ${cell(allowedValues(field))} | ${cell(meaning)} |`;
 }

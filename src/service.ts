@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { exposureWarnings, readsNeedToken, type Config } from './config.js';
+import { exposureWarnings, readsNeedToken } from './config-exposure.js';
+import type { Config } from './config.js';
 import { KafkaError } from './errors.js';
 import { startHttpServers } from './http/servers.js';
 import { retryUntilDone, StopRequested } from './kafka/backoff.js';

@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, exposureWarnings, isLoopbackHost, loadConfig, readsNeedToken } from '../../src/config.js';
+import { exposureWarnings, isLoopbackHost, readsNeedToken } from '../../src/config-exposure.js';
+import { ConfigError, loadConfig } from '../../src/config.js';
 import { kafkaSecurity } from '../../src/kafka/kafka-security.js';
 
 describe('loadConfig', () => {

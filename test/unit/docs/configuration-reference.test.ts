@@ -4,7 +4,7 @@ import { CONFIG_REFERENCE_PATH, renderConfigReference } from '../../../scripts/c
 import { loadConfig } from '../../../src/config.js';
 
 describe('docs/configuration.md', () => {
-  it('is what the zod config schema generates (run `npm run docs:config` after changing src/config.ts)', async () => {
+  it('is what the zod config schema generates (run `npm run docs:config` after changing src/config-schema.ts)', async () => {
     expect(await readFile(CONFIG_REFERENCE_PATH, 'utf8')).toBe(renderConfigReference());
   });
 
