@@ -46,7 +46,7 @@ function row(name: string, field: z.ZodType): string {
 export function renderConfigReference(): string {
   const rows = Object.entries(configSchema.shape).map(([name, field]) => row(name, field as z.ZodType));
   return [
-    '<!-- Generated from src/config.ts by `npm run docs:config`; do not edit by hand. -->',
+    '<!-- Generated from src/config-schema.ts by `npm run docs:config`; do not edit by hand. -->',
     '',
     '# Configuration',
     '',
