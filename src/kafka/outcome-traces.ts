@@ -12,10 +12,14 @@ import { outcomeTraceContext } from '../observability/trace-context.js';
  */
 export function traceOutcomes(outcomes: readonly Outcome[], chunk: readonly InboundMessage[], decoded: readonly DecodedMessage[]): TracedOutcome[] {
   const byOffset = new Map(chunk.map((message, index) => [message.offset, index]));
-  const causing = ({ revises, source }: Outcome['message']): number | undefined => {
-    const index = revises ? decoded.findIndex((message) => message.eventId === revises.caused_by) : source.transport === 'kafka' ? byOffset.get(source.offset) : undefined;
-    return index === -1 ? undefined : index;
+  // Built on the first revision only: most chunks revise nothing. The first message with an id caused its revisions.
+  let byEventId: Map<string, number> | undefined;
+  const causedBy = (eventId: string): number | undefined => {
+    byEventId ??= new Map(decoded.map((message, index) => [message.eventId, index] as const).reverse());
+    return byEventId.get(eventId);
   };
+  const causing = ({ revises, source }: Outcome['message']): number | undefined =>
+    revises ? causedBy(revises.caused_by) : source.transport === 'kafka' ? byOffset.get(source.offset) : undefined;
   return outcomes.map((outcome) => {
     const index = causing(outcome.message);
     if (index === undefined) return traceOutcome(outcome);

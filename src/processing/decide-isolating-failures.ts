@@ -58,6 +58,7 @@ async function decideAlone(message: DecodedMessage, options: IsolationOptions): 
       if (error instanceof UnexpectedFailure) break;
     }
   }
-  // Should even this fail unexpectedly, its UnexpectedFailure stops the consumer at this event: nothing is skipped unanswered.
+  // The recorder publishes the failure even when it cannot write it down; only an outage, or a bug that keeps
+  // even the outcome from being built (an UnexpectedFailure here, which stops the consumer), is thrown.
   return [await options.retryTransient(() => options.recordFailure(message, lastError, options.maxAttempts))];
 }
