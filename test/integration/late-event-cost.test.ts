@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/processing/clock.js';
 import { createBatchDecider, type BatchDecider } from '../../src/processing/decide-batch.js';
 import { decodeMessage } from '../../src/processing/decode-message.js';
-import type { DecisionStore } from '../../src/processing/ports.js';
 import type { OutcomeMessage } from '../../src/schemas/outcome.js';
 import { createContractRepository } from '../../src/store/contracts.js';
+import { decoratedStore } from '../support/decorated-store.js';
 import { createDecisionStore } from '../../src/store/decision-store.js';
 import { createPrismaClient, type PrismaClient } from '../../src/store/prisma-client.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -36,19 +36,13 @@ beforeAll(async () => {
   prisma = createPrismaClient(db.url, 2);
   await createContractRepository(prisma).create({ contractNumber: CONTRACT, components: ['energy_supply'] });
   const store = createDecisionStore(prisma);
-  const counting: DecisionStore = {
-    inTransaction: (work) =>
-      store.inTransaction((tx) =>
-        work({
-          ...tx,
-          componentHistory: async (positions, limit) => {
-            const history = await tx.componentHistory(positions, limit);
-            pages.push([...history.values()].reduce((n, events) => n + events.length, 0));
-            return history;
-          },
-        }),
-      ),
-  };
+  const counting = decoratedStore(store, (tx) => ({
+    componentHistory: async (positions, limit) => {
+      const history = await tx.componentHistory(positions, limit);
+      pages.push([...history.values()].reduce((n, events) => n + events.length, 0));
+      return history;
+    },
+  }));
   decideBatch = createBatchDecider({ store: counting, clock: systemClock, auditEnabled: true, eventOrder: 'created_at', historyPage: PAGE });
 });
 afterAll(async () => {

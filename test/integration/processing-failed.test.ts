@@ -9,6 +9,7 @@ import type { DecisionStore } from '../../src/processing/ports.js';
 import { createFailureRecorder } from '../../src/processing/record-failure.js';
 import { createContractRepository } from '../../src/store/contracts.js';
 import { isDatabaseUnavailable, storeFailure } from '../../src/store/database-failure.js';
+import { decoratedStore } from '../support/decorated-store.js';
 import { createDecisionStore } from '../../src/store/decision-store.js';
 import { Prisma } from '../../src/generated/prisma/client.js';
 import { createPrismaClient, type PrismaClient } from '../../src/store/prisma-client.js';
@@ -196,19 +197,13 @@ describe('a bug in the code that runs inside a transaction', () => {
   /** The real store, whose transactions fail between their queries once they locked contract p-1, as a bug in a rule would. */
   const buggyStore = (): DecisionStore => {
     const store = createDecisionStore(prisma);
-    return {
-      inTransaction: (work) =>
-        store.inTransaction((tx) =>
-          work({
-            ...tx,
-            lockContracts: async (numbers) => {
-              const locked = await tx.lockContracts(numbers);
-              if (numbers.includes('p-1')) throw bug();
-              return locked;
-            },
-          }),
-        ),
-    };
+    return decoratedStore(store, (tx) => ({
+      lockContracts: async (numbers) => {
+        const locked = await tx.lockContracts(numbers);
+        if (numbers.includes('p-1')) throw bug();
+        return locked;
+      },
+    }));
   };
 
   it('comes out of the store as it is, not as a database failure to retry forever', async () => {
@@ -280,19 +275,13 @@ describe('what Prisma really throws', () => {
   it('for a connection lost in the middle of an HTTP request\'s transaction is answered 503, as an outage', async () => {
     await viaCutProxy(async (proxied, proxy) => {
       const store = createDecisionStore(proxied);
-      const cutAfterLocking: DecisionStore = {
-        inTransaction: (work) =>
-          store.inTransaction((tx) =>
-            work({
-              ...tx,
-              lockContracts: async (numbers) => {
-                const locked = await tx.lockContracts(numbers);
-                proxy.cut();
-                return locked;
-              },
-            }),
-          ),
-      };
+      const cutAfterLocking = decoratedStore(store, (tx) => ({
+        lockContracts: async (numbers) => {
+          const locked = await tx.lockContracts(numbers);
+          proxy.cut();
+          return locked;
+        },
+      }));
       const app = await buildStubHttpApp({ decideBatch: createBatchDecider({ store: cutAfterLocking, clock: systemClock, auditEnabled: true }) });
       try {
         const event = { type: 'supply_energy_start', contract_number: 'p-1', date: '2024-01-01', created_at: '2024-01-01T00:00:00Z', event_id: 'http-cut' };
