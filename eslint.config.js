@@ -9,7 +9,10 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
     },
   },
   {
@@ -25,8 +28,20 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          paths: [{ name: 'kafkajs', message: 'Import kafkajs from src/kafka/kafkajs/patched.ts, which patches it first.', allowTypeImports: true }],
-          patterns: [{ group: ['kafkajs/*'], message: "kafkajs's internals are patched in src/kafka/kafkajs/patches only.", allowTypeImports: true }],
+          paths: [
+            {
+              name: 'kafkajs',
+              message: 'Import kafkajs from src/kafka/kafkajs/patched.ts, which patches it first.',
+              allowTypeImports: true,
+            },
+          ],
+          patterns: [
+            {
+              group: ['kafkajs/*'],
+              message: "kafkajs's internals are patched in src/kafka/kafkajs/patches only.",
+              allowTypeImports: true,
+            },
+          ],
         },
       ],
     },
@@ -39,8 +54,14 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'net', 'http', 'pg', 'kafkajs', 'fastify', 'pino', '@prisma/*', 'prom-client'], message: 'src/domain must stay free of I/O.' },
-            { group: ['../store/*', '../kafka/*', '../http/*', '../processing/*', '../observability/*'], message: 'src/domain must not depend on outer layers.' },
+            {
+              group: ['node:*', 'fs', 'net', 'http', 'pg', 'kafkajs', 'fastify', 'pino', '@prisma/*', 'prom-client'],
+              message: 'src/domain must stay free of I/O.',
+            },
+            {
+              group: ['../store/*', '../kafka/*', '../http/*', '../processing/*', '../observability/*'],
+              message: 'src/domain must not depend on outer layers.',
+            },
           ],
         },
       ],

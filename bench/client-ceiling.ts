@@ -72,7 +72,8 @@ interface Run extends Throughput {
 
 const startedAt = new Date();
 const busyAtStart = await cpuBusyShare();
-const node = Number(process.versions.node.split('.')[0]) === nodeMajor ? process.execPath : nodeBinary(String(nodeMajor));
+const node =
+  Number(process.versions.node.split('.')[0]) === nodeMajor ? process.execPath : nodeBinary(String(nodeMajor));
 const currentMajor = Number(process.versions.node.split('.')[0]);
 const plan: { client: Client; currentNode: boolean }[] = [];
 for (let n = 0; n < rounds; n++) {

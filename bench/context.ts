@@ -19,7 +19,8 @@ export interface BenchContext {
   createdDatabases: string[];
 }
 
-export const log = (message: string): void => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+export const log = (message: string): void =>
+  console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 
 export function nameFor(context: BenchContext, what: string): string {
   return `bench_${context.runId}_${what}`;

@@ -8,7 +8,11 @@ import type { BenchContract } from './dataset.js';
 // per-database statistics belong to one implementation.
 
 /** Creates, migrates and seeds the template database; returns its name. */
-export async function createTemplate(serverUrl: string, name: string, contracts: readonly BenchContract[]): Promise<void> {
+export async function createTemplate(
+  serverUrl: string,
+  name: string,
+  contracts: readonly BenchContract[],
+): Promise<void> {
   await withClient(serverUrl, (client) => client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`));
   const url = withDatabase(serverUrl, name);
   await applyMigrations(url);
@@ -25,7 +29,9 @@ export async function createTemplate(serverUrl: string, name: string, contracts:
 
 /** A fresh copy of the template; returns its URL. */
 export async function cloneDatabase(serverUrl: string, template: string, name: string): Promise<string> {
-  await withClient(serverUrl, (client) => client.query(`CREATE DATABASE ${client.escapeIdentifier(name)} TEMPLATE ${client.escapeIdentifier(template)}`));
+  await withClient(serverUrl, (client) =>
+    client.query(`CREATE DATABASE ${client.escapeIdentifier(name)} TEMPLATE ${client.escapeIdentifier(template)}`),
+  );
   return withDatabase(serverUrl, name);
 }
 
@@ -34,7 +40,10 @@ export async function dropDatabases(serverUrl: string, names: readonly string[])
 }
 
 export async function serverVersion(serverUrl: string): Promise<string> {
-  return withClient(serverUrl, async (client) => (await client.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version);
+  return withClient(
+    serverUrl,
+    async (client) => (await client.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version,
+  );
 }
 
 /**

@@ -1,4 +1,10 @@
-import { COMPONENT_TYPES, EVENT_CATALOGUE, EVENT_TYPES, type ComponentType, type EventType } from '../src/domain/catalogue.js';
+import {
+  COMPONENT_TYPES,
+  EVENT_CATALOGUE,
+  EVENT_TYPES,
+  type ComponentType,
+  type EventType,
+} from '../src/domain/catalogue.js';
 import type { ComponentState } from '../src/domain/component-state.js';
 import { decide, type ContractView, type DomainEvent } from '../src/domain/decide.js';
 import { formatInstant, type Micros } from '../src/domain/timestamp.js';
@@ -50,7 +56,15 @@ interface SimContract extends ContractView {
   states: Partial<Record<ComponentType, ComponentState>>;
 }
 
-export function generateDataset({ contracts: contractCount, events: eventCount, seed = 42 }: { contracts: number; events: number; seed?: number }): Dataset {
+export function generateDataset({
+  contracts: contractCount,
+  events: eventCount,
+  seed = 42,
+}: {
+  contracts: number;
+  events: number;
+  seed?: number;
+}): Dataset {
   const random = mulberry32(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const contracts = Array.from({ length: contractCount }, (_, i) => newContract(i, random));
@@ -71,27 +85,41 @@ export function generateDataset({ contracts: contractCount, events: eventCount, 
     let event: DomainEvent | undefined;
     let contract: SimContract | undefined;
     if (target === 'CONTRACT_NOT_FOUND') {
-      event = { type: pick(EVENT_TYPES), contractNumber: pick(unknown), date: dateText(Math.floor(random() * 365)), createdAt: now };
+      event = {
+        type: pick(EVENT_TYPES),
+        contractNumber: pick(unknown),
+        date: dateText(Math.floor(random() * 365)),
+        createdAt: now,
+      };
     } else {
       // A target may be impossible on a contract's current state: try a few, then fall back to an accepted event.
       for (let attempt = 0; attempt < 6 && !event; attempt++) {
         contract = target === 'COMPONENT_NOT_CONFIGURED' && partial.length ? pick(partial) : pick(contracts);
         event = buildEvent(target, contract, now, random);
       }
-      event ??= buildEvent('ACCEPTED_END', contract!, now, random) ?? buildEvent('ACCEPTED_START', contract!, now, random)!;
+      event ??=
+        buildEvent('ACCEPTED_END', contract!, now, random) ?? buildEvent('ACCEPTED_START', contract!, now, random)!;
     }
     const decision = decide(contract, event);
     if (contract && decision.nextState) contract.states[decision.component] = decision.nextState;
     expected.push(decision.code);
     messages.push({ key: event.contractNumber, value: eventJson(event, i, random) });
   }
-  return { contracts: contracts.map(({ contractNumber, components }) => ({ contractNumber, components })), messages, expected };
+  return {
+    contracts: contracts.map(({ contractNumber, components }) => ({ contractNumber, components })),
+    messages,
+    expected,
+  };
 }
 
 function newContract(index: number, random: () => number): SimContract {
   // 70% have every component; the rest a random non-empty subset, so COMPONENT_NOT_CONFIGURED can happen.
   const components = random() < 0.7 ? [...COMPONENT_TYPES] : COMPONENT_TYPES.filter(() => random() < 0.5);
-  return { contractNumber: `C${String(index + 1).padStart(6, '0')}`, components: components.length ? components : ['energy_supply'], states: {} };
+  return {
+    contractNumber: `C${String(index + 1).padStart(6, '0')}`,
+    components: components.length ? components : ['energy_supply'],
+    states: {},
+  };
 }
 
 /** An event that provokes `target` on `contract`, or undefined when its state cannot. */
@@ -124,7 +152,9 @@ function buildEvent(target: Target, contract: SimContract, now: Micros, random: 
     }
     case 'COMPONENT_NOT_CONFIGURED': {
       const missing = COMPONENT_TYPES.filter((c) => !contract.components.includes(c));
-      return missing.length ? event(missing[Math.floor(random() * missing.length)]!, random() < 0.5 ? 'start' : 'end', days(0, 365), now) : undefined;
+      return missing.length
+        ? event(missing[Math.floor(random() * missing.length)]!, random() < 0.5 ? 'start' : 'end', days(0, 365), now)
+        : undefined;
     }
     case 'RESTART_AFTER_END': {
       const c = configured(hasEnd);
@@ -160,7 +190,9 @@ function buildEvent(target: Target, contract: SimContract, now: Micros, random: 
 const EMPTY: ComponentState = { startDate: null, startEventCreatedAt: null, endDate: null, endEventCreatedAt: null };
 
 function eventType(component: ComponentType, action: 'start' | 'end'): EventType {
-  return EVENT_TYPES.find((type) => EVENT_CATALOGUE[type].component === component && EVENT_CATALOGUE[type].action === action)!;
+  return EVENT_TYPES.find(
+    (type) => EVENT_CATALOGUE[type].component === component && EVENT_CATALOGUE[type].action === action,
+  )!;
 }
 
 /** Half the producers send an event_id; the others rely on the derived one. */
@@ -178,7 +210,12 @@ function invalidMessage(code: 'INVALID_JSON' | 'VALIDATION_ERROR', key: string, 
   const value =
     code === 'INVALID_JSON'
       ? `{"type":"supply_energy_start","contract_number":"${key}","date":"2024-0`
-      : JSON.stringify({ type: index % 2 ? 'solar_panel_start' : 'supply_energy_start', contract_number: key, date: '2024-02-30', created_at: '2025-01-01T00:00:00Z' });
+      : JSON.stringify({
+          type: index % 2 ? 'solar_panel_start' : 'supply_energy_start',
+          contract_number: key,
+          date: '2024-02-30',
+          created_at: '2025-01-01T00:00:00Z',
+        });
   return { key, value };
 }
 
@@ -215,7 +252,10 @@ export function codeHistogram(codes: readonly string[]): Record<string, number> 
 }
 
 /** The codes whose counts differ between what a run answered and what the rules' fold expects. */
-export function mismatchedCodes(got: Record<string, number>, want: Record<string, number>): Record<string, { expected: number; got: number }> {
+export function mismatchedCodes(
+  got: Record<string, number>,
+  want: Record<string, number>,
+): Record<string, { expected: number; got: number }> {
   const mismatches: Record<string, { expected: number; got: number }> = {};
   for (const code of new Set([...Object.keys(got), ...Object.keys(want)])) {
     if (got[code] !== want[code]) mismatches[code] = { expected: want[code] ?? 0, got: got[code] ?? 0 };

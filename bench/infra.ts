@@ -29,11 +29,20 @@ export async function provideInfra(): Promise<BenchInfra> {
   const workDir = mkdtempSync(join(tmpdir(), 'contract-events-bench-'));
   chmodSync(workDir, 0o755); // as root, Postgres runs as user postgres and must enter it
   const [kafkaPort, controllerPort, postgresPort] = (await getFreePorts(3)) as [number, number, number];
-  const envBrokers = process.env.KAFKA_BROKERS?.split(',').map((b) => b.trim()).filter(Boolean);
+  const envBrokers = process.env.KAFKA_BROKERS?.split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
   const envDatabase = process.env.DATABASE_URL || undefined;
 
   const [kafka, postgres] = await Promise.allSettled([
-    envBrokers?.length ? Promise.resolve(undefined) : startKafka({ port: kafkaPort, controllerPort, dataDir: join(workDir, 'kafka'), logFile: join(workDir, 'kafka.log') }),
+    envBrokers?.length
+      ? Promise.resolve(undefined)
+      : startKafka({
+          port: kafkaPort,
+          controllerPort,
+          dataDir: join(workDir, 'kafka'),
+          logFile: join(workDir, 'kafka.log'),
+        }),
     envDatabase ? Promise.resolve(undefined) : startLocalPostgres(postgresPort, workDir),
   ]);
   const started = [kafka, postgres].flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
@@ -62,7 +71,9 @@ export async function provideInfra(): Promise<BenchInfra> {
 
 /** Kafka alone, for benchmarks without a database (`client-ceiling.ts`): KAFKA_BROKERS, or a local broker. */
 export async function provideKafka(): Promise<Pick<BenchInfra, 'brokers' | 'kafkaVersion' | 'description' | 'stop'>> {
-  const envBrokers = process.env.KAFKA_BROKERS?.split(',').map((b) => b.trim()).filter(Boolean);
+  const envBrokers = process.env.KAFKA_BROKERS?.split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
   if (envBrokers?.length) {
     const description = 'Kafka from KAFKA_BROKERS';
     return { brokers: envBrokers, kafkaVersion: 'external', description, stop: async () => undefined };
@@ -84,9 +95,16 @@ export async function provideKafka(): Promise<Pick<BenchInfra, 'brokers' | 'kafk
 
 /** Local Postgres, restarted once so that pg_stat_statements is preloaded. */
 async function startLocalPostgres(port: number, workDir: string): Promise<RunningPostgres> {
-  const options = { port, dataDir: join(workDir, 'postgres'), logFile: join(workDir, 'postgres.log'), persistent: true };
+  const options = {
+    port,
+    dataDir: join(workDir, 'postgres'),
+    logFile: join(workDir, 'postgres.log'),
+    persistent: true,
+  };
   const first = await startPostgres(options);
-  await withClient(first.url, (client) => client.query(`ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'`));
+  await withClient(first.url, (client) =>
+    client.query(`ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'`),
+  );
   await first.stop(); // persistent: the data (and postgresql.auto.conf) stays for the restart
   return startPostgres(options);
 }

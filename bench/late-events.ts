@@ -35,7 +35,10 @@ const { values } = parseArgs({
     events: { type: 'string', default: '100000' },
     late: { type: 'string', default: '20' },
     seed: { type: 'string', default: '19' },
-    'database-url': { type: 'string', default: process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres' },
+    'database-url': {
+      type: 'string',
+      default: process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres',
+    },
     help: { type: 'boolean', default: false },
   },
 });
@@ -75,12 +78,27 @@ const late: Event[] = Array.from({ length: LATE }, (_, n) => ({
   createdAt: history[Math.floor(random() * (HISTORY - 1))]!.createdAt + SECOND / 2n,
 }));
 /** An end between the two first starts: the second and every later start now come after an end, to the end of the history. */
-const earliest: Event = { id: 'late-earliest', type: 'supply_energy_end', day: 0, createdAt: history[0]!.createdAt + SECOND / 2n };
+const earliest: Event = {
+  id: 'late-earliest',
+  type: 'supply_energy_end',
+  day: 0,
+  createdAt: history[0]!.createdAt + SECOND / 2n,
+};
 
 let offset = 0;
 const message = (e: Event): ValidMessage => {
-  const value = JSON.stringify({ event_id: e.id, type: e.type, contract_number: CONTRACT, date: dateText(e.day), created_at: formatInstant(e.createdAt) });
-  const decoded = decodeMessage({ key: Buffer.from(CONTRACT), value: Buffer.from(value), source: { transport: 'kafka', topic: 'late-events', partition: 0, offset: String(offset++) } });
+  const value = JSON.stringify({
+    event_id: e.id,
+    type: e.type,
+    contract_number: CONTRACT,
+    date: dateText(e.day),
+    created_at: formatInstant(e.createdAt),
+  });
+  const decoded = decodeMessage({
+    key: Buffer.from(CONTRACT),
+    value: Buffer.from(value),
+    source: { transport: 'kafka', topic: 'late-events', partition: 0, offset: String(offset++) },
+  });
   if (decoded.kind !== 'valid') throw new Error(`not a valid event: ${value}`);
   return decoded;
 };
@@ -130,7 +148,12 @@ try {
         }),
       ),
   };
-  const decide = createBatchDecider({ store: counting, clock: systemClock, auditEnabled: true, eventOrder: 'created_at' });
+  const decide = createBatchDecider({
+    store: counting,
+    clock: systemClock,
+    auditEnabled: true,
+    eventOrder: 'created_at',
+  });
 
   let started = performance.now();
   for (let i = 0; i < HISTORY; i += CHUNK) await decide(history.slice(i, i + CHUNK).map(message));
@@ -148,7 +171,15 @@ try {
     started = performance.now();
     const outcomes = await decide([message(event)]);
     const ms = performance.now() - started;
-    return { id: event.id, ms, code: outcomes[0]!.message.code, read, statements, revised: outcomes.length - 1, following };
+    return {
+      id: event.id,
+      ms,
+      code: outcomes[0]!.message.code,
+      read,
+      statements,
+      revised: outcomes.length - 1,
+      following,
+    };
   };
   resetPeakRss();
   const burst: LateResult[] = [];
@@ -163,19 +194,33 @@ try {
   const row = (r: LateResult) =>
     `${r.id.padEnd(14)} ${r.ms.toFixed(1).padStart(9)} ${String(r.following).padStart(9)} ${String(r.read).padStart(6)} ${String(r.statements).padStart(10)} ${String(r.revised).padStart(7)}  ${r.code}`;
   const sorted = burst.map((r) => r.ms).sort((a, b) => a - b);
-  console.log(`late events against one component's history of ${HISTORY.toLocaleString('en')} decided events (EVENT_ORDER=created_at, Postgres ${database})`);
-  console.log(`heap limit ${(getHeapStatistics().heap_size_limit / 2 ** 20).toFixed(0)} MiB; CPUs busy before the run ${busy === null ? 'unknown' : `${Math.round(busy * 100)}%`}`);
-  console.log(`history decided in order in ${fillSeconds.toFixed(1)} s (${Math.round(HISTORY / fillSeconds)} events/s, chunks of ${CHUNK}); peak RSS so far ${fillPeak.toFixed(0)} MiB`);
-  console.log(`\n${'event'.padEnd(14)} ${'ms'.padStart(9)} ${'following'.padStart(9)} ${'read'.padStart(6)} ${'statements'.padStart(10)} ${'revised'.padStart(7)}  code`);
+  console.log(
+    `late events against one component's history of ${HISTORY.toLocaleString('en')} decided events (EVENT_ORDER=created_at, Postgres ${database})`,
+  );
+  console.log(
+    `heap limit ${(getHeapStatistics().heap_size_limit / 2 ** 20).toFixed(0)} MiB; CPUs busy before the run ${busy === null ? 'unknown' : `${Math.round(busy * 100)}%`}`,
+  );
+  console.log(
+    `history decided in order in ${fillSeconds.toFixed(1)} s (${Math.round(HISTORY / fillSeconds)} events/s, chunks of ${CHUNK}); peak RSS so far ${fillPeak.toFixed(0)} MiB`,
+  );
+  console.log(
+    `\n${'event'.padEnd(14)} ${'ms'.padStart(9)} ${'following'.padStart(9)} ${'read'.padStart(6)} ${'statements'.padStart(10)} ${'revised'.padStart(7)}  code`,
+  );
   for (const r of burst) console.log(row(r));
-  console.log(`\nburst of ${LATE}: p50 ${percentile(sorted, 50).toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms; peak RSS ${burstPeak.toFixed(0)} MiB`);
+  console.log(
+    `\nburst of ${LATE}: p50 ${percentile(sorted, 50).toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms; peak RSS ${burstPeak.toFixed(0)} MiB`,
+  );
   console.log(row(worst));
   const perFollowing = worst.ms / Math.max(1, worst.read);
   console.log(
     `worst case (everything after it re-read): ${worst.ms.toFixed(0)} ms for ${worst.read.toLocaleString('en')} events read and ${worst.revised.toLocaleString('en')} revised; ` +
       `peak RSS ${worstPeak.toFixed(0)} MiB; at ${(perFollowing * 1000).toFixed(0)} µs per event read the 60 s transaction timeout is reached after about ${Math.round(60_000 / perFollowing).toLocaleString('en')} following events`,
   );
-  console.log(mismatches === 0 ? 'every decision and the state equal one fold of all events in created_at order' : `MISMATCH: ${mismatches} decisions or the state differ from one fold`);
+  console.log(
+    mismatches === 0
+      ? 'every decision and the state equal one fold of all events in created_at order'
+      : `MISMATCH: ${mismatches} decisions or the state differ from one fold`,
+  );
   if (mismatches > 0) process.exitCode = 1;
 } finally {
   await prisma.$disconnect();
@@ -185,10 +230,18 @@ try {
 /** Folds every event once, in created_at order, and counts the stored decisions (and state) that differ. */
 async function checkAgainstOneFold(databaseUrl: string, events: readonly Event[]): Promise<number> {
   const contract = { contractNumber: CONTRACT, components: ['energy_supply' as const], states: {} };
-  const keyed = events.map((e) => ({ key: { createdAt: e.createdAt, eventId: e.id }, event: message(e).event, item: e.id }));
+  const keyed = events.map((e) => ({
+    key: { createdAt: e.createdAt, eventId: e.id },
+    event: message(e).event,
+    item: e.id,
+  }));
   const { state, decided } = foldInOrder(contract, 'energy_supply', EMPTY_COMPONENT_STATE, keyed);
   return withClient(databaseUrl, async (client) => {
-    const codes = new Map((await client.query<{ event_id: string; code: string }>('SELECT event_id, code FROM processed_events')).rows.map((r) => [r.event_id, r.code]));
+    const codes = new Map(
+      (await client.query<{ event_id: string; code: string }>('SELECT event_id, code FROM processed_events')).rows.map(
+        (r) => [r.event_id, r.code],
+      ),
+    );
     const stored = (
       await client.query<{ start: string | null; end: string | null }>(
         `SELECT to_char(start_date, 'YYYY-MM-DD') AS start, to_char(end_date, 'YYYY-MM-DD') AS end FROM component_states`,

@@ -43,7 +43,8 @@ export function readOptions(argv: string[]): BenchOptions {
   }
   const int = (name: string, text: string): number => {
     const value = Number(text);
-    if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer (got ${text})\n${USAGE}`);
+    if (!Number.isInteger(value) || value <= 0)
+      throw new Error(`--${name} must be a positive integer (got ${text})\n${USAGE}`);
     return value;
   };
   const events = int('events', values.events);

@@ -4,7 +4,11 @@
 // they finish together and the concurrency holds to the end.
 
 /** Runs `work` on every chunk of `partitions` (one array of chunks per partition). */
-export async function runPartitionsInTurn<T>(partitions: readonly (readonly T[])[], concurrency: number, work: (chunk: T) => Promise<void>): Promise<void> {
+export async function runPartitionsInTurn<T>(
+  partitions: readonly (readonly T[])[],
+  concurrency: number,
+  work: (chunk: T) => Promise<void>,
+): Promise<void> {
   const nextChunk = partitions.map(() => 0);
   const busy = new Set<number>();
   let turn = 0;

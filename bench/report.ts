@@ -41,10 +41,15 @@ export interface RunInfo {
 }
 
 const require = createRequire(import.meta.url);
-const versionOf = (pkg: string): string => (JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')) as { version: string }).version;
+const versionOf = (pkg: string): string =>
+  (JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')) as { version: string }).version;
 
 /** The service's figures in one delivery mode: throughput run and latency run together (p50…p99 at 2,000 events/s). */
-function serviceFigures(throughput: ServiceThroughput, latency: ServiceLatency, otherLatencyRuns: readonly ServiceLatency[] = []) {
+function serviceFigures(
+  throughput: ServiceThroughput,
+  latency: ServiceLatency,
+  otherLatencyRuns: readonly ServiceLatency[] = [],
+) {
   return {
     outcome_delivery: throughput.outcome_delivery,
     events_per_s: throughput.events_per_s,
@@ -52,7 +57,11 @@ function serviceFigures(throughput: ServiceThroughput, latency: ServiceLatency, 
     p95_ms: latency.p95_ms,
     p99_ms: latency.p99_ms,
     /** The largest of all the mode's runs. */
-    peak_rss_mb: Math.max(throughput.peak_rss_mb, latency.peak_rss_mb, ...otherLatencyRuns.map((run) => run.peak_rss_mb)),
+    peak_rss_mb: Math.max(
+      throughput.peak_rss_mb,
+      latency.peak_rss_mb,
+      ...otherLatencyRuns.map((run) => run.peak_rss_mb),
+    ),
     db_round_trips_per_event: throughput.db_round_trips_per_event,
     throughput_run: throughput,
     latency_run: latency,
@@ -60,7 +69,8 @@ function serviceFigures(throughput: ServiceThroughput, latency: ServiceLatency, 
 }
 
 export function buildReport(results: Results, run: RunInfo) {
-  const { ceiling, dbLimit, naive, throughput, latency, latencyHalfMax, throughputAtLeastOnce, latencyAtLeastOnce } = results;
+  const { ceiling, dbLimit, naive, throughput, latency, latencyHalfMax, throughputAtLeastOnce, latencyAtLeastOnce } =
+    results;
   const service = serviceFigures(throughput, latency, [latencyHalfMax]);
   const serviceAtLeastOnce = serviceFigures(throughputAtLeastOnce, latencyAtLeastOnce);
   const combined = combinedLimit(ceiling.events_per_s, dbLimit.events_per_s);
@@ -127,7 +137,7 @@ export function buildReport(results: Results, run: RunInfo) {
       'events/s: from the consumer group join to the moment the last outcome became readable (read_committed): its broker append time (output topics use LogAppendTime), or the time of the commit marker of its transaction.',
       `naive: measured on the first ${naive.measured_events} events (prefix) and assumed to hold for the rest${naive.extrapolated ? ' (extrapolated)' : ''}.`,
       'latency: time the outcome became readable (as for events/s) minus the input message producer timestamp, inputs after a warm-up only; latency_2000 at the fixed rate, latency_half_max at half of service.events_per_s measured earlier in the same run.',
-      'peak RSS: VmHWM of the service process (node dist/main.js), the largest of the mode\'s throughput and latency runs.',
+      "peak RSS: VmHWM of the service process (node dist/main.js), the largest of the mode's throughput and latency runs.",
       run.statementStats
         ? 'round trips: statements counted by pg_stat_statements in the database of the run (BEGIN/COMMIT included), divided by events.'
         : 'round trips: not measured (pg_stat_statements is not preloaded on this server).',
@@ -152,26 +162,57 @@ export function formatTable(report: Report): string {
     `${fmt(run.events)} outcomes in ${run.seconds} s; outcomes ${run.outcomes_match_expected ? 'match' : 'DO NOT match'} the rules`;
   const rows = [
     ['', 'events/s', 'service ÷ this', 'notes'],
-    ['ceiling (kafkajs forward, no DB)', fmt(ceiling.events_per_s), `${ratios.service_vs_ceiling.toFixed(2)}×`, `${fmt(ceiling.events)} events in ${ceiling.seconds} s`],
     [
-      'db-limit (the service\'s SQL, no Kafka)',
+      'ceiling (kafkajs forward, no DB)',
+      fmt(ceiling.events_per_s),
+      `${ratios.service_vs_ceiling.toFixed(2)}×`,
+      `${fmt(ceiling.events)} events in ${ceiling.seconds} s`,
+    ],
+    [
+      "db-limit (the service's SQL, no Kafka)",
       fmt(dbLimit.events_per_s),
       `${ratios.service_vs_db_limit.toFixed(2)}×`,
       `${outcomesNote(dbLimit)}; ${dbLimit.events_per_transaction} events per transaction, ${dbLimit.db_round_trips_per_event ?? 'n/a'} DB round trips/event`,
     ],
-    ['combined limit 1/(1/ceiling + 1/db-limit)', fmt(report.combined_limit.events_per_s), `${ratios.service_vs_combined_limit.toFixed(2)}×`, 'Kafka and Postgres sharing the machine'],
+    [
+      'combined limit 1/(1/ceiling + 1/db-limit)',
+      fmt(report.combined_limit.events_per_s),
+      `${ratios.service_vs_combined_limit.toFixed(2)}×`,
+      'Kafka and Postgres sharing the machine',
+    ],
     [
       'naive (eachMessage, tx + send per event)',
       fmt(naive.events_per_s),
       `${ratios.service_vs_naive.toFixed(1)}×`,
       `${naive.extrapolated ? 'extrapolated from the first ' : ''}${fmt(naive.measured_events)} events in ${naive.measured_seconds} s; ${naive.db_round_trips_per_event ?? 'n/a'} DB round trips/event`,
     ],
-    ['service (as shipped: transactional)', fmt(service.events_per_s), '1.00×', `${outcomesNote(service.throughput_run)}; ${fmt(service.throughput_run.outcome_commit_markers)} commit markers`],
-    ['service, OUTCOME_DELIVERY=at-least-once', fmt(atLeastOnce.events_per_s), `${vs.events_per_s.toFixed(2)}×`, outcomesNote(atLeastOnce.throughput_run)],
+    [
+      'service (as shipped: transactional)',
+      fmt(service.events_per_s),
+      '1.00×',
+      `${outcomesNote(service.throughput_run)}; ${fmt(service.throughput_run.outcome_commit_markers)} commit markers`,
+    ],
+    [
+      'service, OUTCOME_DELIVERY=at-least-once',
+      fmt(atLeastOnce.events_per_s),
+      `${vs.events_per_s.toFixed(2)}×`,
+      outcomesNote(atLeastOnce.throughput_run),
+    ],
   ];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  const line = (row: string[]) => row.map((cell, column) => (column === 1 || column === 2 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ');
-  const out = [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line), '', 'service latency at a steady offered load:'];
+  const line = (row: string[]) =>
+    row
+      .map((cell, column) =>
+        column === 1 || column === 2 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!),
+      )
+      .join('  ');
+  const out = [
+    line(rows[0]!),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...rows.slice(1).map(line),
+    '',
+    'service latency at a steady offered load:',
+  ];
   for (const run of [report.latency_2000, report.latency_2000_at_least_once, report.latency_half_max]) {
     out.push(
       `  ${`${fmt(run.offered_events_per_s)} events/s`.padEnd(13)} ${run.outcome_delivery.padEnd(14)} p50 ${run.p50_ms} ms, p95 ${run.p95_ms} ms, p99 ${run.p99_ms} ms, max ${run.max_ms} ms (${fmt(run.samples)} samples over ${run.seconds} s; commit wait p50 ${run.commit_wait_p50_ms} ms, p99 ${run.commit_wait_p99_ms} ms)`,
@@ -191,7 +232,10 @@ export function formatTable(report: Report): string {
   );
   const busy = report.machine.cpu_busy_before_start;
   if (busy !== null && busy > 0.15) {
-    out.push('', `warning: other work kept ${Math.round(busy * 100)}% of the CPUs busy just before the run; the figures are skewed by it.`);
+    out.push(
+      '',
+      `warning: other work kept ${Math.round(busy * 100)}% of the CPUs busy just before the run; the figures are skewed by it.`,
+    );
   }
   return out.join('\n');
 }

@@ -73,14 +73,33 @@ try {
   // Both outcome delivery modes on the same events; transactional (the default) is the headline, and the one profiled.
   const throughput = await runServiceThroughput(context, 'transactional', profileDir);
   const throughputAtLeastOnce = await runServiceThroughput(context, 'at-least-once', null);
-  const latency = await runServiceLatency(context, 'transactional', { name: 'latency', eventsPerS: options.latencyRate });
-  const latencyAtLeastOnce = await runServiceLatency(context, 'at-least-once', { name: 'latency', eventsPerS: options.latencyRate });
+  const latency = await runServiceLatency(context, 'transactional', {
+    name: 'latency',
+    eventsPerS: options.latencyRate,
+  });
+  const latencyAtLeastOnce = await runServiceLatency(context, 'at-least-once', {
+    name: 'latency',
+    eventsPerS: options.latencyRate,
+  });
   // Half of what this run's transactional service just sustained: issue 11's second latency point.
-  const latencyHalfMax = await runServiceLatency(context, 'transactional', { name: 'latency_half_max', eventsPerS: Math.round(throughput.events_per_s / 2) });
+  const latencyHalfMax = await runServiceLatency(context, 'transactional', {
+    name: 'latency_half_max',
+    eventsPerS: Math.round(throughput.events_per_s / 2),
+  });
   const profileFile = profileDir ? latestProfile(profileDir) : undefined;
 
   const report = buildReport(
-    { ceiling, dbLimit, naive, throughput, latency, latencyHalfMax, throughputAtLeastOnce, latencyAtLeastOnce, profile: profileFile ? summariseProfile(profileFile) : null },
+    {
+      ceiling,
+      dbLimit,
+      naive,
+      throughput,
+      latency,
+      latencyHalfMax,
+      throughputAtLeastOnce,
+      latencyAtLeastOnce,
+      profile: profileFile ? summariseProfile(profileFile) : null,
+    },
     {
       startedAt,
       busyAtStart,
@@ -97,7 +116,8 @@ try {
         latency_offered_events_per_s: options.latencyRate,
         latency_seconds: options.latencySeconds,
         latency_warmup_s: options.warmupSeconds,
-        outcome_delivery: 'transactional (service, latency_2000, latency_half_max) and at-least-once (service_at_least_once, latency_2000_at_least_once)',
+        outcome_delivery:
+          'transactional (service, latency_2000, latency_half_max) and at-least-once (service_at_least_once, latency_2000_at_least_once)',
       },
       settings: {
         BATCH_MAX_SIZE: config.BATCH_MAX_SIZE,
@@ -111,9 +131,15 @@ try {
   writeReport(report, options.output);
   console.log(`\n${formatTable(report)}\n`);
   if (report.profile) printProfile(report.profile);
-  for (const [name, run] of [['service (transactional)', throughput], ['service (at-least-once)', throughputAtLeastOnce], ['db-limit', dbLimit]] as const) {
+  for (const [name, run] of [
+    ['service (transactional)', throughput],
+    ['service (at-least-once)', throughputAtLeastOnce],
+    ['db-limit', dbLimit],
+  ] as const) {
     if (!run.outcomes_match_expected) {
-      console.log(`${name}: ${run.events} outcomes for ${dataset.messages.length} events; codes that differ from the rules' fold: ${JSON.stringify(run.mismatches)}`);
+      console.log(
+        `${name}: ${run.events} outcomes for ${dataset.messages.length} events; codes that differ from the rules' fold: ${JSON.stringify(run.mismatches)}`,
+      );
     }
   }
   log(`wrote ${options.output}; the whole run took ${report.duration_s} s`);
@@ -126,7 +152,8 @@ async function preload(ctx: BenchContext): Promise<void> {
   const started = Date.now();
   const producer = await ctx.kafka.connectProducer();
   const messages = ctx.dataset.messages;
-  for (let at = 0; at < messages.length; at += 10_000) await producer.send(ctx.inputTopic, messages.slice(at, at + 10_000));
+  for (let at = 0; at < messages.length; at += 10_000)
+    await producer.send(ctx.inputTopic, messages.slice(at, at + 10_000));
   await producer.disconnect();
   log(`pre-loaded ${messages.length} events into ${ctx.inputTopic} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
@@ -147,8 +174,9 @@ function printProfile(profile: NonNullable<ReturnType<typeof buildReport>['profi
   for (const line of profile.by_area) console.log(`    ${line.percent.toFixed(1).padStart(5)}%  ${line.name}`);
   console.log('  top functions by self time:');
   for (const line of profile.top_self) console.log(`    ${line.percent.toFixed(1).padStart(5)}%  ${line.name}`);
-  console.log('  the service\'s own functions by inclusive time:');
-  for (const line of profile.top_inclusive_service) console.log(`    ${line.percent.toFixed(1).padStart(5)}%  ${line.name}`);
+  console.log("  the service's own functions by inclusive time:");
+  for (const line of profile.top_inclusive_service)
+    console.log(`    ${line.percent.toFixed(1).padStart(5)}%  ${line.name}`);
   console.log('');
 }
 
@@ -158,5 +186,3 @@ async function cleanUp(): Promise<void> {
   if (process.env.DATABASE_URL) await dropDatabases(infra.serverUrl, context.createdDatabases);
   await infra.stop();
 }
-
-

@@ -20,10 +20,14 @@ export interface ServiceProcess {
 }
 
 export function buildService(): void {
-  const result = spawnSync(process.execPath, [fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url)), '-p', 'tsconfig.build.json'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
+  const result = spawnSync(
+    process.execPath,
+    [fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url)), '-p', 'tsconfig.build.json'],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+    },
+  );
   if (result.status !== 0) throw new Error(`Building the service failed:\n${result.stdout}${result.stderr}`);
 }
 
@@ -42,7 +46,12 @@ export async function startServiceProcess(options: {
     cwd: ROOT,
     // As shipped: the heap cap of `npm start` and the Dockerfile. BENCH_SERVICE_NODE_OPTIONS tries
     // other V8 flags on the service alone (NODE_OPTIONS would reach the bench too).
-    env: { ...process.env, NODE_ENV: 'production', NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS ?? SHIPPED_NODE_OPTIONS, ...options.env },
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS ?? SHIPPED_NODE_OPTIONS,
+      ...options.env,
+    },
     stdio: ['ignore', log, log],
   });
   closeSync(log);
@@ -62,10 +71,14 @@ export async function startServiceProcess(options: {
   const deadline = Date.now() + 90_000;
   let notReadyAt = Date.now();
   for (;;) {
-    const ok = await fetch(ready).then((response) => response.ok, () => false);
+    const ok = await fetch(ready).then(
+      (response) => response.ok,
+      () => false,
+    );
     if (ok) return { pid: child.pid, joinedAt: notReadyAt, hasExited, stop };
     notReadyAt = Date.now();
-    if (hasExited()) throw new Error(`The service exited with ${child.exitCode} during start-up; see ${options.logFile}`);
+    if (hasExited())
+      throw new Error(`The service exited with ${child.exitCode} during start-up; see ${options.logFile}`);
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`The service was not ready (consumer in its group) within 90 s; see ${options.logFile}`);

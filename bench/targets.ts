@@ -63,8 +63,18 @@ const ratio = (value: number, of: number): number => Math.round((value / of) * 1
 
 export function checkTargets(figures: TargetFigures): Record<TargetName, TargetCheck> {
   return {
-    service_vs_ceiling: atLeast('service / ceiling', ratio(figures.serviceEventsPerS, figures.ceilingEventsPerS), 0.5, '×'),
-    service_vs_combined_limit: atLeast('service / combined limit', ratio(figures.serviceEventsPerS, figures.combinedLimitEventsPerS), 0.8, '×'),
+    service_vs_ceiling: atLeast(
+      'service / ceiling',
+      ratio(figures.serviceEventsPerS, figures.ceilingEventsPerS),
+      0.5,
+      '×',
+    ),
+    service_vs_combined_limit: atLeast(
+      'service / combined limit',
+      ratio(figures.serviceEventsPerS, figures.combinedLimitEventsPerS),
+      0.8,
+      '×',
+    ),
     p99_at_2000_ms: atMost('p99 at 2,000 events/s', figures.p99At2000Ms, 250, 'ms'),
     p99_at_half_max_ms: atMost('p99 at half the service max', figures.p99AtHalfMaxMs, 250, 'ms'),
     peak_rss_mb: atMost('peak RSS', Math.round(figures.peakRssMb), 300, 'MiB'),
@@ -85,4 +95,5 @@ export function shortfall(check: TargetCheck): string | null {
   return `${withUnit(Math.round((check.value - check.threshold) * 1000) / 1000, check.unit)} over`;
 }
 
-export const withUnit = (value: number, unit: string): string => (unit === '' || unit === '×' ? `${value}${unit}` : `${value} ${unit}`);
+export const withUnit = (value: number, unit: string): string =>
+  unit === '' || unit === '×' ? `${value}${unit}` : `${value} ${unit}`;

@@ -30,7 +30,11 @@ const { values } = parseArgs({
 const count = Number(values.transactions);
 const records = Number(values.records);
 const rounds = Number(values.rounds);
-for (const [name, value] of [['transactions', count], ['records', records], ['rounds', rounds]] as const) {
+for (const [name, value] of [
+  ['transactions', count],
+  ['records', records],
+  ['rounds', rounds],
+] as const) {
   if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer`);
 }
 
@@ -61,9 +65,13 @@ try {
       log(`${name}, round ${r + 1}: p50 ${percentile(timings, 50)} ms per transaction`);
     }
   }
-  console.log(`\n${count} transactions back to back per round, ${records} records of ~${messages[0]!.value.length} B each:`);
+  console.log(
+    `\n${count} transactions back to back per round, ${records} records of ~${messages[0]!.value.length} B each:`,
+  );
   for (const [name, timings] of Object.entries(results)) {
-    console.log(`  ${name.padEnd(22)} p50 ${percentile(timings, 50)} ms, p90 ${percentile(timings, 90)} ms, mean ${round(mean(timings), 1)} ms`);
+    console.log(
+      `  ${name.padEnd(22)} p50 ${percentile(timings, 50)} ms, p90 ${percentile(timings, 90)} ms, mean ${round(mean(timings), 1)} ms`,
+    );
   }
 } finally {
   await benchKafka.deleteTopics([outcomes, events]).catch(() => undefined);
@@ -71,14 +79,25 @@ try {
 }
 
 async function servicePublisher(r: number): Promise<[RunTransaction, () => Promise<void>]> {
-  const client = createKafkaClient({ clientId: 'bench-transactions', brokers: infra.brokers, logger: createLogger('silent') });
+  const client = createKafkaClient({
+    clientId: 'bench-transactions',
+    brokers: infra.brokers,
+    logger: createLogger('silent'),
+  });
   const publisher = await client.connectTransactionalPublisher(`bench-${runId}-service-${r}`);
-  return [(messages, consumed) => publisher.sendInTransaction(outcomes, [messages], consumed), () => publisher.disconnect()];
+  return [
+    (messages, consumed) => publisher.sendInTransaction(outcomes, [messages], consumed),
+    () => publisher.disconnect(),
+  ];
 }
 
 async function defaultRetryPublisher(r: number): Promise<[RunTransaction, () => Promise<void>]> {
   const kafka = new Kafka({ clientId: 'bench-transactions', brokers: infra.brokers, logLevel: logLevel.NOTHING });
-  const producer = kafka.producer({ transactionalId: `bench-${runId}-default-${r}`, idempotent: true, maxInFlightRequests: 1 });
+  const producer = kafka.producer({
+    transactionalId: `bench-${runId}-default-${r}`,
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
   await producer.connect();
   const run: RunTransaction = async (messages, consumed) => {
     const transaction = await producer.transaction();
@@ -94,7 +113,12 @@ async function defaultRetryPublisher(r: number): Promise<[RunTransaction, () => 
 
 /** Milliseconds per transaction, after a few that find the group coordinator and warm up. */
 async function backToBack(run: RunTransaction, messages: readonly OutboundMessage[], group: string): Promise<number[]> {
-  const consumed = (i: number): ConsumedOffset => ({ groupId: group, topic: events, partition: 0, nextOffset: String(i) });
+  const consumed = (i: number): ConsumedOffset => ({
+    groupId: group,
+    topic: events,
+    partition: 0,
+    nextOffset: String(i),
+  });
   for (let attempt = 0; ; attempt += 1) {
     try {
       await run(messages, consumed(0)); // the group's coordinator may still be loading
@@ -115,7 +139,13 @@ async function backToBack(run: RunTransaction, messages: readonly OutboundMessag
 
 /** Nearest-rank percentile of unsorted values, to 0.1 ms. */
 function percentile(values: readonly number[], p: number): number {
-  return round(nearestRank([...values].sort((a, b) => a - b), p), 1);
+  return round(
+    nearestRank(
+      [...values].sort((a, b) => a - b),
+      p,
+    ),
+    1,
+  );
 }
 
 function mean(values: readonly number[]): number {

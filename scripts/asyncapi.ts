@@ -22,7 +22,9 @@ function componentSchemas(schemas: { schema: z.ZodType; io: 'input' | 'output' }
   const collected: Record<string, JsonObject> = {};
   for (const { schema, io } of schemas) {
     const converted = z.toJSONSchema(schema, { target: 'draft-7', io }) as { definitions?: Record<string, JsonObject> };
-    const rewritten = JSON.parse(JSON.stringify(converted.definitions ?? {}).replaceAll('"#/definitions/', '"#/components/schemas/')) as Record<string, JsonObject>;
+    const rewritten = JSON.parse(
+      JSON.stringify(converted.definitions ?? {}).replaceAll('"#/definitions/', '"#/components/schemas/'),
+    ) as Record<string, JsonObject>;
     Object.assign(collected, rewritten);
   }
   return collected;
@@ -45,7 +47,12 @@ const example = {
     code: 'ACCEPTED',
     message: 'Event processed successfully.',
     duplicate: false,
-    event: { type: 'supply_energy_start', contract_number: '1234', date: '2024-12-01', created_at: '2024-11-20T10:00:00.000000Z' },
+    event: {
+      type: 'supply_energy_start',
+      contract_number: '1234',
+      date: '2024-12-01',
+      created_at: '2024-11-20T10:00:00.000000Z',
+    },
     error: null,
     source: { transport: 'kafka', topic: 'contract-events', partition: 0, offset: '42' },
     processed_at: '2026-01-01T00:00:00.000000Z',
@@ -59,7 +66,12 @@ const example = {
     code: 'RESTART_AFTER_END',
     message: 'Start event that comes after the end event should be rejected.',
     duplicate: false,
-    event: { type: 'supply_energy_start', contract_number: '1234', date: '2024-12-03', created_at: '2024-11-20T10:03:00.000000Z' },
+    event: {
+      type: 'supply_energy_start',
+      contract_number: '1234',
+      date: '2024-12-03',
+      created_at: '2024-11-20T10:03:00.000000Z',
+    },
     error: null,
     source: { transport: 'kafka', topic: 'contract-events', partition: 0, offset: '43' },
     processed_at: '2026-01-01T00:05:00.000000Z',
@@ -77,7 +89,11 @@ const example = {
     error: {
       code: 'VALIDATION_ERROR',
       message: 'The event is not valid: date: must be a real calendar date in the form YYYY-MM-DD.',
-      details: { issues: [{ code: 'custom', path: ['date'], message: 'must be a real calendar date in the form YYYY-MM-DD' }], raw: '{"type":"supply_energy_start","contract_number":"1234","date":"2024-02-30","created_at":"2024-11-20T10:00:00Z"}', raw_truncated: false },
+      details: {
+        issues: [{ code: 'custom', path: ['date'], message: 'must be a real calendar date in the form YYYY-MM-DD' }],
+        raw: '{"type":"supply_energy_start","contract_number":"1234","date":"2024-02-30","created_at":"2024-11-20T10:00:00Z"}',
+        raw_truncated: false,
+      },
     },
     source: { transport: 'kafka', topic: 'contract-events', partition: 1, offset: '7' },
     processed_at: '2026-01-01T00:00:00.000000Z',
@@ -88,7 +104,10 @@ const example = {
 };
 
 export function buildAsyncApiDocument(): JsonObject {
-  const contractNumberKey = { type: 'string', description: 'The contract_number, so one contract keeps one partition and its order.' };
+  const contractNumberKey = {
+    type: 'string',
+    description: 'The contract_number, so one contract keeps one partition and its order.',
+  };
   return {
     asyncapi: '3.0.0',
     info: {
@@ -106,7 +125,7 @@ export function buildAsyncApiDocument(): JsonObject {
         '- Events decided over HTTP (`POST /events`) are published too, exactly once, with `source.transport: http`.',
         "- A chunk's outcomes are published in requests that fit the outcome topic's max.message.bytes; an outcome too large even alone is published in compact form (`error.details.truncated: true`).",
         '- EVENT_ORDER=arrival (default): events of one contract are decided in the order they were consumed.',
-        '- EVENT_ORDER=created_at: a component\'s state is the fold of its events in created_at order (ties by event_id, by code point). ' +
+        "- EVENT_ORDER=created_at: a component's state is the fold of its events in created_at order (ties by event_id, by code point). " +
           'A late event is decided in that order, and every earlier event whose decision it changes gets a revision outcome: ' +
           'same event_id and source, the new status, code and message, `revision` counting up and `revises` naming the decision replaced and the late event (`caused_by`). ' +
           'Revision outcomes follow the outcomes of the chunk that caused them, in the same transaction; they answer no new message.',
@@ -118,7 +137,11 @@ export function buildAsyncApiDocument(): JsonObject {
     },
     defaultContentType: 'application/json',
     servers: {
-      local: { host: '127.0.0.1:9092', protocol: 'kafka', description: 'The broker `npm run dev` / `npm run infra:up` starts.' },
+      local: {
+        host: '127.0.0.1:9092',
+        protocol: 'kafka',
+        description: 'The broker `npm run dev` / `npm run infra:up` starts.',
+      },
     },
     channels: {
       contractEvents: {
@@ -142,7 +165,8 @@ export function buildAsyncApiDocument(): JsonObject {
       publishEventOutcomes: {
         action: 'send',
         channel: { $ref: '#/channels/contractEventOutcomes' },
-        summary: 'The service publishes the outcome of every consumed message and of every event decided over HTTP, in Kafka transactions (read with read_committed).',
+        summary:
+          'The service publishes the outcome of every consumed message and of every event decided over HTTP, in Kafka transactions (read with read_committed).',
         messages: [{ $ref: '#/channels/contractEventOutcomes/messages/eventOutcome' }],
       },
     },
@@ -181,7 +205,8 @@ export function buildAsyncApiDocument(): JsonObject {
             { name: 'validationError', headers: headersOf(example.error), payload: example.error },
             {
               name: 'revision',
-              summary: 'EVENT_ORDER=created_at: an end created before this start arrived late, so the start is now after the end',
+              summary:
+                'EVENT_ORDER=created_at: an end created before this start arrived late, so the start is now after the end',
               headers: headersOf(example.revision),
               payload: example.revision,
             },

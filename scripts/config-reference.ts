@@ -9,7 +9,14 @@ import { SECRET_SETTINGS, isSecretSetting } from '../src/config-secrets.js';
 
 export const CONFIG_REFERENCE_PATH = fileURLToPath(new URL('../docs/configuration.md', import.meta.url));
 
-type JsonSchema = { type?: string; enum?: string[]; minimum?: number; exclusiveMinimum?: number; maximum?: number; format?: string };
+type JsonSchema = {
+  type?: string;
+  enum?: string[];
+  minimum?: number;
+  exclusiveMinimum?: number;
+  maximum?: number;
+  format?: string;
+};
 
 const code = (value: string) => `\`${value}\``;
 

@@ -32,7 +32,9 @@ async function kafkaBrokers(): Promise<string> {
   }
   if (await isPortListening(LOCAL_PORTS.kafka)) {
     if (!(await kafkaAnswers(LOCAL_KAFKA_BROKERS))) {
-      throw new Error(`Port ${LOCAL_PORTS.kafka} is in use but does not answer as Kafka; free it or set KAFKA_BROKERS.`);
+      throw new Error(
+        `Port ${LOCAL_PORTS.kafka} is in use but does not answer as Kafka; free it or set KAFKA_BROKERS.`,
+      );
     }
     console.log(`Kafka: reusing the broker already running on ${LOCAL_KAFKA_BROKERS}`);
     return LOCAL_KAFKA_BROKERS;
@@ -55,7 +57,9 @@ async function databaseUrl(): Promise<string> {
   }
   if (await isPortListening(LOCAL_PORTS.postgres)) {
     if (!(await postgresAnswers(withDatabase(LOCAL_DATABASE_URL, 'postgres')))) {
-      throw new Error(`Port ${LOCAL_PORTS.postgres} is in use but does not answer as Postgres (postgres/postgres); free it or set DATABASE_URL.`);
+      throw new Error(
+        `Port ${LOCAL_PORTS.postgres} is in use but does not answer as Postgres (postgres/postgres); free it or set DATABASE_URL.`,
+      );
     }
     await ensureDatabase(withDatabase(LOCAL_DATABASE_URL, 'postgres'), databaseName(LOCAL_DATABASE_URL));
     console.log(`Postgres: reusing the server already running on port ${LOCAL_PORTS.postgres}`);

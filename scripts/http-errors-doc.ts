@@ -7,14 +7,17 @@ import { HTTP_ERRORS } from '../src/schemas/http-error-catalogue.js';
 
 export const HTTP_API_DOC_PATH = fileURLToPath(new URL('../docs/http-api.md', import.meta.url));
 
-const BEGIN = '<!-- Generated from src/schemas/http-error-catalogue.ts by `npm run docs:http-errors`; do not edit by hand. -->';
+const BEGIN =
+  '<!-- Generated from src/schemas/http-error-catalogue.ts by `npm run docs:http-errors`; do not edit by hand. -->';
 const END = '<!-- End of the generated error table. -->';
 
 const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
 
 /** The table, between the markers that delimit it in the document. */
 export function renderErrorTable(): string {
-  const rows = Object.entries(HTTP_ERRORS).map(([code, { status, description }]) => `| ${status} | \`${code}\` | ${cell(description)} |`);
+  const rows = Object.entries(HTTP_ERRORS).map(
+    ([code, { status, description }]) => `| ${status} | \`${code}\` | ${cell(description)} |`,
+  );
   return [BEGIN, '', '| status | code | when |', '|---|---|---|', ...rows, '', END].join('\n');
 }
 
@@ -22,7 +25,8 @@ export function renderErrorTable(): string {
 export function withCurrentErrorTable(document: string): string {
   const begin = document.indexOf(BEGIN);
   const end = document.indexOf(END);
-  if (begin < 0 || end < begin) throw new Error(`${HTTP_API_DOC_PATH} has no generated error table (its markers are missing).`);
+  if (begin < 0 || end < begin)
+    throw new Error(`${HTTP_API_DOC_PATH} has no generated error table (its markers are missing).`);
   return document.slice(0, begin) + renderErrorTable() + document.slice(end + END.length);
 }
 

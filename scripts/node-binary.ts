@@ -35,7 +35,12 @@ function resolveVersion(pkg: string, requested: string): string {
     if (versions.length) return versions.sort(byVersion).at(-1)!;
   }
   const cached = existsSync(cacheDir())
-    ? readdirSync(cacheDir()).filter((v) => /^\d+\.\d+\.\d+$/.test(v) && (v === requested || v.startsWith(`${requested}.`)) && existsSync(binaryIn(join(cacheDir(), v), pkg)))
+    ? readdirSync(cacheDir()).filter(
+        (v) =>
+          /^\d+\.\d+\.\d+$/.test(v) &&
+          (v === requested || v.startsWith(`${requested}.`)) &&
+          existsSync(binaryIn(join(cacheDir(), v), pkg)),
+      )
     : [];
   if (cached.length) {
     const newest = cached.sort(byVersion).at(-1)!;
@@ -58,13 +63,26 @@ function ensureNode(pkg: string, version: string): string {
   mkdirSync(partial, { recursive: true });
   const install = spawnSync(
     'npm',
-    ['install', '--prefix', partial, '--ignore-scripts', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', `${pkg}@${version}`],
+    [
+      'install',
+      '--prefix',
+      partial,
+      '--ignore-scripts',
+      '--no-save',
+      '--no-package-lock',
+      '--no-audit',
+      '--no-fund',
+      `${pkg}@${version}`,
+    ],
     { stdio: ['ignore', 'inherit', 'inherit'] },
   );
-  const check = install.status === 0 ? spawnSync(binaryIn(partial, pkg), ['--version'], { encoding: 'utf8' }) : undefined;
+  const check =
+    install.status === 0 ? spawnSync(binaryIn(partial, pkg), ['--version'], { encoding: 'utf8' }) : undefined;
   if (check?.stdout?.trim() !== `v${version}`) {
     rmSync(partial, { recursive: true, force: true });
-    throw new Error(`Installing ${pkg}@${version} failed (npm exit ${install.status}, --version: ${check?.stdout?.trim() || check?.error?.message || 'not run'}).`);
+    throw new Error(
+      `Installing ${pkg}@${version} failed (npm exit ${install.status}, --version: ${check?.stdout?.trim() || check?.error?.message || 'not run'}).`,
+    );
   }
   try {
     renameSync(partial, dir);

@@ -20,7 +20,11 @@ try {
     security: kafkaSecurity(config),
     logger: createLogger('warn'),
   });
-  const subscriber = kafka.createSubscriber({ groupId: `outcomes-cli-${randomUUID()}`, topic: config.OUTCOMES_TOPIC, concurrency: 1 });
+  const subscriber = kafka.createSubscriber({
+    groupId: `outcomes-cli-${randomUUID()}`,
+    topic: config.OUTCOMES_TOPIC,
+    concurrency: 1,
+  });
   let quietTimer: NodeJS.Timeout | undefined;
   const stop = async () => {
     await subscriber.stop();

@@ -37,7 +37,12 @@ try {
 function contractNumberOf(line: string): string | null {
   try {
     const parsed: unknown = JSON.parse(line);
-    if (typeof parsed === 'object' && parsed !== null && 'contract_number' in parsed && typeof parsed.contract_number === 'string') {
+    if (
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      'contract_number' in parsed &&
+      typeof parsed.contract_number === 'string'
+    ) {
       return parsed.contract_number;
     }
   } catch {

@@ -43,6 +43,8 @@ const child = spawn(node, args, {
 process.on('SIGINT', () => undefined);
 process.on('SIGTERM', () => child.kill('SIGTERM'));
 child.on('exit', (code, signal) => {
-  console.log(`[test-on-node] Node ${requested}: vitest ${code === 0 ? 'passed' : `failed (${signal ?? `exit ${code}`})`} in ${seconds(started)}.`);
+  console.log(
+    `[test-on-node] Node ${requested}: vitest ${code === 0 ? 'passed' : `failed (${signal ?? `exit ${code}`})`} in ${seconds(started)}.`,
+  );
   process.exit(code ?? 1);
 });

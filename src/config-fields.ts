@@ -10,7 +10,12 @@ export const positiveInt = (fallback: number) => z.coerce.number().int().positiv
 
 export const kafkaBrokerList = z
   .string()
-  .transform((value) => value.split(',').map((broker) => broker.trim()).filter(Boolean))
+  .transform((value) =>
+    value
+      .split(',')
+      .map((broker) => broker.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.string().regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port')).min(1, 'expected at least one host:port'));
 
 export const port = z.coerce.number().int().min(0).max(65535);

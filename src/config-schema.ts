@@ -19,19 +19,27 @@ export const configSchema = z.object({
   OUTCOMES_TOPIC: z.string().min(1).default('contract-event-outcomes').describe('output topic'),
   TOPIC_PARTITIONS: positiveInt(6).describe('partitions for topics the service creates at start-up'),
   TOPIC_REPLICATION_FACTOR: positiveInt(1).describe('replication factor for topics it creates'),
-  PARTITIONS_CONSUMED_CONCURRENTLY: positiveInt(3).describe('partitions processed in parallel (order is kept within each)'),
+  PARTITIONS_CONSUMED_CONCURRENTLY: positiveInt(3).describe(
+    'partitions processed in parallel (order is kept within each)',
+  ),
   KAFKA_SESSION_TIMEOUT_MS: z.coerce
     .number()
     .int()
     .min(6_000)
     .default(30_000)
-    .describe('how long the group waits for a silent instance (one that was killed) before its partitions move; at least 6000'),
-  LAG_SAMPLE_INTERVAL_MS: positiveInt(10_000).describe('how often consumer lag (in messages and in seconds) is sampled from the broker'),
+    .describe(
+      'how long the group waits for a silent instance (one that was killed) before its partitions move; at least 6000',
+    ),
+  LAG_SAMPLE_INTERVAL_MS: positiveInt(10_000).describe(
+    'how often consumer lag (in messages and in seconds) is sampled from the broker',
+  ),
   BATCH_MAX_SIZE: positiveInt(1000).describe('most messages decided in one database transaction'),
   OUTCOME_COMPRESSION: z
     .enum(['none', 'gzip'])
     .default('none')
-    .describe('`none` or `gzip` for outcome messages; gzip saves network and broker disk for CPU, which this service is short of on small machines'),
+    .describe(
+      '`none` or `gzip` for outcome messages; gzip saves network and broker disk for CPU, which this service is short of on small machines',
+    ),
   OUTCOME_DELIVERY: z
     .enum(['transactional', 'at-least-once'])
     .default('transactional')
@@ -43,21 +51,33 @@ export const configSchema = z.object({
     .string()
     .min(1)
     .optional()
-    .describe('transactional ids are `<prefix>-<events topic>-<partition>` and `<prefix>-http-outbox`; unset: the group id (`KAFKA_GROUP_ID`)'),
+    .describe(
+      'transactional ids are `<prefix>-<events topic>-<partition>` and `<prefix>-http-outbox`; unset: the group id (`KAFKA_GROUP_ID`)',
+    ),
   TOPIC_MAX_MESSAGE_BYTES: z.coerce
     .number()
     .int()
     .min(8192)
     .default(1_048_576)
-    .describe("`max.message.bytes` of topics the service creates (at least 8192); the outcome topic's actual value is read at start-up, whoever created it"),
+    .describe(
+      "`max.message.bytes` of topics the service creates (at least 8192); the outcome topic's actual value is read at start-up, whoever created it",
+    ),
   KAFKA_SSL: booleanFromEnv.default(false).describe('TLS to the brokers'),
   KAFKA_SSL_CA: pem
     .optional()
-    .describe("PEM text of the CA(s) that signed the brokers' certificates, usually given as a file (`KAFKA_SSL_CA_FILE`); unset: Node's public CAs"),
+    .describe(
+      "PEM text of the CA(s) that signed the brokers' certificates, usually given as a file (`KAFKA_SSL_CA_FILE`); unset: Node's public CAs",
+    ),
   KAFKA_SSL_CERT: pem
     .optional()
-    .describe('PEM certificate of the service, for brokers that want mutual TLS (with `KAFKA_SSL_KEY`: both or neither); usually `KAFKA_SSL_CERT_FILE`'),
-  KAFKA_SSL_KEY: pem.optional().describe('PEM key of the service, for mutual TLS (with `KAFKA_SSL_CERT`: both or neither); usually `KAFKA_SSL_KEY_FILE`'),
+    .describe(
+      'PEM certificate of the service, for brokers that want mutual TLS (with `KAFKA_SSL_KEY`: both or neither); usually `KAFKA_SSL_CERT_FILE`',
+    ),
+  KAFKA_SSL_KEY: pem
+    .optional()
+    .describe(
+      'PEM key of the service, for mutual TLS (with `KAFKA_SSL_CERT`: both or neither); usually `KAFKA_SSL_KEY_FILE`',
+    ),
   KAFKA_SSL_REJECT_UNAUTHORIZED: booleanFromEnv
     .default(true)
     .describe('refuse brokers whose certificate does not verify (turn off only to diagnose)'),
@@ -72,7 +92,9 @@ export const configSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'expected a postgresql:// URL')
     .default('postgresql://postgres:postgres@127.0.0.1:5433/contract_events')
     .describe('Postgres connection string (never logged)'),
-  DATABASE_POOL_SIZE: positiveInt(10).describe("connections in the consumer's pool (the consumer, the outbox relay, readiness)"),
+  DATABASE_POOL_SIZE: positiveInt(10).describe(
+    "connections in the consumer's pool (the consumer, the outbox relay, readiness)",
+  ),
   DATABASE_CONNECTION_MAX_LIFETIME_SECONDS: z.coerce
     .number()
     .int()
@@ -121,10 +143,14 @@ export const configSchema = z.object({
         'at least 16 printable characters, e.g. `openssl rand -hex 32`; several, separated by commas or line breaks, are all accepted (rotation); ' +
         'a deleted contract records which one by its label, `api-token:` and the first 12 hex digits of its SHA-256',
     ),
-  API_READ_TOKEN: tokens.optional().describe('when set, reads ask for it or `API_TOKEN`, on loopback too; needs `API_TOKEN`'),
+  API_READ_TOKEN: tokens
+    .optional()
+    .describe('when set, reads ask for it or `API_TOKEN`, on loopback too; needs `API_TOKEN`'),
   ALLOW_UNAUTHENTICATED_HTTP: booleanFromEnv
     .default(false)
-    .describe('serve the API on a non-loopback `HTTP_HOST` without a token; a `warn` line at start-up whenever it is `true`'),
+    .describe(
+      'serve the API on a non-loopback `HTTP_HOST` without a token; a `warn` line at start-up whenever it is `true`',
+    ),
   ALLOW_ANONYMOUS_READS: booleanFromEnv
     .default(false)
     .describe(
@@ -151,15 +177,22 @@ export const configSchema = z.object({
     .int()
     .min(0)
     .default(60_000)
-    .describe('an idle socket is closed after this long (0: never); kept-alive sockets are closed after 5 s without a request'),
+    .describe(
+      'an idle socket is closed after this long (0: never); kept-alive sockets are closed after 5 s without a request',
+    ),
   EVENTS_RATE_LIMIT_MAX: z.coerce
     .number()
     .int()
     .min(0)
     .default(1_000)
-    .describe('`POST /events` (and `POST /event`, counted together) requests per client address and window; over it, 429 (0: no limit)'),
+    .describe(
+      '`POST /events` (and `POST /event`, counted together) requests per client address and window; over it, 429 (0: no limit)',
+    ),
   EVENTS_RATE_LIMIT_WINDOW_MS: positiveInt(60_000).describe('the window of `EVENTS_RATE_LIMIT_MAX`'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('lowest level logged'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info')
+    .describe('lowest level logged'),
   OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl
     .optional()
     .describe(
@@ -180,7 +213,9 @@ export const configSchema = z.object({
     'attempts at an event that fails permanently in Postgres, or with an unexpected error (with backoff), before it is given up as `PROCESSING_FAILED`; ' +
       'also the attempts at publishing a chunk that fails unexpectedly before the consumer stops',
   ),
-  RETRY_INITIAL_MS: positiveInt(200).describe('first delay of the capped exponential backoff for database and Kafka failures'),
+  RETRY_INITIAL_MS: positiveInt(200).describe(
+    'first delay of the capped exponential backoff for database and Kafka failures',
+  ),
   RETRY_MAX_MS: positiveInt(10_000).describe('longest delay of that backoff'),
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000).describe('longest graceful stop before the process exits 1'),
 });

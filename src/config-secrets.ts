@@ -18,7 +18,8 @@ export const SECRET_SETTINGS = [
 
 export type SecretSetting = (typeof SECRET_SETTINGS)[number];
 
-export const isSecretSetting = (name: string): name is SecretSetting => (SECRET_SETTINGS as readonly string[]).includes(name);
+export const isSecretSetting = (name: string): name is SecretSetting =>
+  (SECRET_SETTINGS as readonly string[]).includes(name);
 
 /**
  * Replaces each `X_FILE` of a secret setting by `X` read from that file (one
@@ -26,7 +27,10 @@ export const isSecretSetting = (name: string): name is SecretSetting => (SECRET_
  * environment to validate and one problem line per unusable setting; a
  * problem names the variable and the file, never the value.
  */
-export function resolveSecretFiles(env: Readonly<Record<string, string>>): { env: Record<string, string>; problems: string[] } {
+export function resolveSecretFiles(env: Readonly<Record<string, string>>): {
+  env: Record<string, string>;
+  problems: string[];
+} {
   const resolved: Record<string, string> = { ...env };
   const problems: string[] = [];
   for (const name of SECRET_SETTINGS) {

@@ -12,16 +12,23 @@ function consistencyProblems(settings: Config): string[] {
   const problems: string[] = [];
   const sasl = [settings.KAFKA_SASL_MECHANISM, settings.KAFKA_SASL_USERNAME, settings.KAFKA_SASL_PASSWORD];
   if (sasl.some((value) => value !== undefined) && sasl.some((value) => value === undefined)) {
-    problems.push('KAFKA_SASL_MECHANISM: SASL needs KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (or its _FILE) together');
+    problems.push(
+      'KAFKA_SASL_MECHANISM: SASL needs KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (or its _FILE) together',
+    );
   }
-  if (!settings.KAFKA_SSL && (settings.KAFKA_SSL_CA ?? settings.KAFKA_SSL_CERT ?? settings.KAFKA_SSL_KEY) !== undefined) {
+  if (
+    !settings.KAFKA_SSL &&
+    (settings.KAFKA_SSL_CA ?? settings.KAFKA_SSL_CERT ?? settings.KAFKA_SSL_KEY) !== undefined
+  ) {
     problems.push('KAFKA_SSL: a CA, certificate or key is set, so set KAFKA_SSL=true (or remove them)');
   }
   if ((settings.KAFKA_SSL_CERT === undefined) !== (settings.KAFKA_SSL_KEY === undefined)) {
     problems.push('KAFKA_SSL_CERT: mutual TLS needs both KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE');
   }
   if (settings.EVENT_ORDER === 'created_at' && !settings.ENABLE_EVENT_AUDIT) {
-    problems.push('EVENT_ORDER: created_at re-folds a component from its audited events, so it needs ENABLE_EVENT_AUDIT=true');
+    problems.push(
+      'EVENT_ORDER: created_at re-folds a component from its audited events, so it needs ENABLE_EVENT_AUDIT=true',
+    );
   }
   if (settings.API_READ_TOKEN !== undefined && settings.API_TOKEN === undefined) {
     problems.push('API_READ_TOKEN: set API_TOKEN too, or every change would be open while reads are closed');
@@ -38,7 +45,11 @@ function consistencyProblems(settings: Config): string[] {
         'or ALLOW_UNAUTHENTICATED_HTTP=true to serve the API without authentication',
     );
   }
-  if (settings.MANAGEMENT_PORT !== undefined && settings.MANAGEMENT_PORT !== 0 && settings.MANAGEMENT_PORT === settings.HTTP_PORT) {
+  if (
+    settings.MANAGEMENT_PORT !== undefined &&
+    settings.MANAGEMENT_PORT !== 0 &&
+    settings.MANAGEMENT_PORT === settings.HTTP_PORT
+  ) {
     problems.push('MANAGEMENT_PORT: must differ from HTTP_PORT');
   }
   return problems;
@@ -57,7 +68,9 @@ export class ConfigError extends Error {
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty variables count as unset, as in most twelve-factor tooling.
-  const present = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
+  const present = Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''),
+  );
   const secrets = resolveSecretFiles(present);
   const result = configSchema.safeParse(secrets.env);
   if (!result.success) {

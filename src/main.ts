@@ -19,7 +19,10 @@ process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unha
 
 try {
   const service = await startService(config, logger);
-  logger.info({ address: service.http.addresses()[0], management: service.management?.addresses()[0] }, 'HTTP listening; starting up');
+  logger.info(
+    { address: service.http.addresses()[0], management: service.management?.addresses()[0] },
+    'HTTP listening; starting up',
+  );
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

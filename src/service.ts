@@ -58,7 +58,9 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   /** Everything that waits for the database schema or for Kafka, while HTTP already answers. */
   const startUp = async (): Promise<void> => {
     if (config.RUN_MIGRATIONS) {
-      const applied = await retries.keepTrying('applying database migrations', () => applyMigrations(config.DATABASE_URL));
+      const applied = await retries.keepTrying('applying database migrations', () =>
+        applyMigrations(config.DATABASE_URL),
+      );
       logger.info({ applied }, applied.length ? 'database migrated' : 'database schema up to date');
       databaseReady = true;
     }

@@ -107,7 +107,12 @@ export interface BenchKafka {
   /** Ceiling: forwards every message of `from` to `to`, one produce request per fetched batch, no database. */
   forward(options: { groupId: string; from: string; to: string; concurrency: number }): Promise<RunningConsumer>;
   /** Naive baseline: `eachMessage`, the handler awaited per message. */
-  eachMessage(options: { groupId: string; topic: string; concurrency: number; handle: (message: ConsumedMessage) => Promise<void> }): Promise<RunningConsumer>;
+  eachMessage(options: {
+    groupId: string;
+    topic: string;
+    concurrency: number;
+    handle: (message: ConsumedMessage) => Promise<void>;
+  }): Promise<RunningConsumer>;
 }
 
 /**
@@ -140,14 +145,30 @@ const READER_FETCH = { maxBytesPerPartition: 16 * 1_048_576, maxBytes: 50 * 1_04
  * split the events exactly as the input topic holds them.
  */
 export function keyPartitioner(partitions: number): (key: string) => number {
-  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionErrorCode: 0, partitionId, leader: 0, replicas: [0], isr: [0] }));
+  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
+    partitionErrorCode: 0,
+    partitionId,
+    leader: 0,
+    replicas: [0],
+    isr: [0],
+  }));
   const partition = Partitioners.DefaultPartitioner();
   return (key) => partition({ topic: 'input', partitionMetadata, message: { key, value: null } });
 }
 
-export function createBenchKafka(brokers: readonly string[], security?: KafkaSecurity, clientId = 'contract-events-bench'): BenchKafka {
+export function createBenchKafka(
+  brokers: readonly string[],
+  security?: KafkaSecurity,
+  clientId = 'contract-events-bench',
+): BenchKafka {
   // Silent: kafkajs logs retriable start-up errors (coordinator not yet available); real failures reject the calls.
-  const kafka = new Kafka({ clientId, brokers: [...brokers], ...kafkajsSecurity(security), logLevel: logLevel.NOTHING, retry: { retries: 8 } });
+  const kafka = new Kafka({
+    clientId,
+    brokers: [...brokers],
+    ...kafkajsSecurity(security),
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 8 },
+  });
   // Same partitioner as the service (murmur2, like the Java client), so keys land alike.
   const producerOptions = { allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner };
 
@@ -161,23 +182,41 @@ export function createBenchKafka(brokers: readonly string[], security?: KafkaSec
     }
   };
 
-  const consumer = (groupId: string, fetchSizes: { maxBytesPerPartition: number; maxBytes?: number } = { maxBytesPerPartition: 1_048_576 }): Consumer =>
+  const consumer = (
+    groupId: string,
+    fetchSizes: { maxBytesPerPartition: number; maxBytes?: number } = { maxBytesPerPartition: 1_048_576 },
+  ): Consumer =>
     // readUncommitted: false (kafkajs's default, stated): records of open or aborted transactions are never read.
-    kafka.consumer({ groupId, allowAutoTopicCreation: false, readUncommitted: false, ...fetchSizes, maxWaitTimeInMs: 500 });
+    kafka.consumer({
+      groupId,
+      allowAutoTopicCreation: false,
+      readUncommitted: false,
+      ...fetchSizes,
+      maxWaitTimeInMs: 500,
+    });
 
-  const joined = (c: Consumer): Promise<number> => new Promise((resolve) => c.on(c.events.GROUP_JOIN, () => resolve(Date.now())));
+  const joined = (c: Consumer): Promise<number> =>
+    new Promise((resolve) => c.on(c.events.GROUP_JOIN, () => resolve(Date.now())));
 
   return {
     createTopics: (topics, partitions, options) =>
       withAdmin(async (admin) => {
         const configEntries = options?.appendTime ? [{ name: 'message.timestamp.type', value: 'LogAppendTime' }] : [];
-        await admin.createTopics({ waitForLeaders: true, topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1, configEntries })) });
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1, configEntries })),
+        });
       }),
     deleteTopics: (topics) => withAdmin((admin) => admin.deleteTopics({ topics: [...topics] })),
     groupProgress: (groupId, topic) =>
       withAdmin(async (admin) => {
-        const [ends, [committed]] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
-        const positions = new Map((committed?.partitions ?? []).map(({ partition, offset }) => [partition, Number(offset)]));
+        const [ends, [committed]] = await Promise.all([
+          admin.fetchTopicOffsets(topic),
+          admin.fetchOffsets({ groupId, topics: [topic] }),
+        ]);
+        const positions = new Map(
+          (committed?.partitions ?? []).map(({ partition, offset }) => [partition, Number(offset)]),
+        );
         let consumed = 0;
         let total = 0;
         for (const { partition, low, high } of ends) {
@@ -193,14 +232,23 @@ export function createBenchKafka(brokers: readonly string[], security?: KafkaSec
       await producer.connect();
       return {
         async send(topic, messages) {
-          await producer.send({ topic, acks: -1, messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })) });
+          await producer.send({
+            topic,
+            acks: -1,
+            messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+          });
         },
         disconnect: () => producer.disconnect(),
       };
     },
 
     async warmUpTransactions(topic) {
-      const producer = kafka.producer({ ...producerOptions, transactionalId: `bench-warm-up-${process.hrtime.bigint()}`, idempotent: true, maxInFlightRequests: 1 });
+      const producer = kafka.producer({
+        ...producerOptions,
+        transactionalId: `bench-warm-up-${process.hrtime.bigint()}`,
+        idempotent: true,
+        maxInFlightRequests: 1,
+      });
       await producer.connect();
       try {
         const transaction = await producer.transaction();
@@ -236,7 +284,10 @@ export function createBenchKafka(brokers: readonly string[], security?: KafkaSec
           autoCommit: false,
           eachBatch: async ({ batch }) => {
             const entries = (batch as unknown as { messagesWithinOffset?: FetchedEntry[] }).messagesWithinOffset;
-            if (!entries) throw new Error('kafkajs batches no longer carry messagesWithinOffset: the reader cannot see transaction markers');
+            if (!entries)
+              throw new Error(
+                'kafkajs batches no longer carry messagesWithinOffset: the reader cannot see transaction markers',
+              );
             const readable = new Set<unknown>(batch.messages);
             const partition = batch.partition;
             for (const entry of entries) {
@@ -253,7 +304,13 @@ export function createBenchKafka(brokers: readonly string[], security?: KafkaSec
                 pending.delete(producer);
               } else if (readable.has(entry)) {
                 const timestamp = Number(entry.timestamp);
-                const record: TimedRecord = { partition, offset: entry.offset, timestamp, visibleAt: timestamp, value: entry.value };
+                const record: TimedRecord = {
+                  partition,
+                  offset: entry.offset,
+                  timestamp,
+                  visibleAt: timestamp,
+                  value: entry.value,
+                };
                 records.push(record);
                 if (entry.batchContext.inTransaction) {
                   record.visibleAt = Number.NaN;
@@ -306,7 +363,11 @@ export function createBenchKafka(brokers: readonly string[], security?: KafkaSec
       await c.run({
         partitionsConsumedConcurrently: concurrency,
         eachBatch: async ({ batch }) => {
-          await producer.send({ topic: to, acks: -1, messages: batch.messages.map((m) => ({ key: m.key, value: m.value })) });
+          await producer.send({
+            topic: to,
+            acks: -1,
+            messages: batch.messages.map((m) => ({ key: m.key, value: m.value })),
+          });
         },
       });
       return {
@@ -325,7 +386,8 @@ export function createBenchKafka(brokers: readonly string[], security?: KafkaSec
       await c.subscribe({ topics: [topic], fromBeginning: true });
       await c.run({
         partitionsConsumedConcurrently: concurrency,
-        eachMessage: ({ topic: t, partition, message }) => handle({ topic: t, partition, offset: message.offset, key: message.key, value: message.value }),
+        eachMessage: ({ topic: t, partition, message }) =>
+          handle({ topic: t, partition, offset: message.offset, key: message.key, value: message.value }),
       });
       return { joinedAt, stop: () => c.disconnect() };
     },
@@ -340,6 +402,7 @@ export function createBenchKafka(brokers: readonly string[], security?: KafkaSec
 async function readToEnd(admin: Admin, topic: string, fetched: ReadonlyMap<number, bigint>): Promise<boolean> {
   const ends = await admin.fetchTopicOffsets(topic).catch(() => undefined);
   if (!ends) return false;
-  return ends.every(({ partition, low, high }) => BigInt(high) === BigInt(low) || (fetched.get(partition) ?? 0n) >= BigInt(high));
+  return ends.every(
+    ({ partition, low, high }) => BigInt(high) === BigInt(low) || (fetched.get(partition) ?? 0n) >= BigInt(high),
+  );
 }
-

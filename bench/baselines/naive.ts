@@ -22,7 +22,11 @@ type Tx = Prisma.TransactionClient;
 
 export function naiveHandler(prisma: PrismaClient, producer: BenchProducer, outcomesTopic: string) {
   return async (message: ConsumedMessage): Promise<void> => {
-    const decoded = decodeMessage({ key: message.key, value: message.value, source: { transport: 'kafka', topic: message.topic, partition: message.partition, offset: message.offset } });
+    const decoded = decodeMessage({
+      key: message.key,
+      value: message.value,
+      source: { transport: 'kafka', topic: message.topic, partition: message.partition, offset: message.offset },
+    });
     const outcome = await prisma.$transaction((tx) => decideOne(tx, decoded, formatInstant(systemClock())));
     await producer.send(outcomesTopic, [toOutboundMessage(outcome)]);
   };
@@ -40,7 +44,9 @@ async function decideOne(tx: Tx, decoded: DecodedMessage, processedAt: string): 
   }
 
   const { event } = decoded;
-  const contract = (await readContractStates(tx, [event.contractNumber], { forUpdate: true })).get(event.contractNumber);
+  const contract = (await readContractStates(tx, [event.contractNumber], { forUpdate: true })).get(
+    event.contractNumber,
+  );
   const decision = decide(contract, event);
   if (contract && decision.nextState) {
     const s = decision.nextState;

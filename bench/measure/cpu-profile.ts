@@ -34,7 +34,9 @@ export interface ProfileSummary {
 }
 
 export function latestProfile(dir: string): string | undefined {
-  const files = readdirSync(dir).filter((name) => name.endsWith('.cpuprofile')).sort();
+  const files = readdirSync(dir)
+    .filter((name) => name.endsWith('.cpuprofile'))
+    .sort();
   return files.length ? join(dir, files.at(-1)!) : undefined;
 }
 
@@ -115,7 +117,9 @@ function areaOf({ functionName: name, url }: ProfileNode['callFrame']): string {
   const dist = url.indexOf('/dist/');
   if (dist >= 0) {
     const path = url.slice(dist + '/dist/'.length);
-    return path.startsWith('generated/') ? 'src/generated (Prisma client)' : `src/${path.split('/').slice(0, -1).join('/') || path}`;
+    return path.startsWith('generated/')
+      ? 'src/generated (Prisma client)'
+      : `src/${path.split('/').slice(0, -1).join('/') || path}`;
   }
   if (url.startsWith('node:')) return `node core (${url.slice(5).split('/')[0]})`;
   return url;

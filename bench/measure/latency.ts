@@ -18,7 +18,13 @@ export interface LatencySummary {
 }
 
 /** Sends `messages` at `ratePerS`, in small batches every `tickMs`, catching up when a send was slow. */
-export async function paceLoad(producer: BenchProducer, topic: string, messages: readonly BenchMessage[], ratePerS: number, tickMs = 10) {
+export async function paceLoad(
+  producer: BenchProducer,
+  topic: string,
+  messages: readonly BenchMessage[],
+  ratePerS: number,
+  tickMs = 10,
+) {
   const started = performance.now();
   let sent = 0;
   while (sent < messages.length) {
@@ -35,17 +41,31 @@ export async function paceLoad(producer: BenchProducer, topic: string, messages:
 }
 
 /** Latencies of outcomes whose input was produced at or after `fromMs` (skipping the warm-up). */
-export function outcomeLatencies(inputs: readonly TimedRecord[], outcomes: readonly TimedRecord[], fromMs: number): LatencySummary {
+export function outcomeLatencies(
+  inputs: readonly TimedRecord[],
+  outcomes: readonly TimedRecord[],
+  fromMs: number,
+): LatencySummary {
   const produced = new Map<string, number>();
   for (const input of inputs) produced.set(`${input.partition}/${input.offset}`, input.timestamp);
   const latencies: number[] = [];
   for (const outcome of outcomes) {
-    const source = (JSON.parse(outcome.value?.toString('utf8') ?? 'null') as { source: { partition: number; offset: string } | null } | null)?.source;
+    const source = (
+      JSON.parse(outcome.value?.toString('utf8') ?? 'null') as {
+        source: { partition: number; offset: string } | null;
+      } | null
+    )?.source;
     const sentAt = source ? produced.get(`${source.partition}/${source.offset}`) : undefined;
     if (sentAt !== undefined && sentAt >= fromMs) latencies.push(outcome.visibleAt - sentAt);
   }
   latencies.sort((a, b) => a - b);
-  return { samples: latencies.length, p50_ms: percentile(latencies, 50), p95_ms: percentile(latencies, 95), p99_ms: percentile(latencies, 99), max_ms: latencies.at(-1) ?? 0 };
+  return {
+    samples: latencies.length,
+    p50_ms: percentile(latencies, 50),
+    p95_ms: percentile(latencies, 95),
+    p99_ms: percentile(latencies, 99),
+    max_ms: latencies.at(-1) ?? 0,
+  };
 }
 
 /**

@@ -26,8 +26,15 @@ export interface DatabaseStats {
 /** Loads pg_stat_statements into the admin database when the server preloads it; false otherwise. */
 export async function enableStatementStats(serverUrl: string): Promise<boolean> {
   return withClient(serverUrl, async (client) => {
-    const preload = (await client.query<{ shared_preload_libraries: string }>('SHOW shared_preload_libraries')).rows[0]!.shared_preload_libraries;
-    if (!preload.split(',').map((name) => name.trim()).includes('pg_stat_statements')) return false;
+    const preload = (await client.query<{ shared_preload_libraries: string }>('SHOW shared_preload_libraries')).rows[0]!
+      .shared_preload_libraries;
+    if (
+      !preload
+        .split(',')
+        .map((name) => name.trim())
+        .includes('pg_stat_statements')
+    )
+      return false;
     try {
       await client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
       return true;
@@ -38,7 +45,11 @@ export async function enableStatementStats(serverUrl: string): Promise<boolean> 
 }
 
 /** Statistics of one database; read after its clients disconnected, when Postgres has flushed them. */
-export async function databaseStats(serverUrl: string, database: string, statementsAvailable: boolean): Promise<DatabaseStats> {
+export async function databaseStats(
+  serverUrl: string,
+  database: string,
+  statementsAvailable: boolean,
+): Promise<DatabaseStats> {
   return withClient(serverUrl, async (client) => {
     const transactions = await committedTransactions(client, database);
     if (!statementsAvailable) return { statements: null, round_trips: null, transactions };
@@ -57,6 +68,9 @@ async function committedTransactions(client: pg.Client, database: string): Promi
   // Backends flush their counters on exit; a short wait lets the last ones land.
   await client.query('SELECT pg_sleep(1.2)');
   await client.query('SELECT pg_stat_clear_snapshot()');
-  const { rows } = await client.query<{ xact_commit: string }>('SELECT xact_commit FROM pg_stat_database WHERE datname = $1', [database]);
+  const { rows } = await client.query<{ xact_commit: string }>(
+    'SELECT xact_commit FROM pg_stat_database WHERE datname = $1',
+    [database],
+  );
   return Number(rows[0]?.xact_commit ?? 0);
 }

@@ -24,7 +24,15 @@ export async function waitForGroup(
   kafka: BenchKafka,
   groupId: string,
   inputTopic: string,
-  { timeoutMs, abortReason, onProgress }: { timeoutMs: number; abortReason?: () => string | undefined; onProgress?: (consumed: number, total: number) => void },
+  {
+    timeoutMs,
+    abortReason,
+    onProgress,
+  }: {
+    timeoutMs: number;
+    abortReason?: () => string | undefined;
+    onProgress?: (consumed: number, total: number) => void;
+  },
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastReport = 0;
@@ -33,7 +41,8 @@ export async function waitForGroup(
     if (total > 0 && consumed >= total) return;
     const reason = abortReason?.();
     if (reason) throw new Error(`${groupId}: ${reason} after consuming ${consumed}/${total} input messages`);
-    if (Date.now() > deadline) throw new Error(`${groupId}: only ${consumed}/${total} input messages consumed after ${timeoutMs / 1000} s`);
+    if (Date.now() > deadline)
+      throw new Error(`${groupId}: only ${consumed}/${total} input messages consumed after ${timeoutMs / 1000} s`);
     if (onProgress && Date.now() - lastReport > 5_000) {
       lastReport = Date.now();
       onProgress(consumed, total);

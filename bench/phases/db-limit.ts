@@ -21,7 +21,10 @@ import { runPartitionsInTurn } from '../partitions-in-turn.js';
 // before the clock starts.
 
 /** The service settings the phase copies (read from the environment, like the service's). */
-export type DbLimitSettings = Pick<Config, 'BATCH_MAX_SIZE' | 'PARTITIONS_CONSUMED_CONCURRENTLY' | 'DATABASE_POOL_SIZE' | 'ENABLE_EVENT_AUDIT' | 'EVENT_ORDER'>;
+export type DbLimitSettings = Pick<
+  Config,
+  'BATCH_MAX_SIZE' | 'PARTITIONS_CONSUMED_CONCURRENTLY' | 'DATABASE_POOL_SIZE' | 'ENABLE_EVENT_AUDIT' | 'EVENT_ORDER'
+>;
 
 export interface DbLimit extends Throughput {
   chunk_size: number;
@@ -65,7 +68,9 @@ export async function runDbLimit(context: BenchContext, settings: DbLimitSetting
   const result = throughputFrom(startedAt, finishedAt, codes.length);
   const mismatches = mismatchedCodes(codeHistogram(codes), codeHistogram(dataset.expected));
   const stats = await databaseStats(infra.serverUrl, database, infra.statementStats);
-  log(`db-limit: ${result.events} events in ${result.seconds} s = ${result.events_per_s} events/s, ${stats.transactions} transactions`);
+  log(
+    `db-limit: ${result.events} events in ${result.seconds} s = ${result.events_per_s} events/s, ${stats.transactions} transactions`,
+  );
   return {
     ...result,
     chunk_size: settings.BATCH_MAX_SIZE,
@@ -90,8 +95,17 @@ function decodedChunks(context: BenchContext, chunkSize: number): DecodedMessage
     if (message.key === null) throw new Error('db-limit: every benchmark event is keyed by its contract number');
     const partition = partitionOf(message.key);
     const decoded = byPartition[partition]!;
-    const source = { transport: 'kafka' as const, topic: context.inputTopic, partition, offset: String(decoded.length) };
+    const source = {
+      transport: 'kafka' as const,
+      topic: context.inputTopic,
+      partition,
+      offset: String(decoded.length),
+    };
     decoded.push(decodeMessage({ key: Buffer.from(message.key), value: Buffer.from(message.value), source }));
   }
-  return byPartition.map((messages) => Array.from({ length: Math.ceil(messages.length / chunkSize) }, (_, i) => messages.slice(i * chunkSize, (i + 1) * chunkSize)));
+  return byPartition.map((messages) =>
+    Array.from({ length: Math.ceil(messages.length / chunkSize) }, (_, i) =>
+      messages.slice(i * chunkSize, (i + 1) * chunkSize),
+    ),
+  );
 }

@@ -62,7 +62,9 @@ export async function runNaive(context: BenchContext): Promise<NaiveResult> {
   const result = throughputFrom(joinedAt, finishedAt, measured);
   const stats = await databaseStats(infra.serverUrl, database, infra.statementStats);
   const processed = done; // the statistics also saw the few events in flight at the cut
-  log(`naive: ${measured} events in ${result.seconds} s = ${result.events_per_s} events/s (prefix of ${context.dataset.messages.length}, extrapolated)`);
+  log(
+    `naive: ${measured} events in ${result.seconds} s = ${result.events_per_s} events/s (prefix of ${context.dataset.messages.length}, extrapolated)`,
+  );
   return {
     events_per_s: result.events_per_s,
     measured_events: measured,

@@ -55,7 +55,13 @@ interface Launched {
 /** The transactional runs keep the names they always had; the at-least-once runs are suffixed. */
 const runName = (what: string, mode: OutcomeDelivery) => (mode === 'transactional' ? what : `${what}_alo`);
 
-async function launch(context: BenchContext, name: string, inputTopic: string, mode: OutcomeDelivery, cpuProfileDir?: string): Promise<Launched> {
+async function launch(
+  context: BenchContext,
+  name: string,
+  inputTopic: string,
+  mode: OutcomeDelivery,
+  cpuProfileDir?: string,
+): Promise<Launched> {
   const { infra, options, kafka } = context;
   const database = nameFor(context, name);
   const groupId = nameFor(context, name);
@@ -85,18 +91,30 @@ async function launch(context: BenchContext, name: string, inputTopic: string, m
   return { service, database, groupId, output };
 }
 
-const perEvent = (stats: DatabaseStats, events: number) => (stats.round_trips === null ? null : round(stats.round_trips / events, 4));
+const perEvent = (stats: DatabaseStats, events: number) =>
+  stats.round_trips === null ? null : round(stats.round_trips / events, 4);
 
 const reportMarkerNotSeen = (label: string, read: TopicRead) => {
-  if (read.markerNotSeen > 0) log(`${label}: ${read.markerNotSeen} outcomes whose commit marker was not read; their own timestamp stands in`);
+  if (read.markerNotSeen > 0)
+    log(`${label}: ${read.markerNotSeen} outcomes whose commit marker was not read; their own timestamp stands in`);
 };
 
 /** Throughput on the pre-loaded events, peak RSS, round trips, and a check of every outcome. */
-export async function runServiceThroughput(context: BenchContext, mode: OutcomeDelivery, cpuProfileDir: string | null): Promise<ServiceThroughput> {
+export async function runServiceThroughput(
+  context: BenchContext,
+  mode: OutcomeDelivery,
+  cpuProfileDir: string | null,
+): Promise<ServiceThroughput> {
   const { kafka, dataset, infra } = context;
   const label = `service (${mode})`;
   const expected = dataset.messages.length;
-  const { service, database, groupId, output } = await launch(context, runName('service', mode), context.inputTopic, mode, cpuProfileDir ?? undefined);
+  const { service, database, groupId, output } = await launch(
+    context,
+    runName('service', mode),
+    context.inputTopic,
+    mode,
+    cpuProfileDir ?? undefined,
+  );
   const rss = sampleRss(service.pid);
   try {
     await waitForGroup(kafka, groupId, context.inputTopic, {
@@ -112,10 +130,14 @@ export async function runServiceThroughput(context: BenchContext, mode: OutcomeD
   reportMarkerNotSeen(label, read);
   const { records } = read;
   const result = throughputFrom(service.joinedAt, lastVisible(records), records.length);
-  const got = codeHistogram(records.map((r) => (JSON.parse(r.value?.toString('utf8') ?? '{}') as { code: string }).code));
+  const got = codeHistogram(
+    records.map((r) => (JSON.parse(r.value?.toString('utf8') ?? '{}') as { code: string }).code),
+  );
   const mismatches = mismatchedCodes(got, codeHistogram(dataset.expected));
   const stats = await databaseStats(infra.serverUrl, database, infra.statementStats);
-  log(`${label}: ${result.events} outcomes in ${result.seconds} s = ${result.events_per_s} events/s, peak RSS ${rss.peakMb().toFixed(0)} MiB, ${read.commitMarkers} commit markers on the outcome topic`);
+  log(
+    `${label}: ${result.events} outcomes in ${result.seconds} s = ${result.events_per_s} events/s, peak RSS ${rss.peakMb().toFixed(0)} MiB, ${read.commitMarkers} commit markers on the outcome topic`,
+  );
   return {
     outcome_delivery: mode,
     ...result,
@@ -139,7 +161,11 @@ export interface OfferedLoad {
 }
 
 /** End-to-end latency at a steady offered load, on a fresh database and a fresh input topic. */
-export async function runServiceLatency(context: BenchContext, mode: OutcomeDelivery, load: OfferedLoad): Promise<ServiceLatency> {
+export async function runServiceLatency(
+  context: BenchContext,
+  mode: OutcomeDelivery,
+  load: OfferedLoad,
+): Promise<ServiceLatency> {
   const { kafka, dataset, infra, options } = context;
   const name = runName(load.name, mode);
   const label = `${load.name} (${mode})`;
@@ -167,11 +193,14 @@ export async function runServiceLatency(context: BenchContext, mode: OutcomeDeli
   const inputs = (await kafka.readAll(input, messages.length, 60_000)).records;
   const read = await kafka.readAll(output, messages.length, 60_000);
   reportMarkerNotSeen(label, read);
-  if (read.records.length !== messages.length) log(`${label}: ${read.records.length} outcomes read for ${messages.length} events`);
+  if (read.records.length !== messages.length)
+    log(`${label}: ${read.records.length} outcomes read for ${messages.length} events`);
   const latency = outcomeLatencies(inputs, read.records, startedAt + options.warmupSeconds * 1000);
   const wait = commitWait(read.records);
   const stats = await databaseStats(infra.serverUrl, database, infra.statementStats);
-  log(`${label}: p50 ${latency.p50_ms} ms, p95 ${latency.p95_ms} ms, p99 ${latency.p99_ms} ms over ${latency.samples} events; commit wait p50 ${wait.p50_ms} ms, p99 ${wait.p99_ms} ms`);
+  log(
+    `${label}: p50 ${latency.p50_ms} ms, p95 ${latency.p95_ms} ms, p99 ${latency.p99_ms} ms over ${latency.samples} events; commit wait p50 ${wait.p50_ms} ms, p99 ${wait.p99_ms} ms`,
+  );
   return {
     outcome_delivery: mode,
     ...latency,

@@ -11,7 +11,14 @@ import {
   type SecureKafkaOptions,
 } from './kafka.js';
 import { postgresAnswers } from './pg-admin.js';
-import { LOCAL_DATABASE_URL, LOCAL_KAFKA_BROKERS, LOCAL_PORTS, localClusterPorts, localFiles, localInfraDir } from './paths.js';
+import {
+  LOCAL_DATABASE_URL,
+  LOCAL_KAFKA_BROKERS,
+  LOCAL_PORTS,
+  localClusterPorts,
+  localFiles,
+  localInfraDir,
+} from './paths.js';
 import { startPostgres } from './postgres.js';
 import { commandLineContains, isAlive, readPidFile, removePidFile, stopProcess, writePidFile } from './process.js';
 import { isPortListening, seconds } from './wait.js';
@@ -121,7 +128,13 @@ const singleBrokerServices = (secure: boolean): Service[] => [
 /** The local cluster's layout: node n on localClusterPorts(n), its data, log and pid file in one folder. */
 function clusterOptions(nodes: number): KafkaClusterOptions {
   const dir = localFiles.kafkaClusterDir();
-  return { nodes, ports: Array.from({ length: nodes }, (_, i) => localClusterPorts(i + 1)), dataDir: dir, logDir: dir, detached: true };
+  return {
+    nodes,
+    ports: Array.from({ length: nodes }, (_, i) => localClusterPorts(i + 1)),
+    dataDir: dir,
+    logDir: dir,
+    detached: true,
+  };
 }
 
 interface ClusterNodeService extends Service {
@@ -159,11 +172,14 @@ function knownClusterNodes(): number[] {
 
 /** Nodes of the cluster folder whose storage is formatted. */
 function formattedClusterNodes(): number[] {
-  return knownClusterNodes().filter((id) => existsSync(join(localFiles.kafkaClusterDir(), `node-${id}`, 'kraft', 'meta.properties')));
+  return knownClusterNodes().filter((id) =>
+    existsSync(join(localFiles.kafkaClusterDir(), `node-${id}`, 'kraft', 'meta.properties')),
+  );
 }
 
 const clusterNodeServices = (nodeIds: readonly number[]) => nodeIds.map((id) => clusterNodeService(nodeIds.length, id));
-const runningClusterNodes = () => clusterNodeServices(knownClusterNodes()).filter((node) => runningPid(node) !== undefined);
+const runningClusterNodes = () =>
+  clusterNodeServices(knownClusterNodes()).filter((node) => runningPid(node) !== undefined);
 
 /** The pid from the pid file when that process is still ours and alive. */
 function runningPid(service: Service): number | undefined {
@@ -182,7 +198,9 @@ async function up(service: Service): Promise<void> {
   if (await isPortListening(service.port)) {
     // Started by someone else (e.g. `npm run dev`): fine if it answers.
     if (await service.answers()) {
-      console.log(`${service.name} already answers on port ${service.port} (not started by infra:up; leaving it alone).`);
+      console.log(
+        `${service.name} already answers on port ${service.port} (not started by infra:up; leaving it alone).`,
+      );
       return;
     }
     throw new Error(`Port ${service.port} is taken by something that is not a working ${service.name}.`);
@@ -204,8 +222,11 @@ async function down(service: Service): Promise<boolean> {
 async function status(service: Service, width: number): Promise<void> {
   const pid = runningPid(service);
   const answering = await service.answers();
-  const owner = pid === undefined ? (answering ? 'running, not started by infra:up' : 'not running') : `running (pid ${pid})`;
-  console.log(`${service.name.padEnd(width)} ${owner}${answering ? ', answering' : pid === undefined ? '' : ', NOT answering'} — log ${service.logFile}`);
+  const owner =
+    pid === undefined ? (answering ? 'running, not started by infra:up' : 'not running') : `running (pid ${pid})`;
+  console.log(
+    `${service.name.padEnd(width)} ${owner}${answering ? ', answering' : pid === undefined ? '' : ', NOT answering'} — log ${service.logFile}`,
+  );
 }
 
 /** Starts the cluster, or the nodes of it that are not running (each on its own data). */
@@ -231,12 +252,16 @@ async function upCluster(nodes: number): Promise<void> {
   }
   for (const member of missing) {
     for (const taken of [member.port, member.controllerPort]) {
-      if (await isPortListening(taken)) throw new Error(`Port ${taken} of ${member.name} is taken (another Kafka, perhaps \`npm run dev\`'s): free it first.`);
+      if (await isPortListening(taken))
+        throw new Error(
+          `Port ${taken} of ${member.name} is taken (another Kafka, perhaps \`npm run dev\`'s): free it first.`,
+        );
     }
   }
   if (missing.length === members.length) {
     const cluster = await startKafkaCluster(clusterOptions(nodes));
-    for (const node of cluster.nodes) if (node.pid !== undefined) writePidFile(localFiles.kafkaNodePid(node.nodeId), node.pid);
+    for (const node of cluster.nodes)
+      if (node.pid !== undefined) writePidFile(localFiles.kafkaNodePid(node.nodeId), node.pid);
     return;
   }
   // Some nodes run: start the others, together (a quorum may need more than one of them back).
@@ -265,7 +290,8 @@ Stop with: npm run infra:down`);
 /** The secure broker's settings as `KEY=value` lines for a shell to source (nothing else on stdout). */
 function printSecureSettings(): void {
   const access = localSecureAccess();
-  if (!access) throw new Error(`The secure Kafka broker runs without its credentials in ${localFiles.kafkaSecureData()}.`);
+  if (!access)
+    throw new Error(`The secure Kafka broker runs without its credentials in ${localFiles.kafkaSecureData()}.`);
   const settings = {
     KAFKA_BROKERS: LOCAL_KAFKA_BROKERS,
     KAFKA_SSL: 'true',
@@ -276,7 +302,11 @@ function printSecureSettings(): void {
     KAFKA_SASL_PASSWORD_FILE: access.passwordFile,
     DATABASE_URL: LOCAL_DATABASE_URL,
   };
-  process.stdout.write(Object.entries(settings).map(([key, value]) => `${key}=${shellWord(value)}\n`).join(''));
+  process.stdout.write(
+    Object.entries(settings)
+      .map(([key, value]) => `${key}=${shellWord(value)}\n`)
+      .join(''),
+  );
   console.error(`Load them with: set -a; . <(npm run -s infra:up -- --secure); set +a
 Data, logs and pid files: ${localInfraDir()} (Postgres data: ${localFiles.postgresData()})
 Stop with: npm run infra:down`);
@@ -340,7 +370,8 @@ async function main(command: string | undefined, args: readonly string[]): Promi
       const results = await Promise.allSettled(starts);
       const failures = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
       if (failures.length > 0) {
-        for (const failure of failures) console.error(String(failure.reason instanceof Error ? failure.reason.message : failure.reason));
+        for (const failure of failures)
+          console.error(String(failure.reason instanceof Error ? failure.reason.message : failure.reason));
         console.error('\nSome infrastructure did not start; `npm run infra:down` stops what did.');
         process.exitCode = 1;
         return;
@@ -359,15 +390,19 @@ async function main(command: string | undefined, args: readonly string[]): Promi
     }
     case 'status': {
       // The cluster's nodes when some run, or when asked for and the single broker does not run; otherwise the single broker, as always.
-      const nodeIds = brokers !== undefined && brokers > 1 ? Array.from({ length: brokers }, (_, i) => i + 1) : knownClusterNodes();
+      const nodeIds =
+        brokers !== undefined && brokers > 1 ? Array.from({ length: brokers }, (_, i) => i + 1) : knownClusterNodes();
       const cluster = clusterNodeServices(nodeIds);
-      const showCluster = cluster.some((node) => runningPid(node) !== undefined) || (brokers !== undefined && brokers > 1 && runningPid(kafkaService) === undefined);
+      const showCluster =
+        cluster.some((node) => runningPid(node) !== undefined) ||
+        (brokers !== undefined && brokers > 1 && runningPid(kafkaService) === undefined);
       // The secure broker when it runs or is asked for; otherwise the plaintext one, as always.
       const showSecure = !showCluster && (secure || runningPid(secureKafkaService) !== undefined);
       const shown = showCluster ? [...cluster, postgresService] : singleBrokerServices(showSecure);
       const width = Math.max(9, ...shown.map((service) => service.name.length));
       for (const service of shown) await status(service, width);
-      if (showCluster) console.log(`Kafka cluster bootstrap: ${cluster.map((node) => `127.0.0.1:${node.port}`).join(',')}`);
+      if (showCluster)
+        console.log(`Kafka cluster bootstrap: ${cluster.map((node) => `127.0.0.1:${node.port}`).join(',')}`);
       if (showSecure) {
         console.log(`Kafka (secure): ${LOCAL_KAFKA_BROKERS}, SASL_SSL, SCRAM-SHA-512 user ${secureKafka.username}`);
         console.log('Its settings: npm run -s infra:up -- --secure');

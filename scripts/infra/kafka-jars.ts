@@ -43,7 +43,9 @@ export async function ensureKafkaJars(version: string = KAFKA_VERSION): Promise<
   if (existsSync(join(libs, `kafka_2.13-${version}.jar`))) return libs;
 
   if (spawnSync('mvn', ['-v'], { stdio: 'ignore' }).status !== 0) {
-    throw new Error('Maven (`mvn`) is needed once to fetch the Apache Kafka jars from Maven Central; install Maven 3.6+.');
+    throw new Error(
+      'Maven (`mvn`) is needed once to fetch the Apache Kafka jars from Maven Central; install Maven 3.6+.',
+    );
   }
   const started = Date.now();
   console.log(`Fetching Apache Kafka ${version} jars from Maven Central (once)… into ${libs}`);
@@ -56,7 +58,15 @@ export async function ensureKafkaJars(version: string = KAFKA_VERSION): Promise<
   const code = await new Promise<number | null>((done, fail) => {
     const mvn = spawn(
       'mvn',
-      ['-q', '-B', '-f', join(dist, 'pom.xml'), 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${partial}`],
+      [
+        '-q',
+        '-B',
+        '-f',
+        join(dist, 'pom.xml'),
+        'dependency:copy-dependencies',
+        '-DincludeScope=runtime',
+        `-DoutputDirectory=${partial}`,
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     // Quiet on success (Maven prints stray colour codes even with -q); shown on failure.
@@ -67,7 +77,9 @@ export async function ensureKafkaJars(version: string = KAFKA_VERSION): Promise<
   });
   if (code !== 0 || !existsSync(join(partial, `kafka_2.13-${version}.jar`))) {
     rmSync(partial, { recursive: true, force: true });
-    throw new Error(`Fetching Apache Kafka ${version} with Maven failed (exit ${code}):\n${output.replace(ANSI_COLOURS, '').trim()}`);
+    throw new Error(
+      `Fetching Apache Kafka ${version} with Maven failed (exit ${code}):\n${output.replace(ANSI_COLOURS, '').trim()}`,
+    );
   }
   try {
     renameSync(partial, libs);

@@ -91,19 +91,57 @@ async function generate(dir: string): Promise<void> {
   const chain = join(dir, 'broker-chain.pem');
   // Two steps at a time where they are independent: each keytool run is mostly JVM start-up.
   await Promise.all([
-    keytool('-genkeypair', '-alias', 'ca', ...ecKey, '-dname', 'CN=contract-events-service local CA',
-      '-validity', String(CA_DAYS), '-ext', 'bc:c', '-ext', 'ku:c=keyCertSign,cRLSign', ...store(files.caStore)),
-    keytool('-genkeypair', '-alias', 'broker', ...ecKey, '-dname', 'CN=localhost',
-      '-validity', String(BROKER_DAYS), ...store(files.keystore)),
+    keytool(
+      '-genkeypair',
+      '-alias',
+      'ca',
+      ...ecKey,
+      '-dname',
+      'CN=contract-events-service local CA',
+      '-validity',
+      String(CA_DAYS),
+      '-ext',
+      'bc:c',
+      '-ext',
+      'ku:c=keyCertSign,cRLSign',
+      ...store(files.caStore),
+    ),
+    keytool(
+      '-genkeypair',
+      '-alias',
+      'broker',
+      ...ecKey,
+      '-dname',
+      'CN=localhost',
+      '-validity',
+      String(BROKER_DAYS),
+      ...store(files.keystore),
+    ),
   ]);
   await Promise.all([
     keytool('-exportcert', '-rfc', '-alias', 'ca', '-file', files.caPem, ...store(files.caStore)),
     keytool('-certreq', '-alias', 'broker', '-file', request, ...store(files.keystore)),
   ]);
   await Promise.all([
-    keytool('-gencert', '-alias', 'ca', '-infile', request, '-outfile', files.brokerPem, '-rfc',
-      '-validity', String(BROKER_DAYS), '-ext', BROKER_NAMES, '-ext', 'ku:c=digitalSignature',
-      '-ext', 'eku=serverAuth,clientAuth', ...store(files.caStore)),
+    keytool(
+      '-gencert',
+      '-alias',
+      'ca',
+      '-infile',
+      request,
+      '-outfile',
+      files.brokerPem,
+      '-rfc',
+      '-validity',
+      String(BROKER_DAYS),
+      '-ext',
+      BROKER_NAMES,
+      '-ext',
+      'ku:c=digitalSignature',
+      '-ext',
+      'eku=serverAuth,clientAuth',
+      ...store(files.caStore),
+    ),
     keytool('-importcert', '-noprompt', '-alias', 'ca', '-file', files.caPem, ...store(files.truststore)),
   ]);
   // The signed certificate and the CA's after it (the chain) replace the broker's self-signed one.

@@ -120,7 +120,9 @@ listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT`;
 // registration and heartbeats reach the controller over the plaintext
 // CONTROLLER listener (loopback only; clients only reach SASL_SSL, where
 // everyone is a SCRAM user).
-const authorizerSettings = ({ interBroker }: NodeSecurity) => `authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+const authorizerSettings = ({
+  interBroker,
+}: NodeSecurity) => `authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
 super.users=User:${interBroker.username};User:ANONYMOUS
 allow.everyone.if.no.acl.found=false`;
 
@@ -250,9 +252,21 @@ function formattedClusterId(node: KafkaNode): string | undefined {
 }
 
 /** `kafka-storage.sh format` of one node; `quorum` is `--standalone` or `--initial-controllers …`. */
-async function formatStorage(runtime: KafkaRuntime, node: KafkaNode, clusterId: string, quorum: string[]): Promise<void> {
+async function formatStorage(
+  runtime: KafkaRuntime,
+  node: KafkaNode,
+  clusterId: string,
+  quorum: string[],
+): Promise<void> {
   // A short-lived tool: the quick JIT tier is enough and starts faster.
-  const args = javaArgs(runtime, node.logFile, ['-Xmx256m', '-XX:TieredStopAtLevel=1'], 'kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', propertiesFile(node), ...quorum]);
+  const args = javaArgs(runtime, node.logFile, ['-Xmx256m', '-XX:TieredStopAtLevel=1'], 'kafka.tools.StorageTool', [
+    'format',
+    '-t',
+    clusterId,
+    '-c',
+    propertiesFile(node),
+    ...quorum,
+  ]);
   const { code, output } = await new Promise<{ code: number | null; output: string }>((done, fail) => {
     const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let text = '';
@@ -261,7 +275,8 @@ async function formatStorage(runtime: KafkaRuntime, node: KafkaNode, clusterId: 
     child.once('error', fail);
     child.once('close', (exitCode) => done({ code: exitCode, output: text }));
   });
-  if (code !== 0) throw new Error(`Formatting Kafka storage of node ${node.nodeId} failed:\n${output}\n${tailFile(node.logFile)}`);
+  if (code !== 0)
+    throw new Error(`Formatting Kafka storage of node ${node.nodeId} failed:\n${output}\n${tailFile(node.logFile)}`);
 }
 
 interface LaunchedNode {
@@ -273,11 +288,19 @@ interface LaunchedNode {
 }
 
 /** Spawns a formatted node and resolves once it answers Kafka clients on its own port. */
-async function launchNode(runtime: KafkaRuntime, node: KafkaNode, options: { detached: boolean; startTimeoutMs?: number }): Promise<LaunchedNode> {
-  const child = spawnLogged('java', javaArgs(runtime, node.logFile, ['-Xms256m', '-Xmx512m'], 'kafka.Kafka', [propertiesFile(node)]), {
-    logFile: node.logFile,
-    detached: options.detached,
-  });
+async function launchNode(
+  runtime: KafkaRuntime,
+  node: KafkaNode,
+  options: { detached: boolean; startTimeoutMs?: number },
+): Promise<LaunchedNode> {
+  const child = spawnLogged(
+    'java',
+    javaArgs(runtime, node.logFile, ['-Xms256m', '-Xmx512m'], 'kafka.Kafka', [propertiesFile(node)]),
+    {
+      logFile: node.logFile,
+      detached: options.detached,
+    },
+  );
   const pid = child.pid;
   if (pid === undefined) throw new Error('Could not spawn java for Kafka.');
   let exitCode: number | null | undefined;
@@ -290,7 +313,9 @@ async function launchNode(runtime: KafkaRuntime, node: KafkaNode, options: { det
     });
   } catch (error) {
     await stopProcess(pid, 'SIGTERM', 30_000);
-    throw new Error(`${(error as Error).message}\n--- last lines of ${node.logFile} ---\n${tailFile(node.logFile)}`, { cause: error });
+    throw new Error(`${(error as Error).message}\n--- last lines of ${node.logFile} ---\n${tailFile(node.logFile)}`, {
+      cause: error,
+    });
   }
   return { pid, exitCode: () => exitCode, exited: done };
 }
@@ -314,7 +339,10 @@ export async function startKafka(options: KafkaOptions): Promise<RunningKafka> {
   if (!formatted) await formatStorage(runtime, node, clusterId(), ['--standalone', ...scramUserArgs(node.security)]);
 
   const started = Date.now();
-  const launched = await launchNode(runtime, node, { detached: options.detached ?? false, startTimeoutMs: options.startTimeoutMs });
+  const launched = await launchNode(runtime, node, {
+    detached: options.detached ?? false,
+    startTimeoutMs: options.startTimeoutMs,
+  });
   const brokers = address(node.port);
   const protocol = node.security ? ` (SASL_SSL, SCRAM-SHA-512${node.security.authorizer ? ', ACLs' : ''})` : '';
   const details = `(pid ${launched.pid}, log ${options.logFile})`;
@@ -339,7 +367,9 @@ async function nodeSecurity(dataDir: string, security: SecureKafkaOptions, forma
   // The name goes into the format tool's --add-scram and a JAAS setting unquoted.
   if (!/^[\w.-]+$/.test(security.username) || security.username === INTER_BROKER_USER) {
     const name = JSON.stringify(security.username);
-    throw new Error(`Unusable Kafka user name ${name}: letters, digits, '.', '_' and '-' only, not ${INTER_BROKER_USER}.`);
+    throw new Error(
+      `Unusable Kafka user name ${name}: letters, digits, '.', '_' and '-' only, not ${INTER_BROKER_USER}.`,
+    );
   }
   const tls = await ensureBrokerTls(security.tlsDir);
   mkdirSync(dataDir, { recursive: true });
@@ -468,12 +498,15 @@ async function formatCluster(runtime: KafkaRuntime, nodes: readonly KafkaNode[])
   const ids = nodes.map(formattedClusterId);
   const formatted = ids.filter((id): id is string => id !== undefined);
   if (formatted.length === nodes.length) {
-    if (new Set(formatted).size > 1) throw new Error(`The nodes' storage belongs to different clusters (${[...new Set(formatted)].join(', ')}).`);
+    if (new Set(formatted).size > 1)
+      throw new Error(`The nodes' storage belongs to different clusters (${[...new Set(formatted)].join(', ')}).`);
     return formatted[0]!;
   }
   if (formatted.length > 0) {
     const missing = nodes.filter((_, i) => ids[i] === undefined).map((node) => node.dataDir);
-    throw new Error(`Kafka nodes ${missing.join(', ')} have no data while others have: delete the cluster's data to start afresh.`);
+    throw new Error(
+      `Kafka nodes ${missing.join(', ')} have no data while others have: delete the cluster's data to start afresh.`,
+    );
   }
   const cluster = clusterId();
   const voters = nodes.map((node) => `${node.nodeId}@${address(node.controllerPort)}:${uuid()}`).join(',');
@@ -482,7 +515,11 @@ async function formatCluster(runtime: KafkaRuntime, nodes: readonly KafkaNode[])
 }
 
 /** A node of the cluster whose process this module may start, stop, kill and restart. */
-function clusterNode(runtime: KafkaRuntime, node: KafkaNode, options: KafkaClusterOptions): KafkaClusterNode & { start(): Promise<void> } {
+function clusterNode(
+  runtime: KafkaRuntime,
+  node: KafkaNode,
+  options: KafkaClusterOptions,
+): KafkaClusterNode & { start(): Promise<void> } {
   let launched: LaunchedNode | undefined;
   const running = () => launched !== undefined && launched.exitCode() === undefined && isAlive(launched.pid);
   const handle = {
@@ -498,7 +535,10 @@ function clusterNode(runtime: KafkaRuntime, node: KafkaNode, options: KafkaClust
     async start() {
       await requirePortsFree(node);
       writeProperties(node);
-      launched = await launchNode(runtime, node, { detached: options.detached ?? false, startTimeoutMs: options.startTimeoutMs });
+      launched = await launchNode(runtime, node, {
+        detached: options.detached ?? false,
+        startTimeoutMs: options.startTimeoutMs,
+      });
     },
     async stop() {
       if (launched) await stopProcess(launched.pid, 'SIGTERM', 30_000);
@@ -512,13 +552,18 @@ function clusterNode(runtime: KafkaRuntime, node: KafkaNode, options: KafkaClust
       }
       // Reaped by Node for a child of ours; a detached one (another process's child) is gone once not alive.
       const pid = launched.pid;
-      await Promise.race([launched.exited, waitFor(`pid ${pid} to exit`, async () => !isAlive(pid), { timeoutMs: 10_000, intervalMs: 50 })]);
+      await Promise.race([
+        launched.exited,
+        waitFor(`pid ${pid} to exit`, async () => !isAlive(pid), { timeoutMs: 10_000, intervalMs: 50 }),
+      ]);
     },
     async restart() {
       if (running()) await handle.stop();
       const started = Date.now();
       await handle.start();
-      console.log(`Kafka node ${node.nodeId} restarted on ${address(node.port)} in ${seconds(started)} (pid ${launched?.pid})`);
+      console.log(
+        `Kafka node ${node.nodeId} restarted on ${address(node.port)} in ${seconds(started)} (pid ${launched?.pid})`,
+      );
     },
   };
   return handle;
@@ -557,7 +602,8 @@ export async function startKafkaCluster(options: KafkaClusterOptions): Promise<R
     nodes: handles,
     node(nodeId) {
       const handle = handles.find((candidate) => candidate.nodeId === nodeId);
-      if (!handle) throw new Error(`No Kafka node ${nodeId} in this cluster (nodes ${handles.map((h) => h.nodeId).join(', ')}).`);
+      if (!handle)
+        throw new Error(`No Kafka node ${nodeId} in this cluster (nodes ${handles.map((h) => h.nodeId).join(', ')}).`);
       return handle;
     },
     stop,
@@ -578,7 +624,9 @@ export async function startKafkaClusterNode(options: KafkaClusterOptions, nodeId
   const handle = clusterNode(runtime, node, options);
   const started = Date.now();
   await handle.start();
-  console.log(`Kafka node ${nodeId} ready on ${handle.address} in ${seconds(started)} (pid ${handle.pid}, log ${node.logFile})`);
+  console.log(
+    `Kafka node ${nodeId} ready on ${handle.address} in ${seconds(started)} (pid ${handle.pid}, log ${node.logFile})`,
+  );
   return handle;
 }
 

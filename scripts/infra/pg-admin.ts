@@ -52,5 +52,7 @@ export async function ensureDatabase(serverUrl: string, database: string): Promi
 
 /** Drops `database`, disconnecting whoever still uses it (Postgres 13+). */
 export async function dropDatabase(serverUrl: string, database: string): Promise<void> {
-  await withClient(serverUrl, (client) => client.query(`drop database if exists ${client.escapeIdentifier(database)} with (force)`));
+  await withClient(serverUrl, (client) =>
+    client.query(`drop database if exists ${client.escapeIdentifier(database)} with (force)`),
+  );
 }

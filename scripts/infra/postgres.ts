@@ -54,9 +54,12 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
   const runAs = isRoot() ? ensurePostgresUser() : undefined;
   const logFile = options.logFile ?? join(dirname(options.dataDir), `${basename(options.dataDir)}.log`);
   const serverUrl = `postgresql://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`;
-  if (await isPortListening(options.port)) throw new Error(`Cannot start Postgres: port ${options.port} is already in use.`);
+  if (await isPortListening(options.port))
+    throw new Error(`Cannot start Postgres: port ${options.port} is already in use.`);
   if (runAs && !reachableByOthers(options.dataDir)) {
-    throw new Error(`Postgres runs as user ${USER} (we are root) and cannot reach ${options.dataDir}: a parent directory is private.`);
+    throw new Error(
+      `Postgres runs as user ${USER} (we are root) and cannot reach ${options.dataDir}: a parent directory is private.`,
+    );
   }
 
   if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await initialise(binaries, options, logFile, runAs);
@@ -65,11 +68,16 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
   const child = spawnLogged(
     binaries.postgres,
     [
-      '-D', options.dataDir,
-      '-p', String(options.port),
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'unix_socket_directories=', // TCP only: no dependency on /var/run/postgresql
-      '-c', 'max_connections=200',
+      '-D',
+      options.dataDir,
+      '-p',
+      String(options.port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=', // TCP only: no dependency on /var/run/postgresql
+      '-c',
+      'max_connections=200',
       // Throw-away test data does not need to survive a crash.
       ...(options.persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
     ],
@@ -93,15 +101,24 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
     await ensureDatabase(serverUrl, DATABASE);
   } catch (error) {
     await stop();
-    throw new Error(`${(error as Error).message}\n--- last lines of ${logFile} ---\n${tailFile(logFile)}`, { cause: error });
+    throw new Error(`${(error as Error).message}\n--- last lines of ${logFile} ---\n${tailFile(logFile)}`, {
+      cause: error,
+    });
   }
   console.log(`Postgres ready on 127.0.0.1:${options.port} in ${seconds(started)} (pid ${pid}, log ${logFile})`);
   return { url: withDatabase(serverUrl, DATABASE), pid, stop };
 }
 
-async function initialise(binaries: PostgresBinaries, options: PostgresOptions, logFile: string, runAs: RunAs | undefined): Promise<void> {
+async function initialise(
+  binaries: PostgresBinaries,
+  options: PostgresOptions,
+  logFile: string,
+  runAs: RunAs | undefined,
+): Promise<void> {
   if (existsSync(options.dataDir) && readdirSync(options.dataDir).length > 0) {
-    throw new Error(`${options.dataDir} is not empty but holds no Postgres cluster (no PG_VERSION); move it away or delete it.`);
+    throw new Error(
+      `${options.dataDir} is not empty but holds no Postgres cluster (no PG_VERSION); move it away or delete it.`,
+    );
   }
   const started = Date.now();
   // Parents stay traversable (0755 with the usual umask): as root, postgres runs as another user.
@@ -115,9 +132,25 @@ async function initialise(binaries: PostgresBinaries, options: PostgresOptions, 
     chownSync(passwordFile, runAs.uid, runAs.gid);
   }
   try {
-    const args = ['-D', options.dataDir, '-U', USER, `--pwfile=${passwordFile}`, '--auth=scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-instructions'];
+    const args = [
+      '-D',
+      options.dataDir,
+      '-U',
+      USER,
+      `--pwfile=${passwordFile}`,
+      '--auth=scram-sha-256',
+      '-E',
+      'UTF8',
+      '--locale=C',
+      '--no-instructions',
+    ];
     if (!options.persistent) args.push('--no-sync');
-    const child = spawnLogged(binaries.initdb, args, { logFile, detached: false, env: { ...process.env, LC_MESSAGES: 'C' }, ...runAs });
+    const child = spawnLogged(binaries.initdb, args, {
+      logFile,
+      detached: false,
+      env: { ...process.env, LC_MESSAGES: 'C' },
+      ...runAs,
+    });
     const code = await exited(child);
     if (code !== 0) throw new Error(`initdb failed with code ${code}:\n${tailFile(logFile)}`);
   } finally {
@@ -150,7 +183,11 @@ function ensurePostgresUser(): RunAs {
   } catch {
     console.log(`Creating the system user ${USER} to run Postgres (it refuses to run as root)…`);
     spawnSyncChecked('groupadd', ['--system', USER], true);
-    spawnSyncChecked('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', '-g', USER, USER], false);
+    spawnSyncChecked(
+      'useradd',
+      ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', '-g', USER, USER],
+      false,
+    );
     return ids();
   }
 }

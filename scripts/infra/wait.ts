@@ -72,7 +72,12 @@ export function tailFile(path: string, lines = 30): string {
     } finally {
       closeSync(fd);
     }
-    return buffer.toString('utf8').split('\n').slice(-lines - 1).join('\n').trimEnd();
+    return buffer
+      .toString('utf8')
+      .split('\n')
+      .slice(-lines - 1)
+      .join('\n')
+      .trimEnd();
   } catch {
     return '';
   }

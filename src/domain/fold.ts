@@ -29,7 +29,12 @@ export function foldInOrder<T>(
   from: ComponentState,
   events: readonly KeyedEvent<T>[],
 ): FoldResult<T> {
-  return foldAsGiven(contract, component, from, [...events].sort((a, b) => compareEventKeys(a.key, b.key)));
+  return foldAsGiven(
+    contract,
+    component,
+    from,
+    [...events].sort((a, b) => compareEventKeys(a.key, b.key)),
+  );
 }
 
 /** Decides one component's events in the order given (EVENT_ORDER=arrival replays its audit this way). */

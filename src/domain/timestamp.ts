@@ -44,8 +44,19 @@ export function readInstant(text: string): InstantReading {
   const match = INSTANT.exec(text);
   if (!match) return { problem: 'format' };
   // Absent parts default to zero; `Z` and no offset both leave `sign` unset, meaning UTC.
-  const [, year = '', month = '', day = '', hour = '', minute = '', second = '0', fraction = '', sign, offsetHours = '0', offsetMinutes = '0'] =
-    match;
+  const [
+    ,
+    year = '',
+    month = '',
+    day = '',
+    hour = '',
+    minute = '',
+    second = '0',
+    fraction = '',
+    sign,
+    offsetHours = '0',
+    offsetMinutes = '0',
+  ] = match;
   const date = { year: Number(year), month: Number(month), day: Number(day) };
   const time = { hour: Number(hour), minute: Number(minute), second: Number(second) };
   const offset = { hours: Number(offsetHours), minutes: Number(offsetMinutes) };

@@ -58,7 +58,9 @@ export async function buildHttpApp(deps: HttpDependencies): Promise<FastifyInsta
     genReqId: () => randomUUID(),
     bodyLimit: BODY_LIMIT_BYTES,
     // Probes and scrapes would drown the request log.
-    logController: new LogController({ disableRequestLogging: (request) => /^\/(health|metrics|livez|readyz)/.test(request.url) }),
+    logController: new LogController({
+      disableRequestLogging: (request) => /^\/(health|metrics|livez|readyz)/.test(request.url),
+    }),
     ...(deps.timeouts && serverTimeouts(deps.timeouts)),
   });
   // JSON only: any other body is refused with 415 rather than half-understood.
@@ -79,7 +81,13 @@ export async function buildHttpApp(deps: HttpDependencies): Promise<FastifyInsta
   registerContractRoutes(app, deps.contracts);
   registerContractEventRoutes(app, deps.auditLog);
   registerContractHistoryRoutes(app, deps.auditLog);
-  registerEventRoutes(app, { decideBatch: deps.decideBatch, metrics: deps.metrics, onDecided: deps.onDecided ?? (() => undefined), tracer, rateLimit: deps.eventsRateLimit });
+  registerEventRoutes(app, {
+    decideBatch: deps.decideBatch,
+    metrics: deps.metrics,
+    onDecided: deps.onDecided ?? (() => undefined),
+    tracer,
+    rateLimit: deps.eventsRateLimit,
+  });
   if (deps.serveOperations ?? true) registerOperationsRoutes(app, deps.metrics, deps.readiness);
   return app;
 }

@@ -67,12 +67,18 @@ function matchesAny(given: string, tokens: readonly string[]): boolean {
  * with a valid token are never counted. Must be installed before the routes
  * are registered.
  */
-export function installAuthentication(app: FastifyInstance, tokens: ApiTokens, limitRefusals?: onRequestAsyncHookHandler): void {
+export function installAuthentication(
+  app: FastifyInstance,
+  tokens: ApiTokens,
+  limitRefusals?: onRequestAsyncHookHandler,
+): void {
   app.addHook('onRoute', (route) => {
     const access = route.config?.access;
     // Fail closed at start-up rather than serve a route nobody decided about.
     if (access === undefined && route.schema?.hide !== true) {
-      throw new Error(`Route ${String(route.method)} ${route.url} declares no access (config.access: 'write' | 'read' | 'open').`);
+      throw new Error(
+        `Route ${String(route.method)} ${route.url} declares no access (config.access: 'write' | 'read' | 'open').`,
+      );
     }
     documentAccess(route, access, tokens, limitRefusals !== undefined);
   });
@@ -110,7 +116,12 @@ function refuse(
   return sendError(reply.header('www-authenticate', error === undefined ? REALM : `${REALM}, error="${error}"`), code);
 }
 
-function documentAccess(route: RouteOptions, access: RouteAccess | undefined, tokens: ApiTokens, refusalsLimited: boolean): void {
+function documentAccess(
+  route: RouteOptions,
+  access: RouteAccess | undefined,
+  tokens: ApiTokens,
+  refusalsLimited: boolean,
+): void {
   if (acceptedTokens(access, tokens) === undefined || !route.schema) return;
   const codes: HttpErrorCode[] = [HttpErrorCode.UNAUTHORIZED];
   if (access === 'write' && tokens.read !== undefined) codes.push(HttpErrorCode.FORBIDDEN);

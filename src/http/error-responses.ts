@@ -25,7 +25,11 @@ export const JSON_BODY_ERRORS = [
 ] as const;
 
 /** What every route that looks a contract up by its number (a path parameter) can also answer. */
-export const CONTRACT_LOOKUP_ERRORS = [HttpErrorCode.CONTRACT_NOT_FOUND, HttpErrorCode.VALIDATION_ERROR, HttpErrorCode.SERVICE_UNAVAILABLE] as const;
+export const CONTRACT_LOOKUP_ERRORS = [
+  HttpErrorCode.CONTRACT_NOT_FOUND,
+  HttpErrorCode.VALIDATION_ERROR,
+  HttpErrorCode.SERVICE_UNAVAILABLE,
+] as const;
 
 /** The codes a route's responses declare, taken from the examples `errorResponses` put there. */
 export function declaredErrorCodes(responses: Record<string, unknown> | undefined): HttpErrorCode[] {
@@ -45,7 +49,10 @@ export function errorResponses(...codes: HttpErrorCode[]): ErrorResponses {
   const responses: ErrorResponses = {};
   for (const code of new Set([...codes, HttpErrorCode.INTERNAL_ERROR])) {
     const { status, message, description } = HTTP_ERRORS[code];
-    const response = (responses[status] ??= { description: '', content: { 'application/json': { schema: httpErrorResponseSchema, examples: {} } } });
+    const response = (responses[status] ??= {
+      description: '',
+      content: { 'application/json': { schema: httpErrorResponseSchema, examples: {} } },
+    });
     response.description += `${response.description ? ' ' : ''}\`${code}\`: ${description}`;
     response.content['application/json'].examples[code] = { summary: description, value: { code, message } };
   }

@@ -29,7 +29,8 @@ export class HttpError extends Error {
   }
 }
 
-export const contractNotFound = (contractNumber: string) => new HttpError(HttpErrorCode.CONTRACT_NOT_FOUND, `Contract ${contractNumber} not found.`);
+export const contractNotFound = (contractNumber: string) =>
+  new HttpError(HttpErrorCode.CONTRACT_NOT_FOUND, `Contract ${contractNumber} not found.`);
 
 /** 503 with Retry-After, for a state that passes by itself (the database is away, the service is starting). */
 export function sendUnavailable(reply: FastifyReply, message: string): FastifyReply {
@@ -65,7 +66,8 @@ export function installErrorHandlers(app: FastifyInstance): void {
     }
     const known = error.code ? CLIENT_ERRORS[error.code] : undefined;
     if (known) return sendError(reply, known, error.message);
-    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return sendError(reply, HttpErrorCode.BAD_REQUEST, error.message);
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500)
+      return sendError(reply, HttpErrorCode.BAD_REQUEST, error.message);
     if (isDatabaseUnavailable(error)) {
       request.log.warn({ err: error }, 'database unavailable');
       return sendUnavailable(reply, 'The database is unavailable or busy; retry later.');

@@ -31,7 +31,10 @@ const withResponseExamples: Transform = (input) => {
  * every schema with an id (Kafka ones too), each in an input and an output form.
  */
 const reachableComponentsOnly: TransformObject = (document) => {
-  const openapi = jsonSchemaTransformObject(document) as { paths?: unknown; components?: { schemas?: Record<string, unknown> } };
+  const openapi = jsonSchemaTransformObject(document) as {
+    paths?: unknown;
+    components?: { schemas?: Record<string, unknown> };
+  };
   const schemas = openapi.components?.schemas ?? {};
   const reached = new Set<string>();
   const visit = (node: unknown): void => {
@@ -75,7 +78,10 @@ export async function registerOpenApi(app: FastifyInstance, options: { bearerAut
           'Every non-2xx answer is an `ErrorResponse`. Paths under `/contract` are aliases kept for clients of the earlier service.',
       },
       tags: [
-        { name: 'contracts', description: 'Contracts, their component timelines, audited events and history (deleted contracts included)' },
+        {
+          name: 'contracts',
+          description: 'Contracts, their component timelines, audited events and history (deleted contracts included)',
+        },
         { name: 'events', description: 'Deciding events over HTTP' },
         { name: 'operations', description: 'Health and metrics' },
       ],

@@ -14,7 +14,10 @@ export interface RateLimit {
 function rateLimited(what: string, context: errorResponseBuilderContext): HttpError {
   // What Retry-After says, rather than the rounded `context.after` ("1 minute").
   const seconds = Math.ceil(context.ttl / 1000);
-  return new HttpError(HttpErrorCode.RATE_LIMITED, `Too many ${what} from this address; retry in ${seconds} second${seconds === 1 ? '' : 's'}.`);
+  return new HttpError(
+    HttpErrorCode.RATE_LIMITED,
+    `Too many ${what} from this address; retry in ${seconds} second${seconds === 1 ? '' : 's'}.`,
+  );
 }
 
 /**
@@ -27,7 +30,8 @@ export async function registerRateLimiting(app: FastifyInstance): Promise<void> 
     global: false,
     // RateLimit-* headers as the IETF draft names them, rather than X-RateLimit-*.
     enableDraftSpec: true,
-    errorResponseBuilder: (request, context) => rateLimited(`requests to ${request.method} ${request.routeOptions.url ?? request.url}`, context),
+    errorResponseBuilder: (request, context) =>
+      rateLimited(`requests to ${request.method} ${request.routeOptions.url ?? request.url}`, context),
   });
 }
 
@@ -37,8 +41,17 @@ export async function registerRateLimiting(app: FastifyInstance): Promise<void> 
  * own), and refuses those over the limit before their body is read; none
  * when `max` is 0. The 429 names the route, or says `Too many <what>`.
  */
-export function sharedRateLimit(app: FastifyInstance, limit: RateLimit | undefined, what?: string): onRequestAsyncHookHandler | undefined {
+export function sharedRateLimit(
+  app: FastifyInstance,
+  limit: RateLimit | undefined,
+  what?: string,
+): onRequestAsyncHookHandler | undefined {
   if (!limit || limit.max === 0) return undefined;
-  const message = what === undefined ? {} : { errorResponseBuilder: (_request: unknown, context: errorResponseBuilderContext) => rateLimited(what, context) };
+  const message =
+    what === undefined
+      ? {}
+      : {
+          errorResponseBuilder: (_request: unknown, context: errorResponseBuilderContext) => rateLimited(what, context),
+        };
   return app.rateLimit({ max: limit.max, timeWindow: limit.windowMs, ...message });
 }

@@ -27,7 +27,10 @@ export function createRefusalLog(intervalMs = REFUSAL_LOG_INTERVAL_MS, now: () =
       return;
     }
     const recurred = previous ? { recurredSinceLastLine: previous.recurred } : {};
-    request.log.warn({ method: request.method, url: cut(request.url), remoteAddress: request.ip, status, reason, ...recurred }, 'refused a request without a valid API token');
+    request.log.warn(
+      { method: request.method, url: cut(request.url), remoteAddress: request.ip, status, reason, ...recurred },
+      'refused a request without a valid API token',
+    );
     last.set(reason, { loggedAt: at, recurred: 0 });
   };
 }

@@ -1,4 +1,12 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Context,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { failSpan } from '../observability/spans.js';
 import { remoteSpanContext } from '../observability/trace-context.js';
@@ -19,7 +27,12 @@ export function installRequestSpans(app: FastifyInstance, tracer: Tracer): void 
       `${request.method} ${route}`,
       {
         kind: SpanKind.SERVER,
-        attributes: { 'http.request.method': request.method, 'http.route': route, 'url.path': request.url.split('?')[0], 'contract_events.request_id': request.id },
+        attributes: {
+          'http.request.method': request.method,
+          'http.route': route,
+          'url.path': request.url.split('?')[0],
+          'contract_events.request_id': request.id,
+        },
       },
       callerContext(request),
     );
@@ -52,6 +65,9 @@ export function requestSpan(request: FastifyRequest): Span | undefined {
 /** The caller's span as the remote parent, from a valid `traceparent` (and its `tracestate`); else a new trace. */
 function callerContext(request: FastifyRequest): Context {
   const { traceparent, tracestate } = request.headers;
-  const caller = typeof traceparent === 'string' ? remoteSpanContext(traceparent, typeof tracestate === 'string' ? tracestate : undefined) : undefined;
+  const caller =
+    typeof traceparent === 'string'
+      ? remoteSpanContext(traceparent, typeof tracestate === 'string' ? tracestate : undefined)
+      : undefined;
   return caller ? trace.setSpanContext(ROOT_CONTEXT, caller) : ROOT_CONTEXT;
 }

@@ -16,7 +16,10 @@ const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 /** Node's own limit on receiving the headers. */
 const HEADERS_TIMEOUT_MS = 60_000;
 
-type TimeoutOptions = Pick<FastifyHttpOptions<Server>, 'requestTimeout' | 'connectionTimeout' | 'keepAliveTimeout' | 'http' | 'clientErrorHandler'>;
+type TimeoutOptions = Pick<
+  FastifyHttpOptions<Server>,
+  'requestTimeout' | 'connectionTimeout' | 'keepAliveTimeout' | 'http' | 'clientErrorHandler'
+>;
 
 /** Fastify's server options for these timeouts. */
 export function serverTimeouts({ requestTimeoutMs, connectionTimeoutMs }: HttpTimeouts): TimeoutOptions {
@@ -26,7 +29,10 @@ export function serverTimeouts({ requestTimeoutMs, connectionTimeoutMs }: HttpTi
     requestTimeout: requestTimeoutMs,
     connectionTimeout: connectionTimeoutMs,
     // Below the idle timeout, which would otherwise close a kept-alive socket first, unannounced.
-    keepAliveTimeout: connectionTimeoutMs > 0 ? Math.max(1, Math.min(KEEP_ALIVE_TIMEOUT_MS, Math.floor(connectionTimeoutMs / 2))) : KEEP_ALIVE_TIMEOUT_MS,
+    keepAliveTimeout:
+      connectionTimeoutMs > 0
+        ? Math.max(1, Math.min(KEEP_ALIVE_TIMEOUT_MS, Math.floor(connectionTimeoutMs / 2)))
+        : KEEP_ALIVE_TIMEOUT_MS,
     ...(requestTimeoutMs > 0 && {
       http: {
         // Node (20 and 24 alike) cuts a stalled request off only once

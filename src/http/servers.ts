@@ -15,7 +15,11 @@ export interface HttpServers {
 }
 
 /** Builds the API app (and the management app when `management` is given) and listens; if one cannot listen, neither stays open. */
-export async function startHttpServers(api: ListenAddress, management: ListenAddress | undefined, deps: HttpDependencies): Promise<HttpServers> {
+export async function startHttpServers(
+  api: ListenAddress,
+  management: ListenAddress | undefined,
+  deps: HttpDependencies,
+): Promise<HttpServers> {
   const apiApp = await buildHttpApp({ ...deps, serveOperations: management === undefined });
   const managementApp = management && buildManagementApp(deps);
   const close = async () => {

@@ -26,7 +26,10 @@ export class AppendTimes {
     // Full: every other sighting of the older half goes, so old records keep an age, only a coarser one.
     if (sightings.length > this.keep) {
       const half = Math.floor(sightings.length / 2);
-      this.sightings.set(partition, [...sightings.slice(0, half).filter((_, index) => index % 2 === 0), ...sightings.slice(half)]);
+      this.sightings.set(partition, [
+        ...sightings.slice(0, half).filter((_, index) => index % 2 === 0),
+        ...sightings.slice(half),
+      ]);
     }
   }
 

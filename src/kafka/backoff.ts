@@ -1,7 +1,12 @@
 import { failureKind, ServiceError, UnexpectedFailure } from '../errors.js';
 
 /** Capped exponential backoff with full jitter, for retries that must not hammer a sick dependency. */
-export function backoffDelay(attempt: number, initialMs: number, maxMs: number, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  initialMs: number,
+  maxMs: number,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
   return Math.max(initialMs, Math.round(ceiling * random()));
 }
@@ -37,7 +42,8 @@ export async function retryUntilDone<T>(work: () => Promise<T>, options: RetryOp
       const kind = failureKind(error);
       // A failure that repeats on every attempt is the caller's to handle, never a loop.
       if (kind === 'permanent') throw error;
-      if (kind === 'unclassified' && ++unexpected >= options.unexpectedAttempts) throw new UnexpectedFailure(error, unexpected);
+      if (kind === 'unclassified' && ++unexpected >= options.unexpectedAttempts)
+        throw new UnexpectedFailure(error, unexpected);
       if (!options.shouldContinue()) throw new StopRequested('Stopped while retrying', { cause: error });
       const delayMs = backoffDelay(attempt, options.initialMs, options.maxMs);
       options.onFailure(error, attempt + 1, delayMs);

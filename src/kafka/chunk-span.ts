@@ -31,7 +31,11 @@ export interface ChunkSpan {
 }
 
 /** Runs the work on one chunk inside its span; a failure marks the span as failed and is thrown on. */
-export async function inChunkSpan<T>(tracer: Tracer, origin: ChunkOrigin, work: (span: ChunkSpan) => Promise<T>): Promise<T> {
+export async function inChunkSpan<T>(
+  tracer: Tracer,
+  origin: ChunkOrigin,
+  work: (span: ChunkSpan) => Promise<T>,
+): Promise<T> {
   const { topic, partition, groupId, messages } = origin;
   const span = tracer.startSpan(
     `process ${topic}`,
@@ -81,7 +85,11 @@ export async function inChunkSpan<T>(tracer: Tracer, origin: ChunkOrigin, work: 
         (child) => asCurrent(child, work),
       ),
     retried(error, attempt, delayMs) {
-      current.addEvent('retry', { 'retry.attempt': attempt, 'retry.delay_ms': delayMs, 'exception.message': messageOf(error) });
+      current.addEvent('retry', {
+        'retry.attempt': attempt,
+        'retry.delay_ms': delayMs,
+        'exception.message': messageOf(error),
+      });
     },
     decided(statuses) {
       const counts = new Map<OutcomeStatus, number>();

@@ -81,13 +81,19 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
       lastError = null;
       metrics.rebalances.inc();
       logger.info({ partitions }, 'consumer joined its group');
-      delivery.release(partitions).catch((error: unknown) => logger.warn({ err: error }, 'could not close the producer of a revoked partition'));
+      delivery
+        .release(partitions)
+        .catch((error: unknown) => logger.warn({ err: error }, 'could not close the producer of a revoked partition'));
     },
     onCrash(error, willRestart) {
       running = willRestart;
       lastError = error.message;
       if (willRestart) logger.error({ err: error }, 'consumer crashed; rejoining');
-      else logger.fatal({ err: error }, 'consumer stopped: a failure that retrying cannot fix; see the error, fix it and restart');
+      else
+        logger.fatal(
+          { err: error },
+          'consumer stopped: a failure that retrying cannot fix; see the error, fix it and restart',
+        );
     },
     onStop() {
       running = false;
@@ -164,7 +170,10 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
         // One handler per partition at a time, so a new owner's view of what is committed is final.
         const previous = partitionTurns.get(batch.partition) ?? Promise.resolve();
         const turn = previous.then(() => workerFor(batch.partition).work(batch, control));
-        partitionTurns.set(batch.partition, turn.catch(() => undefined));
+        partitionTurns.set(
+          batch.partition,
+          turn.catch(() => undefined),
+        );
         try {
           await turn;
         } catch (error) {

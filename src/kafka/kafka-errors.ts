@@ -37,7 +37,8 @@ interface KafkaJsLike {
 export function toKafkaError(error: unknown): KafkaError {
   if (error instanceof KafkaError) return error;
   const root = rootCause(error);
-  const type = typeof root.type === 'string' ? root.type : root.name === SASL_REFUSED ? 'SASL_AUTHENTICATION_FAILED' : null;
+  const type =
+    typeof root.type === 'string' ? root.type : root.name === SASL_REFUSED ? 'SASL_AUTHENTICATION_FAILED' : null;
   const message = typeof root.message === 'string' && root.message ? root.message : String(error);
   // Everything else (lost connections, leader changes, fenced or confused
   // producers, which a fresh producer replaces) passes with time.
@@ -71,7 +72,11 @@ function rootCause(error: unknown): KafkaJsLike {
  * chain (kafkajs wraps what a batch handler threw) decides; else the Kafka cause.
  */
 export function classifyCrash(error: unknown): ServiceError {
-  for (let current: unknown = error, depth = 0; current && depth < 5; current = (current as { cause?: unknown }).cause, depth += 1) {
+  for (
+    let current: unknown = error, depth = 0;
+    current && depth < 5;
+    current = (current as { cause?: unknown }).cause, depth += 1
+  ) {
     if (current instanceof ServiceError) return current;
   }
   return toKafkaError(error);

@@ -14,7 +14,9 @@ export function kafkaSecurity(config: Config): KafkaSecurity {
       },
     }),
     // loadConfig lets the three through only together.
-    ...(mechanism !== undefined && username !== undefined && password !== undefined && { sasl: { mechanism, username, password } }),
+    ...(mechanism !== undefined &&
+      username !== undefined &&
+      password !== undefined && { sasl: { mechanism, username, password } }),
   };
 }
 
@@ -25,6 +27,9 @@ export function kafkaSecurity(config: Config): KafkaSecurity {
  */
 export function refusedLoginMessage(config: Config): string {
   const { KAFKA_SASL_MECHANISM: mechanism } = config;
-  const login = mechanism === undefined ? 'a login' : `the service's credentials (SASL ${mechanism.toUpperCase()} authentication failed)`;
+  const login =
+    mechanism === undefined
+      ? 'a login'
+      : `the service's credentials (SASL ${mechanism.toUpperCase()} authentication failed)`;
   return `Kafka refused ${login}; check KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_FILE); retrying`;
 }

@@ -30,7 +30,10 @@ export function startLagMonitor(options: LagMonitorOptions): { stop(): void } {
     if (running) return; // a slow broker must not pile up samples
     running = true;
     try {
-      const [ends, committed] = await Promise.all([options.kafka.endOffsets(options.topic), options.kafka.committedOffsets(options.groupId, options.topic)]);
+      const [ends, committed] = await Promise.all([
+        options.kafka.endOffsets(options.topic),
+        options.kafka.committedOffsets(options.groupId, options.topic),
+      ]);
       const now = Date.now();
       const owned = new Set(options.assigned());
       for (const partition of reported) {

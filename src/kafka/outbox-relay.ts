@@ -44,7 +44,11 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let timer: NodeJS.Timeout | undefined;
 
   /** `rows` without those the committed position says were published (by a relay that died before it could delete them), which are deleted. */
-  const unpublished = async (outbox: OutboxDrain, rows: OutboxRow[], { nextOffset: next, metadata: uid }: CommittedOffset): Promise<OutboxRow[]> => {
+  const unpublished = async (
+    outbox: OutboxDrain,
+    rows: OutboxRow[],
+    { nextOffset: next, metadata: uid }: CommittedOffset,
+  ): Promise<OutboxRow[]> => {
     if (rows[0]!.id >= next) return rows;
     if (uid !== null && (await outbox.published({ id: next - 1n, uid }))) return rows.filter((row) => row.id >= next);
     options.onPositionAhead();
@@ -64,7 +68,10 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       const fresh = position ? await unpublished(outbox, rows, position) : rows;
       const last = fresh.at(-1);
       if (!last) return true;
-      await delivery.deliver(fresh.map((row) => traceOutcome(row.outcome, row.trace)), { nextOffset: last.id + 1n, metadata: last.uid });
+      await delivery.deliver(
+        fresh.map((row) => traceOutcome(row.outcome, row.trace)),
+        { nextOffset: last.id + 1n, metadata: last.uid },
+      );
       await outbox.published(last);
       return rows.length === ROWS_PER_TRANSACTION;
     });
@@ -92,7 +99,10 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         options.onPublishFailure();
         const delayMs = backoffDelay(failures, options.retry.initialMs, options.retry.maxMs);
         failures += 1;
-        options.logger.warn({ err: error, attempt: failures, delayMs }, 'publishing outcomes of HTTP decisions failed; retrying');
+        options.logger.warn(
+          { err: error, attempt: failures, delayMs },
+          'publishing outcomes of HTTP decisions failed; retrying',
+        );
         schedule(delayMs);
       } finally {
         again = false;
@@ -109,7 +119,12 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       clearTimeout(timer);
       await running;
       // One last pass so a graceful stop leaves nothing behind that it could publish.
-      await publishOnce().catch((error: unknown) => options.logger.warn({ err: error }, 'outcomes of HTTP decisions left in the outbox at stop; the next instance publishes them'));
+      await publishOnce().catch((error: unknown) =>
+        options.logger.warn(
+          { err: error },
+          'outcomes of HTTP decisions left in the outbox at stop; the next instance publishes them',
+        ),
+      );
       await delivery.reset();
     },
   };

@@ -1,5 +1,12 @@
 import { KafkaError } from '../errors.js';
-import type { BatchControl, ConsumedOffset, KafkaClient, OutboundMessage, Publisher, TransactionalPublisher } from './port.js';
+import type {
+  BatchControl,
+  ConsumedOffset,
+  KafkaClient,
+  OutboundMessage,
+  Publisher,
+  TransactionalPublisher,
+} from './port.js';
 import { toKafkaError } from './kafka-errors.js';
 import { MIN_MAX_MESSAGE_BYTES, toRequests } from './outcome-requests.js';
 import type { TracedOutcome } from './outcome-message.js';
@@ -34,7 +41,12 @@ export interface OutcomeDelivery {
    */
   claim(partition: number): Promise<bigint>;
   /** Publishes `outcomes` and commits the input through `lastOffset`; on failure nothing is committed. */
-  deliver(partition: number, outcomes: readonly TracedOutcome[], lastOffset: string, control: BatchControl): Promise<void>;
+  deliver(
+    partition: number,
+    outcomes: readonly TracedOutcome[],
+    lastOffset: string,
+    control: BatchControl,
+  ): Promise<void>;
   /** Closes the producers of partitions no longer assigned. */
   release(assigned: readonly number[]): Promise<void>;
   close(): Promise<void>;
@@ -47,18 +59,26 @@ export async function createOutcomeDelivery(options: OutcomeDeliveryOptions): Pr
     throw new KafkaError(reason, 'INVALID_CONFIG', false);
   }
   const send = createSizedSender(options.maxMessageBytes, options.onCompacted);
-  return options.mode === 'transactional' ? transactionalDelivery(options, send) : await atLeastOnceDelivery(options, send);
+  return options.mode === 'transactional'
+    ? transactionalDelivery(options, send)
+    : await atLeastOnceDelivery(options, send);
 }
 
 /** Publishes outcomes through `publish`, in requests that fit the outcome topic. */
-export type SizedSender = (publish: (requests: readonly (readonly OutboundMessage[])[]) => Promise<void>, outcomes: readonly TracedOutcome[]) => Promise<void>;
+export type SizedSender = (
+  publish: (requests: readonly (readonly OutboundMessage[])[]) => Promise<void>,
+  outcomes: readonly TracedOutcome[],
+) => Promise<void>;
 
 /**
  * A sender that splits by size; a request the broker still refuses as too
  * large (it counted differently) is sent again in smaller ones, down to the
  * floor, where every outcome fits once compacted.
  */
-export function createSizedSender(maxMessageBytes: number, onCompacted: (eventIds: readonly string[]) => void): SizedSender {
+export function createSizedSender(
+  maxMessageBytes: number,
+  onCompacted: (eventIds: readonly string[]) => void,
+): SizedSender {
   let budget = maxMessageBytes;
   return async (publish, outcomes) => {
     for (;;) {
@@ -77,11 +97,21 @@ export function createSizedSender(maxMessageBytes: number, onCompacted: (eventId
 }
 
 /** Publishes `outcomes` and commits `consumed` in one Kafka transaction. */
-export const publishInTransaction = (send: SizedSender, publisher: TransactionalPublisher, topic: string, outcomes: readonly TracedOutcome[], consumed: ConsumedOffset) =>
-  send((requests) => publisher.sendInTransaction(topic, requests, consumed), outcomes);
+export const publishInTransaction = (
+  send: SizedSender,
+  publisher: TransactionalPublisher,
+  topic: string,
+  outcomes: readonly TracedOutcome[],
+  consumed: ConsumedOffset,
+) => send((requests) => publisher.sendInTransaction(topic, requests, consumed), outcomes);
 
 /** Publishes `outcomes` request after request, without a transaction. */
-export const publishInTurn = (send: SizedSender, publisher: Publisher, topic: string, outcomes: readonly TracedOutcome[]) =>
+export const publishInTurn = (
+  send: SizedSender,
+  publisher: Publisher,
+  topic: string,
+  outcomes: readonly TracedOutcome[],
+) =>
   send(async (requests) => {
     for (const messages of requests) await publisher.send(topic, messages);
   }, outcomes);
@@ -119,7 +149,12 @@ function transactionalDelivery(options: OutcomeDeliveryOptions, send: SizedSende
     claim: settle,
     async deliver(partition, outcomes, lastOffset, control) {
       const nextOffset = BigInt(lastOffset) + 1n;
-      const consumed = { groupId: options.groupId, topic: options.eventsTopic, partition, nextOffset: String(nextOffset) };
+      const consumed = {
+        groupId: options.groupId,
+        topic: options.eventsTopic,
+        partition,
+        nextOffset: String(nextOffset),
+      };
       try {
         // A commit can succeed although its answer was lost (the coordinator moved), and another
         // owner may have committed part of the chunk meanwhile: look before doing it again.
@@ -131,7 +166,12 @@ function transactionalDelivery(options: OutcomeDeliveryOptions, send: SizedSende
             return;
           }
           // What a message below `committed` caused (its revisions too) went out in that message's transaction.
-          outcomes = outcomes.filter(({ cause }) => cause?.topic !== options.eventsTopic || cause.partition !== partition || BigInt(cause.offset) >= committed);
+          outcomes = outcomes.filter(
+            ({ cause }) =>
+              cause?.topic !== options.eventsTopic ||
+              cause.partition !== partition ||
+              BigInt(cause.offset) >= committed,
+          );
         }
         uncertain.delete(partition);
         const publisher = await publisherFor(partition);

@@ -36,7 +36,10 @@ export function toRequests(outcomes: readonly TracedOutcome[], maxBytes: number)
     let message = toOutboundMessage(outcome);
     let bytes = recordBytes(message);
     if (bytes > budget) {
-      message = toOutboundMessage({ ...compactOutcome(outcome, Buffer.byteLength(message.value)), trace: outcome.trace });
+      message = toOutboundMessage({
+        ...compactOutcome(outcome, Buffer.byteLength(message.value)),
+        trace: outcome.trace,
+      });
       bytes = recordBytes(message);
       compacted.push(outcome.message.event_id);
     }

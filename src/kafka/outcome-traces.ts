@@ -10,7 +10,11 @@ import { outcomeTraceContext } from '../observability/trace-context.js';
  * that caused it: its own, or for a revised decision the late message that
  * revised it. `decoded[i]` is `chunk[i]` decoded.
  */
-export function traceOutcomes(outcomes: readonly Outcome[], chunk: readonly InboundMessage[], decoded: readonly DecodedMessage[]): TracedOutcome[] {
+export function traceOutcomes(
+  outcomes: readonly Outcome[],
+  chunk: readonly InboundMessage[],
+  decoded: readonly DecodedMessage[],
+): TracedOutcome[] {
   const byOffset = new Map(chunk.map((message, index) => [message.offset, index]));
   // Built on the first revision only: most chunks revise nothing. The first message with an id caused its revisions.
   let byEventId: Map<string, number> | undefined;
@@ -24,7 +28,10 @@ export function traceOutcomes(outcomes: readonly Outcome[], chunk: readonly Inbo
     const index = causing(outcome.message);
     if (index === undefined) return traceOutcome(outcome);
     const input = chunk[index]!;
-    const traced = traceOutcome(outcome, { traceparent: headerText(input, 'traceparent'), tracestate: headerText(input, 'tracestate') });
+    const traced = traceOutcome(outcome, {
+      traceparent: headerText(input, 'traceparent'),
+      tracestate: headerText(input, 'tracestate'),
+    });
     const cause = decoded[index]!.source;
     return cause.transport === 'kafka' ? { ...traced, cause } : traced;
   });

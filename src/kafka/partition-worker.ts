@@ -54,11 +54,21 @@ export class PartitionWorker {
   }
 
   /** Decodes, decides and delivers one chunk. */
-  private async answer(chunk: InboundMessage[], control: BatchControl, current: () => boolean, hooks: ChunkHooks): Promise<void> {
+  private async answer(
+    chunk: InboundMessage[],
+    control: BatchControl,
+    current: () => boolean,
+    hooks: ChunkHooks,
+  ): Promise<void> {
     const { topic, partition, delivery } = this.options;
     const decoded = chunk.map((message) =>
-      decodeIsolatingBugs({ key: message.key, value: message.value, source: { transport: 'kafka', topic, partition, offset: message.offset } }, (error) =>
-        hooks.undecodable(message.offset, error),
+      decodeIsolatingBugs(
+        {
+          key: message.key,
+          value: message.value,
+          source: { transport: 'kafka', topic, partition, offset: message.offset },
+        },
+        (error) => hooks.undecodable(message.offset, error),
       ),
     );
     const decided = await hooks.deciding(() =>
@@ -92,7 +102,13 @@ export class PartitionWorker {
   }
 
   /** The one retry policy of every step, its failed attempts noted on `hooks` (the chunk's, once there is one). */
-  private retrying<T>(step: RetriedStep, work: () => Promise<T>, control: BatchControl, current: () => boolean, hooks: Pick<WorkerHooks, 'retried'> = this.options.hooks): Promise<T> {
+  private retrying<T>(
+    step: RetriedStep,
+    work: () => Promise<T>,
+    control: BatchControl,
+    current: () => boolean,
+    hooks: Pick<WorkerHooks, 'retried'> = this.options.hooks,
+  ): Promise<T> {
     return retryUntilDone(work, {
       ...this.options.retry,
       shouldContinue: current,

@@ -12,7 +12,6 @@ export interface InboundMessage {
   headers?: Readonly<Record<string, Buffer | string | (Buffer | string)[] | undefined>>;
 }
 
-
 export interface InboundBatch {
   topic: string;
   partition: number;
@@ -77,7 +76,11 @@ export interface TransactionalPublisher {
    * all visible to read_committed readers or none. A failed transaction is
    * aborted; the publisher should then be replaced.
    */
-  sendInTransaction(topic: string, requests: readonly (readonly OutboundMessage[])[], consumed: ConsumedOffset): Promise<void>;
+  sendInTransaction(
+    topic: string,
+    requests: readonly (readonly OutboundMessage[])[],
+    consumed: ConsumedOffset,
+  ): Promise<void>;
   disconnect(): Promise<void>;
 }
 

@@ -56,7 +56,13 @@ export function createPositionDelivery(options: PositionDeliveryOptions): Positi
       return kafka.committedOffset(options.positionGroupId, outcomesTopic, 0);
     },
     async deliver(outcomes, through) {
-      const consumed = { groupId: options.positionGroupId, topic: outcomesTopic, partition: 0, nextOffset: String(through.nextOffset), metadata: through.metadata };
+      const consumed = {
+        groupId: options.positionGroupId,
+        topic: outcomesTopic,
+        partition: 0,
+        nextOffset: String(through.nextOffset),
+        metadata: through.metadata,
+      };
       await publishInTransaction(send, await producer.get(), outcomesTopic, outcomes, consumed);
     },
     reset: producer.reset,

@@ -19,7 +19,11 @@ export interface WorkerHooks {
   /** Messages the previous owner had finished were dropped. */
   skipped(count: number): void;
   /** Runs the work on one chunk (a span of its own), with the hooks of its steps. */
-  chunk<T>(messages: readonly InboundMessage[], highWatermark: string, work: (hooks: ChunkHooks) => Promise<T>): Promise<T>;
+  chunk<T>(
+    messages: readonly InboundMessage[],
+    highWatermark: string,
+    work: (hooks: ChunkHooks) => Promise<T>,
+  ): Promise<T>;
 }
 
 /** The steps of one chunk: decode → decide → publish, and its retries noted on the step in progress. */
@@ -63,16 +67,28 @@ export function createWorkerHooks(options: WorkerHookOptions, partition: number)
     const decision = createDecisionHooks({ logger, metrics, source: 'kafka', traceDeciding: span.deciding });
     return {
       deciding: decision.deciding,
-      undecodable: (offset, error) => logger.error({ err: error, topic, partition, offset }, 'a message could not be decoded (a bug); answered PROCESSING_FAILED'),
+      undecodable: (offset, error) =>
+        logger.error(
+          { err: error, topic, partition, offset },
+          'a message could not be decoded (a bug); answered PROCESSING_FAILED',
+        ),
       failed(message, error, attempt) {
         const how = error instanceof UnexpectedFailure ? 'with an unexpected error' : 'permanently';
         logger.error(
-          { err: error, topic, partition, attempt, event_id: message?.eventId, offset: message?.source.transport === 'kafka' ? message.source.offset : undefined },
+          {
+            err: error,
+            topic,
+            partition,
+            attempt,
+            event_id: message?.eventId,
+            offset: message?.source.transport === 'kafka' ? message.source.offset : undefined,
+          },
           message ? `an event failed ${how}` : `a batch failed ${how}; deciding its events one by one`,
         );
       },
       decided: (outcomes) => span.decided(outcomes.map((outcome) => outcome.message.status)),
-      publishing: (count, work) => span.sending({ topic: options.outcomesTopic, count, delivery: options.deliveryMode }, work),
+      publishing: (count, work) =>
+        span.sending({ topic: options.outcomesTopic, count, delivery: options.deliveryMode }, work),
       retried: (step, error, attempt, delayMs) => retried(step, error, attempt, delayMs, span),
       answered(outcomes) {
         metrics.batchSize.observe(outcomes.length);
@@ -89,7 +105,11 @@ export function createWorkerHooks(options: WorkerHookOptions, partition: number)
   };
   return {
     retried,
-    skipped: (count) => logger.info({ partition, skipped: count }, 'skipped messages the previous owner of the partition had finished'),
-    chunk: (messages, highWatermark, work) => inChunkSpan(tracer, { topic, partition, groupId, messages }, (span) => work(chunkHooks(span, messages, highWatermark))),
+    skipped: (count) =>
+      logger.info({ partition, skipped: count }, 'skipped messages the previous owner of the partition had finished'),
+    chunk: (messages, highWatermark, work) =>
+      inChunkSpan(tracer, { topic, partition, groupId, messages }, (span) =>
+        work(chunkHooks(span, messages, highWatermark)),
+      ),
   };
 }

@@ -21,7 +21,10 @@ export interface DecisionLogger {
  * decisions are logged and counted apart: they answer no new message.
  */
 export function recordDecisions(logger: DecisionLogger, metrics: Metrics, outcomes: readonly DecidedOutcome[]): void {
-  const tally = new Map<string, { labels: { status: string; code: string; type: string; duplicate: string }; count: number }>();
+  const tally = new Map<
+    string,
+    { labels: { status: string; code: string; type: string; duplicate: string }; count: number }
+  >();
   for (const { message, trace } of outcomes) {
     const fields = logFields(message, trace?.traceId);
     if (message.revises) {
@@ -33,7 +36,16 @@ export function recordDecisions(logger: DecisionLogger, metrics: Metrics, outcom
     const key = `${message.status}|${message.code}|${type}|${message.duplicate}`;
     const entry = tally.get(key);
     if (entry) entry.count += 1;
-    else tally.set(key, { labels: { status: message.status, code: message.code, type: type ?? 'unknown', duplicate: String(message.duplicate) }, count: 1 });
+    else
+      tally.set(key, {
+        labels: {
+          status: message.status,
+          code: message.code,
+          type: type ?? 'unknown',
+          duplicate: String(message.duplicate),
+        },
+        count: 1,
+      });
     if (message.code === EVENT_ID_CONFLICT) {
       metrics.eventIdConflicts.inc({ source: message.source.transport });
       logger.warn(fields, 'event id already decided for other content; event not applied');
@@ -56,7 +68,9 @@ function logFields(message: OutcomeMessage, traceId: string | undefined): Record
     status: message.status,
     code: message.code,
     duplicate: message.duplicate,
-    ...(source.transport === 'kafka' ? { topic: source.topic, partition: source.partition, offset: source.offset } : { request_id: source.request_id }),
+    ...(source.transport === 'kafka'
+      ? { topic: source.topic, partition: source.partition, offset: source.offset }
+      : { request_id: source.request_id }),
     ...(traceId === undefined ? {} : { trace_id: traceId }),
   };
 }

@@ -34,7 +34,10 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     base: { service: 'contract-events-service' },
     timestamp: pino.stdTimeFunctions.isoTime,
     // Top-level paths only: wildcards would cost a walk of every logged object.
-    redact: { paths: ['databaseUrl', 'password', 'token', 'config.DATABASE_URL', 'req.headers.authorization'], censor: '[redacted]' },
+    redact: {
+      paths: ['databaseUrl', 'password', 'token', 'config.DATABASE_URL', 'req.headers.authorization'],
+      censor: '[redacted]',
+    },
     serializers: { err: errorSerializer },
   };
   return pino(options, destination ?? bufferedDestination(1));

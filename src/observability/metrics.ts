@@ -127,6 +127,7 @@ export function createMetrics(): Metrics {
  * watch are exported at 0 from the start (Prometheus's "avoid missing metrics").
  */
 function exportAlertedSeriesFromZero({ eventsProcessed, eventIdConflicts }: Metrics): void {
-  for (const type of EVENT_TYPES) eventsProcessed.inc({ status: 'error', code: PROCESSING_FAILED, type, duplicate: 'false' }, 0);
+  for (const type of EVENT_TYPES)
+    eventsProcessed.inc({ status: 'error', code: PROCESSING_FAILED, type, duplicate: 'false' }, 0);
   for (const source of outcomeSourceSchema.options) eventIdConflicts.inc({ source: source.shape.transport.value }, 0);
 }

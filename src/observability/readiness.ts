@@ -39,7 +39,10 @@ interface CachedReport {
  * failure is logged with its reason when it starts and its recovery when it
  * ends, never once per probe.
  */
-export function createReadinessCheck(probes: ReadinessProbes, options: ReadinessOptions): () => Promise<ReadinessReport> {
+export function createReadinessCheck(
+  probes: ReadinessProbes,
+  options: ReadinessOptions,
+): () => Promise<ReadinessReport> {
   const { logger, cacheMs = 1_000, timeoutMs = 5_000 } = options;
   const previous = new Map<Dependency, Finding>();
 
@@ -49,13 +52,21 @@ export function createReadinessCheck(probes: ReadinessProbes, options: Readiness
     if (finding !== null && (before === undefined || before === null)) {
       logger.warn({ dependency, reason: redactCredentials(finding) }, `readiness: ${dependency} is failing`);
     }
-    if (finding === null && typeof before === 'string') logger.info({ dependency }, `readiness: ${dependency} is ok again`);
+    if (finding === null && typeof before === 'string')
+      logger.info({ dependency }, `readiness: ${dependency} is ok again`);
     return finding === null ? 'ok' : 'failing';
   };
 
   const check = async (): Promise<ReadinessReport> => {
-    const [database, kafka] = await Promise.all([ping(probes.pingDatabase, timeoutMs), ping(probes.pingKafka, timeoutMs)]);
-    const checks = { database: note('database', database), kafka: note('kafka', kafka), consumer: note('consumer', consumerFinding(probes)) };
+    const [database, kafka] = await Promise.all([
+      ping(probes.pingDatabase, timeoutMs),
+      ping(probes.pingKafka, timeoutMs),
+    ]);
+    const checks = {
+      database: note('database', database),
+      kafka: note('kafka', kafka),
+      consumer: note('consumer', consumerFinding(probes)),
+    };
     return { ready: Object.values(checks).every((state) => state === 'ok'), checks };
   };
 

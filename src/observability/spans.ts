@@ -1,4 +1,12 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
 
 // The span helpers both adapters use: a child span around a piece of work,
 // ended however the work ends. With tracing off the spans record nothing.
@@ -22,7 +30,14 @@ export function failSpan(span: Span, error: unknown): void {
 }
 
 /** Runs `work` as a child span of `parent`; `work` gets the child. */
-export function inChildSpan<T>(tracer: Tracer, parent: Span, name: string, kind: SpanKind, attributes: Attributes, work: (span: Span) => Promise<T>): Promise<T> {
+export function inChildSpan<T>(
+  tracer: Tracer,
+  parent: Span,
+  name: string,
+  kind: SpanKind,
+  attributes: Attributes,
+  work: (span: Span) => Promise<T>,
+): Promise<T> {
   const child = tracer.startSpan(name, { kind, attributes }, trace.setSpan(ROOT_CONTEXT, parent));
   return endAfter(child, () => work(child));
 }

@@ -31,9 +31,17 @@ const ZEROS = /^0+$/;
 export function parseTraceparent(header: string | undefined): ParsedTraceparent | null {
   const match = header === undefined ? null : TRACEPARENT.exec(header.trim());
   if (!match) return null;
-  const [, version, traceId, parentId, flags, rest] = match as unknown as [string, string, string, string, string, string | undefined];
+  const [, version, traceId, parentId, flags, rest] = match as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string | undefined,
+  ];
   // Version ff is invalid; version 00 has nothing after the flags; later versions may.
-  if (version === 'ff' || (version === '00' && rest !== undefined) || ZEROS.test(traceId) || ZEROS.test(parentId)) return null;
+  if (version === 'ff' || (version === '00' && rest !== undefined) || ZEROS.test(traceId) || ZEROS.test(parentId))
+    return null;
   return { traceId, parentId, flags };
 }
 
@@ -43,7 +51,9 @@ export function parseTraceparent(header: string | undefined): ParsedTraceparent 
  * that does not parse. Never a control character into an outcome's header.
  */
 function validTracestate(tracestate: unknown): string | undefined {
-  return typeof tracestate === 'string' && tracestate !== '' && tracestateSchema.safeParse(tracestate).success ? tracestate : undefined;
+  return typeof tracestate === 'string' && tracestate !== '' && tracestateSchema.safeParse(tracestate).success
+    ? tracestate
+    : undefined;
 }
 
 /**
@@ -51,7 +61,10 @@ function validTracestate(tracestate: unknown): string | undefined {
  * answering a message with the given headers: a child of the input's trace,
  * or the root of a new trace when the input had no valid one.
  */
-export function outcomeTraceContext(identity: string, input: { traceparent?: string; tracestate?: string } = {}): TraceContext {
+export function outcomeTraceContext(
+  identity: string,
+  input: { traceparent?: string; tracestate?: string } = {},
+): TraceContext {
   const parent = parseTraceparent(input.traceparent);
   // One digest gives both ids (a one-shot hash: this runs once per outcome).
   const digest = hash('sha256', parent ? `${parent.traceId}/${identity}` : identity, 'hex');
@@ -72,7 +85,9 @@ export function carriedTraceHeaders(input: { traceparent?: unknown; tracestate?:
   const { traceparent, tracestate } = input;
   if (typeof traceparent !== 'string' || !parseTraceparent(traceparent)) return undefined;
   const kept = validTracestate(tracestate);
-  return kept === undefined ? { traceparent: traceparent.trim() } : { traceparent: traceparent.trim(), tracestate: kept };
+  return kept === undefined
+    ? { traceparent: traceparent.trim() }
+    : { traceparent: traceparent.trim(), tracestate: kept };
 }
 
 /** The producer's or caller's span named by a valid `traceparent` (with its `tracestate` when valid), as OpenTelemetry's remote span context. */

@@ -20,7 +20,10 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
-type TracingSettings = Pick<Config, 'OTEL_EXPORTER_OTLP_ENDPOINT' | 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' | 'OTEL_SERVICE_NAME' | 'OTEL_SDK_DISABLED'>;
+type TracingSettings = Pick<
+  Config,
+  'OTEL_EXPORTER_OTLP_ENDPOINT' | 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' | 'OTEL_SERVICE_NAME' | 'OTEL_SDK_DISABLED'
+>;
 
 /** The OTLP traces URL the settings ask for, as the OpenTelemetry specification derives it; undefined when tracing is off. */
 export function tracesEndpoint(settings: TracingSettings): string | undefined {
@@ -36,9 +39,13 @@ export function startTracing(settings: TracingSettings, logger: Logger, version:
   // Not the global provider: without one, the API's tracer makes spans that record nothing.
   if (endpoint === undefined) return { tracer: trace.getTracer(TRACER_NAME), shutdown: async () => undefined };
   // A collector that is down must show in the log, once per failed export, not vanish.
-  const report = (detail: string, ...args: unknown[]) => logger.warn({ detail, args }, 'tracing: the OpenTelemetry SDK reported a problem; spans may be lost');
+  const report = (detail: string, ...args: unknown[]) =>
+    logger.warn({ detail, args }, 'tracing: the OpenTelemetry SDK reported a problem; spans may be lost');
   const silent = () => undefined;
-  diag.setLogger({ error: report, warn: report, info: silent, debug: silent, verbose: silent }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+  diag.setLogger(
+    { error: report, warn: report, info: silent, debug: silent, verbose: silent },
+    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
+  );
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': settings.OTEL_SERVICE_NAME, 'service.version': version }),
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: endpoint }))],
@@ -47,10 +54,14 @@ export function startTracing(settings: TracingSettings, logger: Logger, version:
   // A collector that does not answer must not hold up a stop past SHUTDOWN_TIMEOUT_MS.
   const shutdown = async () => {
     const ended = await Promise.race([
-      provider.shutdown().then(() => ({ sent: true }), (error: unknown) => ({ error })),
+      provider.shutdown().then(
+        () => ({ sent: true }),
+        (error: unknown) => ({ error }),
+      ),
       delay(SHUTDOWN_FLUSH_MS, { late: true }, { ref: false }),
     ]);
-    if ('late' in ended) logger.warn({ endpoint }, `tracing: the last spans were not sent within ${SHUTDOWN_FLUSH_MS} ms of stopping`);
+    if ('late' in ended)
+      logger.warn({ endpoint }, `tracing: the last spans were not sent within ${SHUTDOWN_FLUSH_MS} ms of stopping`);
     else if ('error' in ended) logger.warn({ err: ended.error, endpoint }, 'tracing: could not send the last spans');
   };
   return { tracer: provider.getTracer(TRACER_NAME, version), shutdown };

@@ -22,7 +22,12 @@ export const decideInArrivalOrder: NewMessageDecider = async (fresh, { contracts
     if (contract && decision.nextState) {
       contract.states = { ...contract.states, [decision.component]: decision.nextState };
       // An arrival-order write is no fold: created_at mode re-folds this component before it trusts the state.
-      const change = { contractId: contract.id, component: decision.component, state: decision.nextState, folded: null };
+      const change = {
+        contractId: contract.id,
+        component: decision.component,
+        state: decision.nextState,
+        folded: null,
+      };
       changes.set(`${contract.id}/${decision.component}`, change);
     }
     entries.set(decoded.eventId, decisionEntry(decoded, decision, contract?.id ?? null, processedAt));

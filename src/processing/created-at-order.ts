@@ -49,7 +49,10 @@ export const decideInCreatedAtOrder: NewMessageDecider = async (fresh, { contrac
     const { component } = EVENT_CATALOGUE[decoded.event.type];
     if (!contract || !contract.components.includes(component)) {
       // Rules 1 and 2 do not depend on order, and such an event never enters a fold.
-      entries.set(decoded.eventId, decisionEntry(decoded, decide(contract, decoded.event), contract?.id ?? null, processedAt));
+      entries.set(
+        decoded.eventId,
+        decisionEntry(decoded, decide(contract, decoded.event), contract?.id ?? null, processedAt),
+      );
       continue;
     }
     const ref = { contractId: contract.id, component };
@@ -57,7 +60,8 @@ export const decideInCreatedAtOrder: NewMessageDecider = async (fresh, { contrac
     batch.events.push(decoded);
     batches.set(componentKey(ref), batch);
   }
-  for (const batch of batches.values()) batch.events.sort((a, b) => compareEventKeys(keyOf(a.eventId, a), keyOf(b.eventId, b)));
+  for (const batch of batches.values())
+    batch.events.sort((a, b) => compareEventKeys(keyOf(a.eventId, a), keyOf(b.eventId, b)));
   const late = [...batches.values()].filter((batch) => !continuesFold(batch));
   const starts = await refoldStarts(late, tx, historyPage);
   const changes: StateChange[] = [];
@@ -65,10 +69,23 @@ export const decideInCreatedAtOrder: NewMessageDecider = async (fresh, { contrac
   for (const batch of batches.values()) {
     const { ref, contract } = batch;
     const start = starts.get(componentKey(ref));
-    const { fresh: decided, revised, state, folded } = start
-      ? await refold({ ...start, contract, component: ref.component, fresh: batch.events, pageSize: historyPage, readAfter: pageReader(tx, ref) })
+    const {
+      fresh: decided,
+      revised,
+      state,
+      folded,
+    } = start
+      ? await refold({
+          ...start,
+          contract,
+          component: ref.component,
+          fresh: batch.events,
+          pageSize: historyPage,
+          readAfter: pageReader(tx, ref),
+        })
       : continueFold(batch);
-    for (const { message, decision } of decided) entries.set(message.eventId, decisionEntry(message, decision, contract.id, processedAt));
+    for (const { message, decision } of decided)
+      entries.set(message.eventId, decisionEntry(message, decision, contract.id, processedAt));
     // The earliest new event in created_at order is the late arrival that re-decides what follows it.
     const causedBy = batch.events[0]!.eventId;
     for (const { past, decision } of revised) revisions.push(revise(past, decision, causedBy, processedAt));
@@ -90,7 +107,11 @@ const FIRST_PAGES = 32;
  * state that is no fold). Two statements for the whole batch; all first pages
  * together hold at most one page, so many late components at once still fit.
  */
-async function refoldStarts(late: readonly ComponentBatch[], tx: DecisionTransaction, historyPage: number): Promise<Map<string, RefoldStart>> {
+async function refoldStarts(
+  late: readonly ComponentBatch[],
+  tx: DecisionTransaction,
+  historyPage: number,
+): Promise<Map<string, RefoldStart>> {
   const starts = new Map<string, RefoldStart>();
   if (late.length === 0) return starts;
   const positions = late.map(({ ref, contract, events }) => ({
@@ -104,7 +125,8 @@ async function refoldStarts(late: readonly ComponentBatch[], tx: DecisionTransac
   for (const { ref, contract } of late) {
     const key = componentKey(ref);
     const folded = contract.folded[ref.component];
-    const stored = folded === undefined ? undefined : { state: contract.states[ref.component] ?? EMPTY_COMPONENT_STATE, folded };
+    const stored =
+      folded === undefined ? undefined : { state: contract.states[ref.component] ?? EMPTY_COMPONENT_STATE, folded };
     starts.set(key, { from: before.get(key) ?? EMPTY_COMPONENT_STATE, page: pages.get(key) ?? [], pageLimit, stored });
   }
   return starts;
@@ -116,22 +138,49 @@ function pageReader(tx: DecisionTransaction, ref: ComponentRef): RefoldInput['re
 
 /** New events that all come after the newest one folded: decided on from the stored state, nothing read. */
 function continueFold({ ref, contract, events }: ComponentBatch): RefoldResult {
-  const keyed = events.map((message) => ({ key: keyOf(message.eventId, message), event: message.event, item: message }));
-  const { state, decided } = foldInOrder(contract, ref.component, contract.states[ref.component] ?? EMPTY_COMPONENT_STATE, keyed);
-  return { fresh: decided.map(({ item, decision }) => ({ message: item, decision })), revised: [], state, folded: decided.at(-1)!.key };
+  const keyed = events.map((message) => ({
+    key: keyOf(message.eventId, message),
+    event: message.event,
+    item: message,
+  }));
+  const { state, decided } = foldInOrder(
+    contract,
+    ref.component,
+    contract.states[ref.component] ?? EMPTY_COMPONENT_STATE,
+    keyed,
+  );
+  return {
+    fresh: decided.map(({ item, decision }) => ({ message: item, decision })),
+    revised: [],
+    state,
+    folded: decided.at(-1)!.key,
+  };
 }
 
 /** True when every new event of the component comes after the newest one already folded into its state. */
 function continuesFold({ ref, contract, events }: ComponentBatch): boolean {
   const folded = contract.folded[ref.component];
-  return folded !== undefined && events.every((message) => compareEventKeys(keyOf(message.eventId, message), folded) > 0);
+  return (
+    folded !== undefined && events.every((message) => compareEventKeys(keyOf(message.eventId, message), folded) > 0)
+  );
 }
 
 /** An earlier event's new decision, and the revision outcome that announces it. */
-function revise(past: PastEvent, decision: Decision, causedBy: string, processedAt: string): NewDecisions['revisions'][number] {
+function revise(
+  past: PastEvent,
+  decision: Decision,
+  causedBy: string,
+  processedAt: string,
+): NewDecisions['revisions'][number] {
   const { status, code, message } = decision;
   const previous = past.decision;
-  const revision = { eventId: past.eventId, decision: { status, code, message }, revision: previous.revision + 1, previous, causedBy };
+  const revision = {
+    eventId: past.eventId,
+    decision: { status, code, message },
+    revision: previous.revision + 1,
+    previous,
+    causedBy,
+  };
   const revises = { revision: previous.revision, status: previous.status, code: previous.code, caused_by: causedBy };
   return { revision, outcome: revisionOutcome(past, revision.decision, revises, processedAt) };
 }

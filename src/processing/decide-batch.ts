@@ -54,7 +54,13 @@ export type BatchDecider = (messages: readonly DecodedMessage[], options?: Decid
  * (the event was sent again), `duplicate: false` when it is the same message
  * delivered again. The same event id with other content is EVENT_ID_CONFLICT.
  */
-export function createBatchDecider({ store, clock, auditEnabled, eventOrder = 'arrival', historyPage = HISTORY_PAGE }: BatchDeciderOptions): BatchDecider {
+export function createBatchDecider({
+  store,
+  clock,
+  auditEnabled,
+  eventOrder = 'arrival',
+  historyPage = HISTORY_PAGE,
+}: BatchDeciderOptions): BatchDecider {
   const decideNew = eventOrder === 'created_at' ? decideInCreatedAtOrder : decideInArrivalOrder;
   const decideOnce: BatchDecider = (messages, options = {}) =>
     store.inTransaction(async (tx) => {
@@ -65,7 +71,12 @@ export function createBatchDecider({ store, clock, auditEnabled, eventOrder = 'a
       const earlier = await tx.findDecisions([...new Set(messages.map(ledgerIdOf))]);
       const processedAt = formatInstant(clock());
       const fresh = firstSightings(messages, earlier);
-      const { entries, changes, revisions } = await decideNew([...fresh.values()], { contracts, tx, processedAt, historyPage });
+      const { entries, changes, revisions } = await decideNew([...fresh.values()], {
+        contracts,
+        tx,
+        processedAt,
+        historyPage,
+      });
       const standing = new Map<string, LedgerDecision>([...earlier, ...entries]);
       for (const { revision } of revisions) {
         const before = standing.get(revision.eventId);
@@ -87,15 +98,25 @@ export function createBatchDecider({ store, clock, auditEnabled, eventOrder = 'a
       // A message delivered again may be one whose outcomes never got out: the revisions it caused are announced again too.
       const announcedAgain =
         eventOrder === 'created_at' && redelivered.length > 0
-          ? (await tx.revisionsCausedBy(redelivered)).map((r) => revisionOutcome(r.event, r.event.decision, r.revises, r.revisedAt))
+          ? (await tx.revisionsCausedBy(redelivered)).map((r) =>
+              revisionOutcome(r.event, r.event.decision, r.revises, r.revisedAt),
+            )
           : [];
       await tx.saveStates(changes);
       const recorded = await tx.recordDecisions([...entries.values()], auditEnabled);
       if (recorded !== entries.size) throw new ConcurrentDecisionError(entries.size, recorded);
-      if (revisions.length > 0) await tx.reviseDecisions(revisions.map((r) => r.revision), processedAt);
+      if (revisions.length > 0)
+        await tx.reviseDecisions(
+          revisions.map((r) => r.revision),
+          processedAt,
+        );
       const all = [...outcomes, ...announcedAgain, ...revisions.map((r) => r.outcome)];
       // A conflict over HTTP is the caller's error (409), not a decision to publish.
-      if (options.outbox) await tx.enqueueOutcomes(all.filter((outcome) => outcome.message.code !== EVENT_ID_CONFLICT), options.trace);
+      if (options.outbox)
+        await tx.enqueueOutcomes(
+          all.filter((outcome) => outcome.message.code !== EVENT_ID_CONFLICT),
+          options.trace,
+        );
       return all;
     });
   // A second run reads the other writer's decisions and answers them as duplicates.
@@ -107,7 +128,10 @@ export function createBatchDecider({ store, clock, auditEnabled, eventOrder = 'a
 }
 
 /** The first message of each ledger id the ledger does not know yet, in message order. */
-function firstSightings(messages: readonly DecodedMessage[], earlier: Map<string, LedgerDecision>): Map<string, DecodedMessage> {
+function firstSightings(
+  messages: readonly DecodedMessage[],
+  earlier: Map<string, LedgerDecision>,
+): Map<string, DecodedMessage> {
   const fresh = new Map<string, DecodedMessage>();
   for (const message of messages) {
     const id = ledgerIdOf(message);

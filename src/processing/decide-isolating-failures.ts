@@ -25,7 +25,10 @@ export interface IsolationOptions {
  * it is recorded as failed and the rest go on. Retriable failures (outages)
  * are retried without limit and never skip anything.
  */
-export async function decideIsolatingFailures(messages: readonly DecodedMessage[], options: IsolationOptions): Promise<Outcome[]> {
+export async function decideIsolatingFailures(
+  messages: readonly DecodedMessage[],
+  options: IsolationOptions,
+): Promise<Outcome[]> {
   try {
     return await options.retryTransient(() => options.decideBatch(messages));
   } catch (error) {

@@ -20,7 +20,12 @@ export function invalidEntry(decoded: InvalidMessage, processedAt: string): Deci
 }
 
 /** The ledger and audit record of a decided event. */
-export function decisionEntry(decoded: ValidMessage, decision: Decision, contractId: string | null, processedAt: string): DecisionEntry {
+export function decisionEntry(
+  decoded: ValidMessage,
+  decision: Decision,
+  contractId: string | null,
+  processedAt: string,
+): DecisionEntry {
   const { event } = decoded;
   return {
     eventId: decoded.eventId,
@@ -43,5 +48,13 @@ export function decisionEntry(decoded: ValidMessage, decision: Decision, contrac
 }
 
 function emptyEventColumns() {
-  return { contractId: null, contractNumber: null, eventType: null, component: null, action: null, eventDate: null, eventCreatedAt: null };
+  return {
+    contractId: null,
+    contractNumber: null,
+    eventType: null,
+    component: null,
+    action: null,
+    eventDate: null,
+    eventCreatedAt: null,
+  };
 }

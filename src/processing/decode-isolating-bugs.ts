@@ -15,10 +15,16 @@ export function decodeIsolatingBugs(raw: RawMessage, onBug: (error: unknown) => 
     return decodeMessage(raw);
   } catch (error) {
     onBug(error);
-    const reason = storableText(`unexpected ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`, RAW_QUOTE_LIMIT);
+    const reason = storableText(
+      `unexpected ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+      RAW_QUOTE_LIMIT,
+    );
     return invalidMessage(raw, PROCESSING_FAILED, `The message could not be decoded: ${reason}`, {
       reason,
-      ...(raw.value && { raw_base64: raw.value.subarray(0, RAW_QUOTE_LIMIT).toString('base64'), raw_bytes: raw.value.length }),
+      ...(raw.value && {
+        raw_base64: raw.value.subarray(0, RAW_QUOTE_LIMIT).toString('base64'),
+        raw_bytes: raw.value.length,
+      }),
     });
   }
 }

@@ -23,14 +23,24 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 /** Turns a consumed message into a valid event or a described error; never throws. */
 export function decodeMessage(raw: RawMessage): DecodedMessage {
   if (raw.value === null) {
-    return invalidMessage(raw, 'VALIDATION_ERROR', 'The message has no value (a tombstone); expected a JSON event.', {});
+    return invalidMessage(
+      raw,
+      'VALIDATION_ERROR',
+      'The message has no value (a tombstone); expected a JSON event.',
+      {},
+    );
   }
   if (raw.value.length > MAX_EVENT_BYTES) {
-    return invalidMessage(raw, 'VALIDATION_ERROR', `The message value is ${raw.value.length} bytes; an event is at most ${MAX_EVENT_BYTES} bytes.`, {
-      ...quote(raw.value.subarray(0, RAW_QUOTE_LIMIT).toString('utf8')),
-      raw_truncated: true,
-      raw_bytes: raw.value.length,
-    });
+    return invalidMessage(
+      raw,
+      'VALIDATION_ERROR',
+      `The message value is ${raw.value.length} bytes; an event is at most ${MAX_EVENT_BYTES} bytes.`,
+      {
+        ...quote(raw.value.subarray(0, RAW_QUOTE_LIMIT).toString('utf8')),
+        raw_truncated: true,
+        raw_bytes: raw.value.length,
+      },
+    );
   }
   let text: string;
   try {
@@ -74,7 +84,8 @@ export function validMessage(input: ContractEventInput, source: OutcomeSource): 
 function toDomainEvent(input: ContractEventInput): DomainEvent {
   const createdAt = parseInstant(input.created_at);
   // The schema has already refused anything parseInstant cannot read.
-  if (createdAt === undefined) throw new TypeError(`created_at passed validation but cannot be parsed: ${input.created_at}`);
+  if (createdAt === undefined)
+    throw new TypeError(`created_at passed validation but cannot be parsed: ${input.created_at}`);
   return { type: input.type, contractNumber: input.contract_number, date: input.date, createdAt };
 }
 
@@ -101,7 +112,15 @@ export function invalidMessage(
   const { source } = raw;
   const ledgerId = invalidMessageId(source);
   const outcomeKey = keyText(raw.key) ?? ledgerId;
-  return { kind: 'invalid', eventId: producerId ?? ledgerId, ledgerId, outcomeKey, code, error: { code, message, details }, source };
+  return {
+    kind: 'invalid',
+    eventId: producerId ?? ledgerId,
+    ledgerId,
+    outcomeKey,
+    code,
+    error: { code, message, details },
+    source,
+  };
 }
 
 /** A key as text, when it is non-empty UTF-8. */
@@ -124,12 +143,17 @@ function producerEventId(json: unknown): string | undefined {
 /** The start of a bad value, quoted back in its error. */
 function quote(text: string): { raw: string; raw_truncated: boolean } {
   // Never cut a surrogate pair in half.
-  const end = text.length > RAW_QUOTE_LIMIT && /[\uD800-\uDBFF]/.test(text.charAt(RAW_QUOTE_LIMIT - 1)) ? RAW_QUOTE_LIMIT - 1 : RAW_QUOTE_LIMIT;
+  const end =
+    text.length > RAW_QUOTE_LIMIT && /[\uD800-\uDBFF]/.test(text.charAt(RAW_QUOTE_LIMIT - 1))
+      ? RAW_QUOTE_LIMIT - 1
+      : RAW_QUOTE_LIMIT;
   return { raw: storableText(text, end), raw_truncated: text.length > end };
 }
 
 /** One line naming every field that was wrong. */
 function describeIssues(error: ZodError): string {
-  const problems = error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : 'value'}: ${issue.message}`);
+  const problems = error.issues.map(
+    (issue) => `${issue.path.length ? issue.path.join('.') : 'value'}: ${issue.message}`,
+  );
   return `The event is not valid: ${problems.join('; ')}.`;
 }

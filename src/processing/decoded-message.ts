@@ -38,4 +38,5 @@ export interface InvalidMessage {
 export type DecodedMessage = ValidMessage | InvalidMessage;
 
 /** The key a message's decision is recorded under in the idempotency ledger. */
-export const ledgerIdOf = (message: DecodedMessage): string => (message.kind === 'valid' ? message.eventId : message.ledgerId);
+export const ledgerIdOf = (message: DecodedMessage): string =>
+  message.kind === 'valid' ? message.eventId : message.ledgerId;

@@ -19,7 +19,8 @@ export interface OutcomeRevision {
 /** The identity of an outcome, the same on every copy of it: its CloudEvents `ce_id`. */
 export function outcomeIdentity(message: OutcomeMessage): string {
   const { source } = message;
-  const input = source.transport === 'kafka' ? `${source.topic}/${source.partition}/${source.offset}` : `http/${source.request_id}`;
+  const input =
+    source.transport === 'kafka' ? `${source.topic}/${source.partition}/${source.offset}` : `http/${source.request_id}`;
   return message.revision === 0 ? input : `${input}/revision/${message.revision}`;
 }
 
@@ -70,7 +71,8 @@ export function buildOutcome(
         date: event.date,
         created_at: formatInstant(event.createdAt),
       },
-      error: decision.status === 'error' ? (decision.error ?? { code: decision.code, message: decision.message }) : null,
+      error:
+        decision.status === 'error' ? (decision.error ?? { code: decision.code, message: decision.message }) : null,
       source: decoded.source,
       processed_at: processedAt,
       revision,
@@ -89,15 +91,29 @@ export function conflictOutcome(decoded: ValidMessage, standing: LedgerDecision,
   const error = {
     code: EVENT_ID_CONFLICT,
     message,
-    details: { event_id: decoded.eventId, decided: { status: standing.status, code: standing.code, processed_at: standing.processedAt } },
+    details: {
+      event_id: decoded.eventId,
+      decided: { status: standing.status, code: standing.code, processed_at: standing.processedAt },
+    },
   };
   return buildOutcome(decoded, { status: 'error', code: EVENT_ID_CONFLICT, message, error }, false, processedAt);
 }
 
 /** The outcome that announces an earlier event's changed decision: its own event and source, the new decision. */
-export function revisionOutcome(past: PastEvent, decision: RecordedDecision, revises: RevisedDecision, processedAt: string): Outcome {
+export function revisionOutcome(
+  past: PastEvent,
+  decision: RecordedDecision,
+  revises: RevisedDecision,
+  processedAt: string,
+): Outcome {
   const fingerprint = past.decision.fingerprint ?? contentFingerprint(past.event);
-  const decoded: ValidMessage = { kind: 'valid', eventId: past.eventId, event: past.event, source: past.source, fingerprint };
+  const decoded: ValidMessage = {
+    kind: 'valid',
+    eventId: past.eventId,
+    event: past.event,
+    source: past.source,
+    fingerprint,
+  };
   return buildOutcome(decoded, decision, false, processedAt, { revision: revises.revision + 1, revises });
 }
 
@@ -111,7 +127,11 @@ const COMPACT_MESSAGE_CHARS = 256;
  */
 export function compactOutcome({ key, message }: Outcome, outcomeBytes: number): Outcome {
   const text = cutText(message.message, COMPACT_MESSAGE_CHARS);
-  const error = { code: message.error?.code ?? message.code, message: text, details: { truncated: true, outcome_bytes: outcomeBytes } };
+  const error = {
+    code: message.error?.code ?? message.code,
+    message: text,
+    details: { truncated: true, outcome_bytes: outcomeBytes },
+  };
   return { key, message: { ...message, message: text, error } };
 }
 

@@ -26,7 +26,12 @@ export interface FailureRecorderOptions {
  * kept in the idempotency ledger only, and when even that fails, the outcome
  * is still published: nothing is lost, and the logs say what was not written.
  */
-export function createFailureRecorder({ store, clock, auditEnabled, onUnrecorded }: FailureRecorderOptions): FailureRecorder {
+export function createFailureRecorder({
+  store,
+  clock,
+  auditEnabled,
+  onUnrecorded,
+}: FailureRecorderOptions): FailureRecorder {
   return async (decoded, cause, attempts) => {
     const decision = failureDecision(decoded, describeFailure(cause), attempts);
     const processedAt = formatInstant(clock());
@@ -35,7 +40,10 @@ export function createFailureRecorder({ store, clock, auditEnabled, onUnrecorded
       try {
         await store.inTransaction(async (tx) => {
           // Linked to its contract, so the failure shows among the contract's audited events.
-          const contract = entry.contractNumber === null ? undefined : (await tx.lockContracts([entry.contractNumber])).get(entry.contractNumber);
+          const contract =
+            entry.contractNumber === null
+              ? undefined
+              : (await tx.lockContracts([entry.contractNumber])).get(entry.contractNumber);
           await tx.recordDecisions([{ ...entry, contractId: contract?.id ?? null }], audit);
         });
         return buildOutcome(decoded, decision, false, processedAt);
@@ -53,16 +61,27 @@ export function createFailureRecorder({ store, clock, auditEnabled, onUnrecorded
 function describeFailure(cause: unknown): { sqlstate: string | null; reason: string } {
   if (cause instanceof DatabaseError) return { sqlstate: cause.sqlstate, reason: cause.message };
   // "unexpected TypeError: Cannot read properties of undefined (reading 'x')"
-  if (cause instanceof UnexpectedFailure) return { sqlstate: null, reason: `${cause.message}: ${errorText(cause.cause)}` };
+  if (cause instanceof UnexpectedFailure)
+    return { sqlstate: null, reason: `${cause.message}: ${errorText(cause.cause)}` };
   return { sqlstate: null, reason: errorText(cause) };
 }
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-function failureDecision(decoded: DecodedMessage, failure: { sqlstate: string | null; reason: string }, attempts: number): RecordedDecision {
-  if (decoded.kind === 'invalid') return { status: 'error', code: decoded.code, message: decoded.error.message, error: decoded.error };
+function failureDecision(
+  decoded: DecodedMessage,
+  failure: { sqlstate: string | null; reason: string },
+  attempts: number,
+): RecordedDecision {
+  if (decoded.kind === 'invalid')
+    return { status: 'error', code: decoded.code, message: decoded.error.message, error: decoded.error };
   const message = `The event could not be processed after ${attempts} attempts: ${failure.reason}`;
-  return { status: 'error', code: PROCESSING_FAILED, message, error: { code: PROCESSING_FAILED, message, details: failure } };
+  return {
+    status: 'error',
+    code: PROCESSING_FAILED,
+    message,
+    error: { code: PROCESSING_FAILED, message, details: failure },
+  };
 }
 
 function failureEntry(decoded: DecodedMessage, decision: RecordedDecision, processedAt: string): DecisionEntry {

@@ -40,7 +40,10 @@ export interface RefoldResult {
   folded: EventKey;
 }
 
-export const keyOf = (eventId: string, message: { event: { createdAt: bigint } }): EventKey => ({ createdAt: message.event.createdAt, eventId });
+export const keyOf = (eventId: string, message: { event: { createdAt: bigint } }): EventKey => ({
+  createdAt: message.event.createdAt,
+  eventId,
+});
 
 /**
  * Folds a component's new events into its decided ones, from a position on:
@@ -92,5 +95,10 @@ export async function refold(input: RefoldInput): Promise<RefoldResult> {
   decideFresh();
   const newest = decidedFresh.at(-1)!.message;
   const newestKey = keyOf(newest.eventId, newest);
-  return { fresh: decidedFresh, revised, state, folded: last && compareEventKeys(last, newestKey) > 0 ? last : newestKey };
+  return {
+    fresh: decidedFresh,
+    revised,
+    state,
+    folded: last && compareEventKeys(last, newestKey) > 0 ? last : newestKey,
+  };
 }

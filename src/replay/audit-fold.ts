@@ -22,7 +22,11 @@ export function recomputeComponent(
   events: readonly AuditedEvent[],
   eventOrder: EventOrder,
 ): ComponentState {
-  const keyed: KeyedEvent<null>[] = events.map(({ eventId, event }) => ({ key: { createdAt: event.createdAt, eventId }, event, item: null }));
+  const keyed: KeyedEvent<null>[] = events.map(({ eventId, event }) => ({
+    key: { createdAt: event.createdAt, eventId },
+    event,
+    item: null,
+  }));
   const view = { contractNumber: contract.contractNumber, components: contract.components, states: {} };
   const fold = eventOrder === 'arrival' ? foldAsGiven : foldInOrder;
   return fold(view, component, EMPTY_COMPONENT_STATE, keyed).state;

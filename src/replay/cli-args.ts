@@ -55,14 +55,20 @@ export function parseReplayArgs(args: readonly string[]): ReplayCommand {
   if (chosen.length !== 1) throw new UsageError('Give exactly one of --check, --repair and --republish.');
   const command = chosen[0]!;
   if (command === 'republish') {
-    if (values.contract !== undefined) throw new UsageError('--contract goes with --check or --repair, not --republish.');
-    if (values.from === undefined || values.to === undefined) throw new UsageError('--republish needs --from <instant> and --to <instant>.');
+    if (values.contract !== undefined)
+      throw new UsageError('--contract goes with --check or --repair, not --republish.');
+    if (values.from === undefined || values.to === undefined)
+      throw new UsageError('--republish needs --from <instant> and --to <instant>.');
     const from = instant('--from', values.from);
     const to = instant('--to', values.to);
-    if (from >= to) throw new UsageError(`--from (${values.from}) must be before --to (${values.to}): from is inclusive, to exclusive.`);
+    if (from >= to)
+      throw new UsageError(
+        `--from (${values.from}) must be before --to (${values.to}): from is inclusive, to exclusive.`,
+      );
     return { command, from, to };
   }
-  if (values.from !== undefined || values.to !== undefined) throw new UsageError('--from and --to go with --republish.');
+  if (values.from !== undefined || values.to !== undefined)
+    throw new UsageError('--from and --to go with --republish.');
   if (values.contract === undefined) return { command };
   if (values.contract === '') throw new UsageError('--contract needs a contract number.');
   return { command, contract: values.contract };
@@ -70,6 +76,7 @@ export function parseReplayArgs(args: readonly string[]): ReplayCommand {
 
 function instant(option: string, text: string): Micros {
   const micros = parseInstant(text);
-  if (micros === undefined) throw new UsageError(`${option}: ${JSON.stringify(text)} is not an ISO 8601 instant (e.g. 2026-11-27T07:30:00Z).`);
+  if (micros === undefined)
+    throw new UsageError(`${option}: ${JSON.stringify(text)} is not an ISO 8601 instant (e.g. 2026-11-27T07:30:00Z).`);
   return micros;
 }

@@ -46,11 +46,21 @@ async function main(args: readonly string[]): Promise<number> {
 async function run(command: Exclude<ReplayCommand, { command: 'help' }>, config: Config): Promise<number> {
   const eventOrder = config.EVENT_ORDER;
   if (command.command === 'republish') {
-    const result = await republishOutcomes({ config, from: command.from, to: command.to, onProgress: progressLine('republished', 'outcomes') });
+    const result = await republishOutcomes({
+      config,
+      from: command.from,
+      to: command.to,
+      onProgress: progressLine('republished', 'outcomes'),
+    });
     out(republishSummary(result, formatInstant(command.from), formatInstant(command.to)));
     return EXIT_OK;
   }
-  const options = { databaseUrl: config.DATABASE_URL, eventOrder, contract: command.contract, onProgress: progressLine('checked', 'contracts') };
+  const options = {
+    databaseUrl: config.DATABASE_URL,
+    eventOrder,
+    contract: command.contract,
+    onProgress: progressLine('checked', 'contracts'),
+  };
   if (command.command === 'check') {
     const result = await checkConsistency(options);
     if (noSuchContract(command.contract, result.contracts)) return EXIT_USAGE;

@@ -46,13 +46,18 @@ export async function checkConsistency(options: CheckOptions): Promise<CheckResu
   }
 }
 
-export async function checkWith(prisma: PrismaClient, options: Omit<CheckOptions, 'databaseUrl'>): Promise<CheckResult> {
+export async function checkWith(
+  prisma: PrismaClient,
+  options: Omit<CheckOptions, 'databaseUrl'>,
+): Promise<CheckResult> {
   const { eventOrder, contract, pageSize = DEFAULT_PAGE_SIZE, onProgress } = options;
   const total = await countLiveContracts(prisma, contract);
   const result: CheckResult = { eventOrder, contracts: 0, components: 0, differences: [] };
   let after: string | null = null;
   for (;;) {
-    const snapshots = await inSnapshot(prisma, async (tx) => readSnapshots(tx, await readLiveContracts(tx, { after, limit: pageSize, contractNumber: contract })));
+    const snapshots = await inSnapshot(prisma, async (tx) =>
+      readSnapshots(tx, await readLiveContracts(tx, { after, limit: pageSize, contractNumber: contract })),
+    );
     for (const snapshot of snapshots) {
       const compared = compareSnapshot(snapshot, eventOrder);
       result.contracts += 1;
@@ -80,7 +85,8 @@ export function compareSnapshot(snapshot: ContractSnapshot, eventOrder: EventOrd
     const recomputed = recomputeComponent(snapshot, component, snapshot.events.get(component) ?? [], eventOrder);
     components.set(component, recomputed);
     const fields = differingFields(snapshot.stored.get(component) ?? EMPTY_STATE_TEXT, stateText(recomputed));
-    if (fields.length > 0) differences.push({ contractId: snapshot.id, contractNumber: snapshot.contractNumber, component, fields });
+    if (fields.length > 0)
+      differences.push({ contractId: snapshot.id, contractNumber: snapshot.contractNumber, component, fields });
   }
   return { components, differences };
 }

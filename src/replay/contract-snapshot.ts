@@ -29,9 +29,13 @@ interface ContractRow {
 }
 
 /** A page of live contracts in id order, after `after` (keyset), optionally only the one with `contractNumber`. */
-export async function readLiveContracts(db: Queryable, page: { after: string | null; limit: number; contractNumber?: string }): Promise<LiveContract[]> {
+export async function readLiveContracts(
+  db: Queryable,
+  page: { after: string | null; limit: number; contractNumber?: string },
+): Promise<LiveContract[]> {
   const after = page.after === null ? Prisma.empty : Prisma.sql`AND c.id > ${page.after}::bigint`;
-  const only = page.contractNumber === undefined ? Prisma.empty : Prisma.sql`AND contract_number = ${page.contractNumber}`;
+  const only =
+    page.contractNumber === undefined ? Prisma.empty : Prisma.sql`AND contract_number = ${page.contractNumber}`;
   const rows = await db.$queryRaw<ContractRow[]>`
     SELECT id::text AS id, contract_number, components::text[] AS components
     FROM contracts c WHERE deleted_at IS NULL ${after} ${only}
@@ -42,7 +46,9 @@ export async function readLiveContracts(db: Queryable, page: { after: string | n
 /** How many live contracts a check will read. */
 export async function countLiveContracts(db: Queryable, contractNumber?: string): Promise<number> {
   const only = contractNumber === undefined ? Prisma.empty : Prisma.sql`AND contract_number = ${contractNumber}`;
-  const rows = await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM contracts WHERE deleted_at IS NULL ${only}`;
+  const rows = await db.$queryRaw<
+    { n: number }[]
+  >`SELECT count(*)::int AS n FROM contracts WHERE deleted_at IS NULL ${only}`;
   return rows[0]?.n ?? 0;
 }
 
@@ -93,7 +99,12 @@ export async function readSnapshots(db: Queryable, contracts: readonly LiveContr
     WHERE contract_id = ANY(${ids}::bigint[]) AND status <> 'error'
       AND component_type IS NOT NULL AND event_type IS NOT NULL AND event_date IS NOT NULL AND event_created_at IS NOT NULL
     ORDER BY event_audit.id`;
-  const snapshots = new Map(contracts.map((contract) => [contract.id, { ...contract, stored: new Map(), events: new Map() } as ContractSnapshot]));
+  const snapshots = new Map(
+    contracts.map((contract) => [
+      contract.id,
+      { ...contract, stored: new Map(), events: new Map() } as ContractSnapshot,
+    ]),
+  );
   for (const { contract_id, component, ...text } of states) {
     snapshots.get(contract_id)?.stored.set(componentType(component), text);
   }
@@ -119,6 +130,7 @@ function componentType(text: string): ComponentType {
 
 function auditedEvent(row: AuditRow, contractNumber: string): AuditedEvent {
   const createdAt = storedInstant(row.created_at);
-  if (!isEventType(row.type)) throw new TypeError(`The audit holds an unknown event type for ${row.event_id}: ${row.type}`);
+  if (!isEventType(row.type))
+    throw new TypeError(`The audit holds an unknown event type for ${row.event_id}: ${row.type}`);
   return { eventId: row.event_id, event: { type: row.type, contractNumber, date: row.date, createdAt } };
 }

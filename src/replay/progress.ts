@@ -6,7 +6,11 @@ export interface Progress {
 export function progressLine(
   verb: string,
   unit: string,
-  { intervalMs = 2_000, write = (line: string) => void process.stderr.write(line), now = Date.now }: { intervalMs?: number; write?: (line: string) => void; now?: () => number } = {},
+  {
+    intervalMs = 2_000,
+    write = (line: string) => void process.stderr.write(line),
+    now = Date.now,
+  }: { intervalMs?: number; write?: (line: string) => void; now?: () => number } = {},
 ): Progress {
   let last = now();
   return (done, total) => {

@@ -44,7 +44,11 @@ export async function repairStates(options: RepairOptions): Promise<RepairResult
 }
 
 /** Rewrites one live contract's differing states under its lock; returns what it changed (nothing when deleted meanwhile). */
-export function repairContract(prisma: PrismaClient, contractId: string, eventOrder: EventOrder): Promise<Difference[]> {
+export function repairContract(
+  prisma: PrismaClient,
+  contractId: string,
+  eventOrder: EventOrder,
+): Promise<Difference[]> {
   return prisma.$transaction(
     async (tx) => {
       const contract = await lockLiveContract(tx, contractId);
@@ -54,7 +58,12 @@ export function repairContract(prisma: PrismaClient, contractId: string, eventOr
       const { components, differences } = compareSnapshot(snapshot!, eventOrder);
       // No fold position: in created_at mode the consumer re-folds the component at its next event, and so
       // announces the revisions of any decision made in another order (say, before EVENT_ORDER was switched).
-      const rewrite = differences.map(({ component }) => ({ contractId: contract.id, component, state: components.get(component)!, folded: null }));
+      const rewrite = differences.map(({ component }) => ({
+        contractId: contract.id,
+        component,
+        state: components.get(component)!,
+        folded: null,
+      }));
       await saveStates(tx, rewrite);
       return differences;
     },

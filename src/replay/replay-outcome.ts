@@ -40,7 +40,8 @@ export function replayOutcome(row: LedgerOutcomeRow): Outcome {
     replay: true,
   };
   const checked = outcomeMessageSchema.safeParse(message);
-  if (!checked.success) throw new TypeError(`The decision of ${row.event_id} makes no valid outcome: ${checked.error.message}`);
+  if (!checked.success)
+    throw new TypeError(`The decision of ${row.event_id} makes no valid outcome: ${checked.error.message}`);
   // Every outcome is keyed. The input's own key is not stored: without the event, the ledger's id (for
   // unreadable input its position id, the key its first outcome had when the input had none).
   return { key: event?.contract_number ?? row.event_id, message };
@@ -48,7 +49,8 @@ export function replayOutcome(row: LedgerOutcomeRow): Outcome {
 
 function auditedEvent(row: LedgerOutcomeRow): OutcomeMessage['event'] {
   const { type, contract_number, date, created_at } = row;
-  if (type === null || contract_number === null || date === null || created_at === null || !isEventType(type)) return null;
+  if (type === null || contract_number === null || date === null || created_at === null || !isEventType(type))
+    return null;
   return { type, contract_number, date, created_at: formatInstant(storedInstant(created_at)) };
 }
 
@@ -59,7 +61,8 @@ function auditedEvent(row: LedgerOutcomeRow): OutcomeMessage['event'] {
  */
 function answeredEventId(row: LedgerOutcomeRow): string {
   const details = row.error?.details;
-  if (typeof details !== 'object' || details === null || !('raw' in details) || typeof details.raw !== 'string') return row.event_id;
+  if (typeof details !== 'object' || details === null || !('raw' in details) || typeof details.raw !== 'string')
+    return row.event_id;
   if ('raw_truncated' in details && details.raw_truncated !== false) return row.event_id;
   let json: unknown;
   try {

@@ -10,7 +10,9 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 
 /** `contract "1234" energy_supply: end_date stored 2025-01-01, expected 2024-12-31` */
 export function differenceLine({ contractNumber, component, fields }: Difference): string {
-  const parts = fields.map(({ field, stored, expected }) => `${field} stored ${show(stored)}, expected ${show(expected)}`);
+  const parts = fields.map(
+    ({ field, stored, expected }) => `${field} stored ${show(stored)}, expected ${show(expected)}`,
+  );
   return `contract ${JSON.stringify(contractNumber)} ${component}: ${parts.join('; ')}`;
 }
 
@@ -30,11 +32,15 @@ export function checkSummary({ eventOrder, contracts, components, differences }:
 export function repairSummary({ check, repaired, unchanged }: RepairResult): string {
   if (check.differences.length === 0) return `${checkSummary(check)}; nothing to repair`;
   const contracts = new Set(repaired.map((difference) => difference.contractId)).size;
-  const untouched = unchanged === 0 ? '' : `; ${plural(unchanged, 'contract')} no longer differed (or were deleted) under the lock`;
+  const untouched =
+    unchanged === 0 ? '' : `; ${plural(unchanged, 'contract')} no longer differed (or were deleted) under the lock`;
   return `${checkSummary(check)}; repaired ${plural(repaired.length, 'component')} of ${plural(contracts, 'contract')}${untouched}`;
 }
 
 export function republishSummary({ topic, published, compacted }: RepublishResult, from: string, to: string): string {
-  const compact = compacted.length === 0 ? '' : ` (${compacted.length} in compact form, too large for the topic: ${compacted.join(', ')})`;
+  const compact =
+    compacted.length === 0
+      ? ''
+      : ` (${compacted.length} in compact form, too large for the topic: ${compacted.join(', ')})`;
   return `republished ${plural(published, 'outcome')} decided from ${from} to ${to} (exclusive) to ${topic}, marked replay: true${compact}`;
 }

@@ -63,7 +63,8 @@ const LONGEST_RUN_MS = 86_400_000;
 export async function republishOutcomes(options: RepublishOptions): Promise<RepublishResult> {
   const { config, from, to, pageSize = 1000, onProgress } = options;
   if (from >= to) throw new RangeError(`--from (${formatInstant(from)}) must be before --to (${formatInstant(to)}).`);
-  if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw new RangeError(`pageSize must be a positive integer, got ${pageSize}.`);
+  if (!Number.isSafeInteger(pageSize) || pageSize < 1)
+    throw new RangeError(`pageSize must be a positive integer, got ${pageSize}.`);
   const topic = config.OUTCOMES_TOPIC;
   const kafka: KafkaClient = createKafkaClient({
     clientId: `${config.KAFKA_CLIENT_ID}-replay`,
@@ -71,7 +72,8 @@ export async function republishOutcomes(options: RepublishOptions): Promise<Repu
     security: kafkaSecurity(config),
     logger: options.logger ?? createLogger('warn', process.stderr),
   });
-  if (!(await kafka.listTopics()).includes(topic)) throw new Error(`The outcome topic ${topic} does not exist (OUTCOMES_TOPIC).`);
+  if (!(await kafka.listTopics()).includes(topic))
+    throw new Error(`The outcome topic ${topic} does not exist (OUTCOMES_TOPIC).`);
   const maxBytes = await kafka.topicMaxMessageBytes(topic);
   const publisher = await kafka.connectPublisher({ compression: config.OUTCOME_COMPRESSION });
   const prisma = createPrismaClient(config.DATABASE_URL, 1);
@@ -84,7 +86,9 @@ export async function republishOutcomes(options: RepublishOptions): Promise<Repu
       async (tx) => {
         await tx.$executeRaw`SET TRANSACTION READ ONLY`;
         const range = Prisma.sql`p.processed_at >= ${formatInstant(from)}::timestamptz AND p.processed_at < ${formatInstant(to)}::timestamptz`;
-        const counted = await tx.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM processed_events p WHERE ${range}`;
+        const counted = await tx.$queryRaw<
+          { n: number }[]
+        >`SELECT count(*)::int AS n FROM processed_events p WHERE ${range}`;
         const total = counted[0]?.n ?? 0;
         // One sort of the range, read a page at a time: no index on processed_at is needed.
         await tx.$executeRaw`
@@ -98,7 +102,9 @@ export async function republishOutcomes(options: RepublishOptions): Promise<Repu
           WHERE ${range}
           ORDER BY p.processed_at, p.event_id COLLATE "C"`;
         for (;;) {
-          const rows = await tx.$queryRaw<LedgerOutcomeRow[]>`FETCH FORWARD ${Prisma.raw(String(pageSize))} FROM replay_outcomes`;
+          const rows = await tx.$queryRaw<
+            LedgerOutcomeRow[]
+          >`FETCH FORWARD ${Prisma.raw(String(pageSize))} FROM replay_outcomes`;
           if (rows.length === 0) break;
           const { requests, compacted } = toRequests(rows.map(replayOutcome), maxBytes);
           for (const request of requests) {

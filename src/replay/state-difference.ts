@@ -13,7 +13,12 @@ export type StateField = (typeof STATE_FIELDS)[number];
  */
 export type StateText = Record<StateField, string | null>;
 
-export const EMPTY_STATE_TEXT: StateText = Object.freeze({ start_date: null, start_event_created_at: null, end_date: null, end_event_created_at: null });
+export const EMPTY_STATE_TEXT: StateText = Object.freeze({
+  start_date: null,
+  start_event_created_at: null,
+  end_date: null,
+  end_event_created_at: null,
+});
 
 export interface FieldDifference {
   field: StateField;
@@ -42,5 +47,9 @@ export function stateText(state: ComponentState): StateText {
 
 /** The fields in which the stored state differs from the expected one, in STATE_FIELDS order. */
 export function differingFields(stored: StateText, expected: StateText): FieldDifference[] {
-  return STATE_FIELDS.filter((field) => stored[field] !== expected[field]).map((field) => ({ field, stored: stored[field], expected: expected[field] }));
+  return STATE_FIELDS.filter((field) => stored[field] !== expected[field]).map((field) => ({
+    field,
+    stored: stored[field],
+    expected: expected[field],
+  }));
 }

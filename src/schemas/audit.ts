@@ -18,9 +18,10 @@ export const auditPageQuerySchema = z.object({
     .default(AUDIT_PAGE_DEFAULT)
     .meta({ description: `Events per page, 1–${AUDIT_PAGE_MAX}.`, example: 50 }),
   cursor: pageCursorSchema.optional(),
-  incarnation: incarnationIdSchema
-    .optional()
-    .meta({ description: 'List this incarnation of the number, live or deleted (see `/history`); default: the live contract.', example: '42' }),
+  incarnation: incarnationIdSchema.optional().meta({
+    description: 'List this incarnation of the number, live or deleted (see `/history`); default: the live contract.',
+    example: '42',
+  }),
 });
 
 const instant = (example: string) => z.string().meta({ format: 'date-time', example });
@@ -37,15 +38,14 @@ export const auditedEventSchema = z
     status: outcomeStatusSchema,
     code: outcomeCodeSchema,
     message: z.string(),
-    revision: z
-      .number()
-      .int()
-      .min(0)
-      .meta({
-        description: 'How often the decision was revised since the event was first decided (0: never); status, code and message are the current one.',
-        example: 0,
-      }),
-    source: sourcePositionSchema.nullable().meta({ description: 'Kafka position of the event; null when it came over HTTP.' }),
+    revision: z.number().int().min(0).meta({
+      description:
+        'How often the decision was revised since the event was first decided (0: never); status, code and message are the current one.',
+      example: 0,
+    }),
+    source: sourcePositionSchema
+      .nullable()
+      .meta({ description: 'Kafka position of the event; null when it came over HTTP.' }),
     processed_at: instant('2026-01-01T00:00:00.000000Z').meta({ description: 'When the event was first decided.' }),
   })
   .meta({ id: 'AuditedEvent' });
@@ -57,7 +57,10 @@ export const auditPageSchema = z
     contract_number: z.string(),
     incarnation: incarnationIdSchema.meta({ description: 'The incarnation of the number whose events these are.' }),
     events: z.array(auditedEventSchema),
-    next_cursor: z.string().nullable().meta({ description: 'Pass as `?cursor=` for the next page; null on the last page.' }),
+    next_cursor: z
+      .string()
+      .nullable()
+      .meta({ description: 'Pass as `?cursor=` for the next page; null on the last page.' }),
   })
   .meta({
     id: 'ContractEventsPage',

@@ -5,7 +5,10 @@ import { componentTypeSchema } from './contract.js';
 export const incarnationIdSchema = z
   .string()
   .regex(/^[1-9]\d{0,17}$/, 'must be an incarnation id from GET /contracts/{contract_number}/history')
-  .meta({ description: 'An incarnation of the contract number, as listed by `GET /contracts/{contract_number}/history`.', example: '42' });
+  .meta({
+    description: 'An incarnation of the contract number, as listed by `GET /contracts/{contract_number}/history`.',
+    example: '42',
+  });
 
 const instant = (example: string) => z.string().meta({ format: 'date-time', example });
 
@@ -15,7 +18,9 @@ export const incarnationSchema = z
     incarnation: incarnationIdSchema,
     components: z.array(componentTypeSchema),
     created_at: instant('2024-11-20T10:15:30.123456Z'),
-    deleted_at: instant('2026-02-01T09:00:00.000000Z').nullable().meta({ description: 'When it was deleted; null while it is live.' }),
+    deleted_at: instant('2026-02-01T09:00:00.000000Z')
+      .nullable()
+      .meta({ description: 'When it was deleted; null while it is live.' }),
     deleted_by: z
       .string()
       .nullable()
@@ -26,7 +31,10 @@ export const incarnationSchema = z
         example: 'api-token:3f9a1c0b7d2e',
       }),
   })
-  .meta({ id: 'ContractIncarnation', description: 'One contract created under the number: live, or deleted with when and by whom.' });
+  .meta({
+    id: 'ContractIncarnation',
+    description: 'One contract created under the number: live, or deleted with when and by whom.',
+  });
 
 export type ContractIncarnation = z.infer<typeof incarnationSchema>;
 
@@ -48,7 +56,13 @@ export const contractHistorySchema = z
           deleted_at: '2026-02-01T09:00:00.000000Z',
           deleted_by: 'api-token:3f9a1c0b7d2e',
         },
-        { incarnation: '97', components: ['energy_supply'], created_at: '2026-02-02T08:00:00.000000Z', deleted_at: null, deleted_by: null },
+        {
+          incarnation: '97',
+          components: ['energy_supply'],
+          created_at: '2026-02-02T08:00:00.000000Z',
+          deleted_at: null,
+          deleted_by: null,
+        },
       ],
     },
   });

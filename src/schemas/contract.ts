@@ -17,7 +17,10 @@ export const createContractSchema = z
   .meta({
     id: 'CreateContract',
     description: 'A new contract and the components it is configured for.',
-    example: { contract_number: '1234', components: ['energy_supply', 'battery_optimization', 'heatpump_optimization'] },
+    example: {
+      contract_number: '1234',
+      components: ['energy_supply', 'battery_optimization', 'heatpump_optimization'],
+    },
   });
 
 export const contractSchema = z
@@ -29,7 +32,11 @@ export const contractSchema = z
   .meta({
     id: 'Contract',
     description: 'A contract.',
-    example: { contract_number: '1234', components: ['energy_supply', 'battery_optimization'], created_at: '2024-11-20T10:15:30.123456Z' },
+    example: {
+      contract_number: '1234',
+      components: ['energy_supply', 'battery_optimization'],
+      created_at: '2024-11-20T10:15:30.123456Z',
+    },
   });
 
 export const contractParamsSchema = z.object({ contract_number: contractNumberSchema });

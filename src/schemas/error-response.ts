@@ -4,7 +4,10 @@ import { HTTP_ERROR_CODES } from './http-error-catalogue.js';
 const example = {
   code: 'VALIDATION_ERROR',
   message: 'The body is not valid: date: must be a real calendar date in the form YYYY-MM-DD.',
-  details: { in: 'body', issues: [{ path: 'date', code: 'custom', message: 'must be a real calendar date in the form YYYY-MM-DD' }] },
+  details: {
+    in: 'body',
+    issues: [{ path: 'date', code: 'custom', message: 'must be a real calendar date in the form YYYY-MM-DD' }],
+  },
 } as const;
 
 /** The one error shape of the service, on HTTP and inside `error` outcomes (whose codes are outcome codes). */
@@ -16,7 +19,8 @@ export const errorResponseSchema = z
   })
   .meta({
     id: 'OutcomeError',
-    description: 'The error of an `error` outcome, in the ErrorResponse shape: a stable code, a human readable message and optional details.',
+    description:
+      'The error of an `error` outcome, in the ErrorResponse shape: a stable code, a human readable message and optional details.',
     example,
   });
 
@@ -24,7 +28,15 @@ export type ErrorResponse = z.infer<typeof errorResponseSchema>;
 
 /** Every non-2xx HTTP body: the same shape, its code from the HTTP error catalogue. */
 export const httpErrorResponseSchema = errorResponseSchema
-  .extend({ code: z.enum(HTTP_ERROR_CODES).meta({ description: 'Stable, machine-readable: one of the HTTP error catalogue.', example: 'VALIDATION_ERROR' }) })
-  .meta({ id: 'ErrorResponse', description: 'Error body: a stable code, a human readable message and optional details.', example });
+  .extend({
+    code: z
+      .enum(HTTP_ERROR_CODES)
+      .meta({ description: 'Stable, machine-readable: one of the HTTP error catalogue.', example: 'VALIDATION_ERROR' }),
+  })
+  .meta({
+    id: 'ErrorResponse',
+    description: 'Error body: a stable code, a human readable message and optional details.',
+    example,
+  });
 
 export type HttpErrorResponse = z.infer<typeof httpErrorResponseSchema>;

@@ -49,7 +49,10 @@ export const eventIdSchema = z
   // A NUL is reported once, as text Postgres cannot store.
   .refine(isStorableText, { message: STORABLE_TEXT_MESSAGE, abort: true })
   .regex(HEADER_TEXT, HEADER_TEXT_MESSAGE)
-  .regex(new RegExp(`^(?!${DERIVED_ID_PREFIX})`), `must not start with "${DERIVED_ID_PREFIX}", which marks the ids the service derives for events sent without event_id`)
+  .regex(
+    new RegExp(`^(?!${DERIVED_ID_PREFIX})`),
+    `must not start with "${DERIVED_ID_PREFIX}", which marks the ids the service derives for events sent without event_id`,
+  )
   .meta({
     description:
       "The producer's idempotency key (no control characters: it becomes the outcome's `event-id` Kafka header). " +
@@ -77,7 +80,13 @@ export const contractEventSchema = z
   .meta({
     id: 'ContractEvent',
     description: 'A component of a contract starts or ends.',
-    example: { type: 'supply_energy_start', contract_number: '1234', date: '2024-12-01', created_at: '2024-11-20T10:00:00.123456+01:00', event_id: 'crm-7f3a2c' },
+    example: {
+      type: 'supply_energy_start',
+      contract_number: '1234',
+      date: '2024-12-01',
+      created_at: '2024-11-20T10:00:00.123456+01:00',
+      event_id: 'crm-7f3a2c',
+    },
   });
 
 export type ContractEventInput = z.infer<typeof contractEventSchema>;

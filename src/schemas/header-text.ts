@@ -6,4 +6,5 @@
 // eslint-disable-next-line no-control-regex -- control characters are what it refuses
 export const HEADER_TEXT = /^[^\u0000-\u001F\u007F-\u009F]*$/;
 
-export const HEADER_TEXT_MESSAGE = 'must not contain control characters (U+0000–U+001F, U+007F–U+009F), as it is sent as a Kafka header';
+export const HEADER_TEXT_MESSAGE =
+  'must not contain control characters (U+0000–U+001F, U+007F–U+009F), as it is sent as a Kafka header';

@@ -11,7 +11,8 @@ export const HTTP_ERRORS = {
   BAD_REQUEST: {
     status: 400,
     message: 'The request is not valid HTTP.',
-    description: 'Bytes that are not HTTP, or a request refused before any route could read it (answered by the server itself).',
+    description:
+      'Bytes that are not HTTP, or a request refused before any route could read it (answered by the server itself).',
   },
   INVALID_JSON: { status: 400, message: 'The body is not valid JSON.', description: 'The body is not valid JSON.' },
   UNAUTHORIZED: {
@@ -35,16 +36,29 @@ export const HTTP_ERRORS = {
   REQUEST_TIMEOUT: {
     status: 408,
     message: 'The request was not received in time (HTTP_REQUEST_TIMEOUT_MS).',
-    description: 'The whole request did not arrive within `HTTP_REQUEST_TIMEOUT_MS`; the connection is closed (answered by the server itself).',
+    description:
+      'The whole request did not arrive within `HTTP_REQUEST_TIMEOUT_MS`; the connection is closed (answered by the server itself).',
   },
-  CONTRACT_EXISTS: { status: 409, message: 'The contract already exists.', description: '`POST /contracts` with a number that is taken.' },
+  CONTRACT_EXISTS: {
+    status: 409,
+    message: 'The contract already exists.',
+    description: '`POST /contracts` with a number that is taken.',
+  },
   EVENT_ID_CONFLICT: {
     status: 409,
     message: 'The event_id was decided for an event with other content.',
     description: '`POST /events` with an event_id already decided for other content; nothing changes.',
   },
-  PAYLOAD_TOO_LARGE: { status: 413, message: 'The body is too large.', description: `A body over ${BODY_LIMIT_BYTES / 1024} KiB.` },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The body must be application/json.', description: 'A body that is not `application/json`.' },
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    message: 'The body is too large.',
+    description: `A body over ${BODY_LIMIT_BYTES / 1024} KiB.`,
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    message: 'The body must be application/json.',
+    description: 'A body that is not `application/json`.',
+  },
   VALIDATION_ERROR: {
     status: 422,
     message: 'The request is not valid.',
@@ -87,7 +101,9 @@ export type HttpErrorCode = keyof typeof HTTP_ERRORS;
 export const HTTP_ERROR_CODES = Object.keys(HTTP_ERRORS) as [HttpErrorCode, ...HttpErrorCode[]];
 
 /** Each code by name (`HttpErrorCode.CONTRACT_NOT_FOUND`), so no code is spelt as a string where it is answered. */
-export const HttpErrorCode = Object.fromEntries(HTTP_ERROR_CODES.map((code) => [code, code])) as { readonly [C in HttpErrorCode]: C };
+export const HttpErrorCode = Object.fromEntries(HTTP_ERROR_CODES.map((code) => [code, code])) as {
+  readonly [C in HttpErrorCode]: C;
+};
 
 /** The status a code is answered with. */
 export type HttpErrorStatus<C extends HttpErrorCode = HttpErrorCode> = (typeof HTTP_ERRORS)[C]['status'];

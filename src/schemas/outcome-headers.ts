@@ -58,15 +58,19 @@ export const CLOUDEVENTS_TYPES = {
 export const outcomeHeadersSchema = z
   .object({
     'event-id': z.string().meta({ description: 'Same as payload.event_id.' }),
-    'content-type': z.literal('application/json').meta({ description: 'The payload is JSON (the CloudEvent\'s `datacontenttype`).' }),
+    'content-type': z
+      .literal('application/json')
+      .meta({ description: "The payload is JSON (the CloudEvent's `datacontenttype`)." }),
     ce_specversion: z.literal('1.0').meta({ description: 'CloudEvents specification version.' }),
     ce_id: z.string().meta({
       description:
-        'The outcome\'s identity, the same on every copy of it: `<topic>/<partition>/<offset>` of the input message ' +
+        "The outcome's identity, the same on every copy of it: `<topic>/<partition>/<offset>` of the input message " +
         '(`http/<request id>` for POST /events), with `/revision/<n>` appended for a revised decision.',
     }),
     ce_source: z.literal(CLOUDEVENTS_SOURCE).meta({ description: 'This service.' }),
-    ce_type: z.enum([CLOUDEVENTS_TYPES.accepted, CLOUDEVENTS_TYPES.rejected, CLOUDEVENTS_TYPES.error]).meta({ description: 'One type per outcome status.' }),
+    ce_type: z
+      .enum([CLOUDEVENTS_TYPES.accepted, CLOUDEVENTS_TYPES.rejected, CLOUDEVENTS_TYPES.error])
+      .meta({ description: 'One type per outcome status.' }),
     ce_time: z.string().meta({ description: 'Same as payload.processed_at (RFC 3339, microseconds, UTC).' }),
     traceparent: z
       .string()

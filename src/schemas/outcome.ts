@@ -16,7 +16,12 @@ export const EVENT_ID_CONFLICT = 'EVENT_ID_CONFLICT';
 export const outcomeStatusSchema = z.enum(['accepted', 'rejected', 'error']);
 export type OutcomeStatus = z.infer<typeof outcomeStatusSchema>;
 
-export const outcomeCodeSchema = z.enum([...DECISION_CODES, ...INPUT_ERROR_CODES, PROCESSING_FAILED, EVENT_ID_CONFLICT]);
+export const outcomeCodeSchema = z.enum([
+  ...DECISION_CODES,
+  ...INPUT_ERROR_CODES,
+  PROCESSING_FAILED,
+  EVENT_ID_CONFLICT,
+]);
 export type OutcomeCode = z.infer<typeof outcomeCodeSchema>;
 
 /** The event as the service understood it: created_at normalised to UTC with microseconds. */
@@ -42,7 +47,9 @@ export type SourcePosition = z.infer<typeof sourcePositionSchema>;
 export const httpSourceSchema = z
   .object({
     transport: z.literal('http'),
-    request_id: z.string().meta({ description: 'The id of the HTTP request that decided the event (also in its log line).' }),
+    request_id: z
+      .string()
+      .meta({ description: 'The id of the HTTP request that decided the event (also in its log line).' }),
   })
   .meta({ id: 'HttpSource', example: { transport: 'http', request_id: 'req-1f' } });
 export type HttpSource = z.infer<typeof httpSourceSchema>;
@@ -52,7 +59,8 @@ export type OutcomeSource = z.infer<typeof outcomeSourceSchema>;
 
 /** Whether two sources are the same input message (a redelivery), not merely the same event sent again. */
 export function sameInputMessage(a: OutcomeSource, b: OutcomeSource): boolean {
-  if (a.transport === 'kafka' && b.transport === 'kafka') return a.topic === b.topic && a.partition === b.partition && a.offset === b.offset;
+  if (a.transport === 'kafka' && b.transport === 'kafka')
+    return a.topic === b.topic && a.partition === b.partition && a.offset === b.offset;
   return a.transport === 'http' && b.transport === 'http' && a.request_id === b.request_id;
 }
 
@@ -82,13 +90,13 @@ export const outcomeMessageSchema = z
     error: errorResponseSchema.nullable(),
     source: outcomeSourceSchema,
     processed_at: z.string(),
-    revision: z
-      .number()
-      .int()
-      .min(0)
-      .meta({ description: 'Which decision of the event this is: 0 for the first; counts up each time EVENT_ORDER=created_at re-decides it.' }),
+    revision: z.number().int().min(0).meta({
+      description:
+        'Which decision of the event this is: 0 for the first; counts up each time EVENT_ORDER=created_at re-decides it.',
+    }),
     revises: revisedDecisionSchema.nullable().meta({
-      description: 'On a revision outcome (an earlier event re-decided because a late event arrived): the decision it replaces. Null otherwise.',
+      description:
+        'On a revision outcome (an earlier event re-decided because a late event arrived): the decision it replaces. Null otherwise.',
     }),
     replay: z.boolean().meta({ description: 'True on outcomes re-published by `npm run replay -- --republish`.' }),
   })

@@ -33,7 +33,10 @@ export const pageCursorSchema = z
   .transform((cursor, context) => {
     const position = decodeCursor(cursor);
     if (position) return position;
-    context.addIssue({ code: 'custom', message: 'is not a cursor from a previous page (use its next_cursor unchanged)' });
+    context.addIssue({
+      code: 'custom',
+      message: 'is not a cursor from a previous page (use its next_cursor unchanged)',
+    });
     return z.NEVER;
   })
   .meta({ description: "The previous page's `next_cursor`; omit for the first page." });

@@ -27,23 +27,42 @@ export interface ConsumerSide {
 }
 
 /** Creates the topics, connects the outcome producer, starts the HTTP outbox relay and the event consumer, filling in `started`. */
-export async function startConsumerSide(config: Config, deps: ConsumerSideDependencies, started: ConsumerSide): Promise<void> {
+export async function startConsumerSide(
+  config: Config,
+  deps: ConsumerSideDependencies,
+  started: ConsumerSide,
+): Promise<void> {
   const { kafka, storage, logger, metrics } = deps;
   const { keepTrying } = deps.retries;
   const topicConfig = { 'max.message.bytes': String(config.TOPIC_MAX_MESSAGE_BYTES) };
   const created = await keepTrying('creating Kafka topics', () =>
     kafka.ensureTopics([
-      { topic: config.EVENTS_TOPIC, partitions: config.TOPIC_PARTITIONS, replicationFactor: config.TOPIC_REPLICATION_FACTOR, config: topicConfig },
-      { topic: config.OUTCOMES_TOPIC, partitions: config.TOPIC_PARTITIONS, replicationFactor: config.TOPIC_REPLICATION_FACTOR, config: topicConfig },
+      {
+        topic: config.EVENTS_TOPIC,
+        partitions: config.TOPIC_PARTITIONS,
+        replicationFactor: config.TOPIC_REPLICATION_FACTOR,
+        config: topicConfig,
+      },
+      {
+        topic: config.OUTCOMES_TOPIC,
+        partitions: config.TOPIC_PARTITIONS,
+        replicationFactor: config.TOPIC_REPLICATION_FACTOR,
+        config: topicConfig,
+      },
     ]),
   );
   if (created.length) logger.info({ topics: created }, 'created Kafka topics');
   // The broker enforces the topic's own value, whoever created it.
-  const maxMessageBytes = await keepTrying('reading the outcome topic limits', () => kafka.topicMaxMessageBytes(config.OUTCOMES_TOPIC));
+  const maxMessageBytes = await keepTrying('reading the outcome topic limits', () =>
+    kafka.topicMaxMessageBytes(config.OUTCOMES_TOPIC),
+  );
   const transactionalIdPrefix = config.KAFKA_TRANSACTIONAL_ID_PREFIX ?? config.KAFKA_GROUP_ID;
   const onCompacted = (eventIds: readonly string[]) => {
     metrics.outcomesCompacted.inc(eventIds.length);
-    logger.warn({ event_ids: eventIds, maxMessageBytes }, 'outcomes too large for the outcome topic were published in compact form');
+    logger.warn(
+      { event_ids: eventIds, maxMessageBytes },
+      'outcomes too large for the outcome topic were published in compact form',
+    );
   };
   const delivery = await keepTrying(
     'connecting the outcome producer',
@@ -98,5 +117,8 @@ export async function startConsumerSide(config: Config, deps: ConsumerSideDepend
   });
   started.consumer = consumer;
   await consumer.start();
-  logger.info({ eventsTopic: config.EVENTS_TOPIC, outcomesTopic: config.OUTCOMES_TOPIC, groupId: config.KAFKA_GROUP_ID }, 'consuming events');
+  logger.info(
+    { eventsTopic: config.EVENTS_TOPIC, outcomesTopic: config.OUTCOMES_TOPIC, groupId: config.KAFKA_GROUP_ID },
+    'consuming events',
+  );
 }

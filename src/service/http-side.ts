@@ -44,7 +44,9 @@ export async function startHttpSide(config: Config, deps: HttpSideDependencies):
 
   return startHttpServers(
     { host: config.HTTP_HOST, port: config.HTTP_PORT },
-    config.MANAGEMENT_PORT === undefined ? undefined : { host: config.MANAGEMENT_HOST ?? config.HTTP_HOST, port: config.MANAGEMENT_PORT },
+    config.MANAGEMENT_PORT === undefined
+      ? undefined
+      : { host: config.MANAGEMENT_HOST ?? config.HTTP_HOST, port: config.MANAGEMENT_PORT },
     {
       logger,
       metrics,
@@ -55,7 +57,10 @@ export async function startHttpSide(config: Config, deps: HttpSideDependencies):
       readiness,
       tokens: { write: config.API_TOKEN, read: config.API_READ_TOKEN, readsNeedToken: readsNeedToken(config) },
       databaseReady: deps.databaseReady,
-      timeouts: { requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS, connectionTimeoutMs: config.HTTP_CONNECTION_TIMEOUT_MS },
+      timeouts: {
+        requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+        connectionTimeoutMs: config.HTTP_CONNECTION_TIMEOUT_MS,
+      },
       eventsRateLimit: { max: config.EVENTS_RATE_LIMIT_MAX, windowMs: config.EVENTS_RATE_LIMIT_WINDOW_MS },
       refusedRateLimit: { max: config.REFUSED_RATE_LIMIT_MAX, windowMs: config.REFUSED_RATE_LIMIT_WINDOW_MS },
       tracer: deps.tracer,

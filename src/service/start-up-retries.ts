@@ -22,7 +22,10 @@ export function createStartUpRetries(config: Config, logger: Logger): StartUpRet
   // A wrong password fails every attempt alike: one clear line, not one per retry.
   const logRetry = createRetryLog(logger, {
     repeatAfterMs: 5 * 60_000,
-    explain: (error) => (error instanceof KafkaError && error.loginRefused ? { level: 'error', message: refusedLoginMessage(config) } : undefined),
+    explain: (error) =>
+      error instanceof KafkaError && error.loginRefused
+        ? { level: 'error', message: refusedLoginMessage(config) }
+        : undefined,
   });
 
   return {

@@ -42,7 +42,10 @@ export function openStorage(config: Config, logger: Logger, metrics: Metrics): S
       clock: systemClock,
       auditEnabled: config.ENABLE_EVENT_AUDIT,
       onUnrecorded: (decoded, error) =>
-        logger.error({ err: error, event_id: decoded.eventId, ...decoded.source }, 'could not record a failed event; its outcome is published unrecorded'),
+        logger.error(
+          { err: error, event_id: decoded.eventId, ...decoded.source },
+          'could not record a failed event; its outcome is published unrecorded',
+        ),
     }),
     async close() {
       await Promise.all([prisma.$disconnect(), httpPrisma.$disconnect()]);

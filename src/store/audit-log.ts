@@ -20,7 +20,10 @@ export interface AuditLog {
    * A contract's audited events with their current decisions, oldest first: those of the live contract, or of
    * `incarnation` (live or deleted); undefined when there is no live contract, or the incarnation is not this number's.
    */
-  contractEvents(contractNumber: string, page: { incarnation?: string; after?: AuditPosition; limit: number }): Promise<AuditPage | undefined>;
+  contractEvents(
+    contractNumber: string,
+    page: { incarnation?: string; after?: AuditPosition; limit: number },
+  ): Promise<AuditPage | undefined>;
   /** Every contract created under this number, deleted ones included, oldest first; empty when there never was one. */
   contractHistory(contractNumber: string): Promise<ContractIncarnation[]>;
 }
@@ -46,13 +49,16 @@ interface AuditRow {
 export function createAuditLog(prisma: PrismaClient): AuditLog {
   return {
     async contractEvents(contractNumber, { incarnation, after, limit }) {
-      const which = incarnation === undefined ? Prisma.sql`deleted_at IS NULL` : Prisma.sql`id = ${incarnation}::bigint`;
+      const which =
+        incarnation === undefined ? Prisma.sql`deleted_at IS NULL` : Prisma.sql`id = ${incarnation}::bigint`;
       const contracts = await prisma.$queryRaw<{ id: string }[]>`
         SELECT id::text AS id FROM contracts WHERE contract_number = ${contractNumber} AND ${which}`;
       const contract = contracts[0];
       if (!contract) return undefined;
       // A row comparison on the sort key walks the (contract_id, event_created_at) index from the cursor on.
-      const from = after ? Prisma.sql`AND (a.event_created_at, a.id) > (${after.createdAt}::timestamptz, ${after.id}::bigint)` : Prisma.empty;
+      const from = after
+        ? Prisma.sql`AND (a.event_created_at, a.id) > (${after.createdAt}::timestamptz, ${after.id}::bigint)`
+        : Prisma.empty;
       // The audit keeps each event's first decision; the ledger its current one (a revised decision, revision > 0).
       // A left join, so an event whose ledger row is gone still shows, with its first decision.
       // One row more than asked tells whether another page follows.
@@ -86,6 +92,9 @@ export function createAuditLog(prisma: PrismaClient): AuditLog {
 }
 
 function toAuditedEvent({ id: _id, kafka_topic, kafka_partition, kafka_offset, ...row }: AuditRow): AuditedEvent {
-  const source = kafka_topic === null || kafka_partition === null || kafka_offset === null ? null : { transport: 'kafka' as const, topic: kafka_topic, partition: kafka_partition, offset: kafka_offset };
+  const source =
+    kafka_topic === null || kafka_partition === null || kafka_offset === null
+      ? null
+      : { transport: 'kafka' as const, topic: kafka_topic, partition: kafka_partition, offset: kafka_offset };
   return { ...row, source };
 }

@@ -58,7 +58,13 @@ export async function readContractStates(
   for (const row of rows) {
     let contract = contracts.get(row.contract_number);
     if (!contract) {
-      contract = { id: row.id, contractNumber: row.contract_number, components: row.components, states: {}, folded: {} };
+      contract = {
+        id: row.id,
+        contractNumber: row.contract_number,
+        components: row.components,
+        states: {},
+        folded: {},
+      };
       contracts.set(row.contract_number, contract);
     }
     if (!row.component) continue;

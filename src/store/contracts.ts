@@ -15,7 +15,11 @@ export interface ContractRecord {
 
 export interface ContractRepository {
   /** Creates the contract; undefined when the number is taken. */
-  create(contract: { contractNumber: string; components: ComponentType[]; createdAt?: Micros }): Promise<ContractRecord | undefined>;
+  create(contract: {
+    contractNumber: string;
+    components: ComponentType[];
+    createdAt?: Micros;
+  }): Promise<ContractRecord | undefined>;
   find(contractNumber: string): Promise<ContractRecord | undefined>;
   /** The contract with its component states, for timelines. */
   findWithStates(contractNumber: string): Promise<StoredContract | undefined>;
@@ -35,7 +39,8 @@ interface ContractRow {
 export function createContractRepository(prisma: PrismaClient): ContractRepository {
   return {
     async create({ contractNumber, components, createdAt }) {
-      const created = createdAt === undefined ? Prisma.sql`now()` : Prisma.sql`${formatInstant(createdAt)}::timestamptz`;
+      const created =
+        createdAt === undefined ? Prisma.sql`now()` : Prisma.sql`${formatInstant(createdAt)}::timestamptz`;
       const rows = await prisma.$queryRaw<ContractRow[]>`
         INSERT INTO contracts (contract_number, components, created_at)
         VALUES (${contractNumber}, ${components}::component_type[], ${created})

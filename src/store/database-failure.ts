@@ -27,13 +27,19 @@ const PERMANENT_SQLSTATE_CLASSES = new Set(['22', '23']);
 const UNAVAILABLE_SQLSTATE = /^(08|28|3D000|40|53|57P0|57014|55P03|25006|25P03|25P04|42501)/;
 
 /** Prisma's driver-adapter kinds for a server that did not answer (no SQLSTATE). */
-const UNREACHABLE_ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TlsConnectionError']);
+const UNREACHABLE_ADAPTER_KINDS = new Set([
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TlsConnectionError',
+]);
 
 /**
  * node-postgres says these in words only: a connection lost or never made, or
  * no pooled connection free in time. Prisma passes them on as they are.
  */
-const CONNECTION_LOST = /^(Connection terminated|Client has encountered a connection error|Client was closed and is not queryable|timeout exceeded when trying to connect)/;
+const CONNECTION_LOST =
+  /^(Connection terminated|Client has encountered a connection error|Client was closed and is not queryable|timeout exceeded when trying to connect)/;
 
 /**
  * Prisma's own codes for a server that cannot be reached or used right now;
@@ -46,7 +52,8 @@ const TRANSACTION_NOT_STARTED = 'Unable to start a transaction in the given time
 export function toDatabaseError(error: unknown): DatabaseError {
   if (error instanceof DatabaseError) return error;
   const postgres = postgresCause(error);
-  const reason = postgres?.message ?? (error instanceof Error ? error.message.trim().split('\n').at(-1)!.trim() : String(error));
+  const reason =
+    postgres?.message ?? (error instanceof Error ? error.message.trim().split('\n').at(-1)!.trim() : String(error));
   return new DatabaseError(reason, postgres?.code ?? null, kindOf(error, postgres), { cause: error });
 }
 
@@ -56,7 +63,11 @@ export function toDatabaseError(error: unknown): DatabaseError {
  * TypeError while mapping rows) as it is, which nobody classified.
  */
 export function storeFailure(error: unknown): unknown {
-  const fromDatabase = error instanceof DatabaseError || isFromPrisma(error) || postgresCause(error) !== undefined || isDatabaseUnavailable(error);
+  const fromDatabase =
+    error instanceof DatabaseError ||
+    isFromPrisma(error) ||
+    postgresCause(error) !== undefined ||
+    isDatabaseUnavailable(error);
   return fromDatabase ? toDatabaseError(error) : error;
 }
 
@@ -82,10 +93,15 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const sqlstate = postgresCause(error)?.code;
   if (sqlstate !== undefined) return UNAVAILABLE_SQLSTATE.test(sqlstate);
   if (error instanceof Error && CONNECTION_LOST.test(error.message)) return true;
-  const failure = error as { code?: unknown; message?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } };
+  const failure = error as {
+    code?: unknown;
+    message?: unknown;
+    meta?: { driverAdapterError?: { cause?: { kind?: unknown } } };
+  };
   const adapterKind = failure?.meta?.driverAdapterError?.cause?.kind;
   if (typeof adapterKind === 'string') return UNREACHABLE_ADAPTER_KINDS.has(adapterKind);
-  if (failure?.code === 'P2028') return typeof failure.message === 'string' && failure.message.includes(TRANSACTION_NOT_STARTED);
+  if (failure?.code === 'P2028')
+    return typeof failure.message === 'string' && failure.message.includes(TRANSACTION_NOT_STARTED);
   return typeof failure?.code === 'string' && UNAVAILABLE_PRISMA_CODES.test(failure.code);
 }
 
@@ -100,10 +116,14 @@ interface PostgresCause {
  * the code as `originalCode`), or a plain node-postgres one.
  */
 function postgresCause(error: unknown): PostgresCause | undefined {
-  const adapterCause = (error as { meta?: { driverAdapterError?: { cause?: AdapterCause } } })?.meta?.driverAdapterError?.cause;
+  const adapterCause = (error as { meta?: { driverAdapterError?: { cause?: AdapterCause } } })?.meta?.driverAdapterError
+    ?.cause;
   const adapterCode = adapterCause?.originalCode ?? (adapterCause?.kind === 'postgres' ? adapterCause.code : undefined);
   if (typeof adapterCode === 'string') {
-    return { code: adapterCode, message: String(adapterCause?.originalMessage ?? adapterCause?.message ?? adapterCause?.kind ?? '') };
+    return {
+      code: adapterCode,
+      message: String(adapterCause?.originalMessage ?? adapterCause?.message ?? adapterCause?.kind ?? ''),
+    };
   }
   const plain = error as { code?: unknown; severity?: unknown; message?: unknown };
   if (typeof plain?.code === 'string' && /^[0-9A-Z]{5}$/.test(plain.code) && plain.severity !== undefined) {

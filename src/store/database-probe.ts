@@ -8,6 +8,9 @@ import type { PrismaClient } from './prisma-client.js';
  * read-only, which covers both.
  */
 export async function probeDatabase(prisma: PrismaClient): Promise<void> {
-  const [row] = await prisma.$queryRaw<{ read_only: string }[]>`SELECT current_setting('transaction_read_only') AS read_only`;
-  if (row?.read_only !== 'off') throw new Error('the database is read-only (transaction_read_only is on): writes fail with SQLSTATE 25006');
+  const [row] = await prisma.$queryRaw<
+    { read_only: string }[]
+  >`SELECT current_setting('transaction_read_only') AS read_only`;
+  if (row?.read_only !== 'off')
+    throw new Error('the database is read-only (transaction_read_only is on): writes fail with SQLSTATE 25006');
 }

@@ -3,7 +3,13 @@ import { readContractStates } from './contract-states.js';
 import { storeFailure } from './database-failure.js';
 import { ServiceError } from '../errors.js';
 import { Prisma } from '../generated/prisma/client.js';
-import type { DecisionEntry, DecisionStore, DecisionTransaction, LedgerDecision, StateChange } from '../processing/ports.js';
+import type {
+  DecisionEntry,
+  DecisionStore,
+  DecisionTransaction,
+  LedgerDecision,
+  StateChange,
+} from '../processing/ports.js';
 import { readComponentHistory, readRevisionsCausedBy, readStatesBefore, reviseDecisions } from './event-history.js';
 import { ledgerDecision, type LedgerRow } from './ledger-row.js';
 import { appendToOutbox } from './outcome-outbox.js';
@@ -78,7 +84,6 @@ async function findDecisions(tx: Tx, eventIds: readonly string[]): Promise<Map<s
     WHERE event_id = ANY(${eventIds}::text[])`;
   return new Map(rows.map((row) => [row.event_id, ledgerDecision(row)]));
 }
-
 
 /** Upserts component states with their fold position, in one statement (the consumer's write; also replay's repair). */
 export async function saveStates(tx: Tx, changes: readonly StateChange[]): Promise<void> {
@@ -164,4 +169,3 @@ async function recordDecisions(tx: Tx, entries: readonly DecisionEntry[], audit:
     SELECT count(*)::int AS recorded FROM ledger`;
   return rows[0]?.recorded ?? 0;
 }
-

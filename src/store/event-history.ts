@@ -4,7 +4,13 @@ import { acceptedState } from '../domain/decide.js';
 import type { EventKey } from '../domain/event-order.js';
 import { formatInstant } from '../domain/timestamp.js';
 import { Prisma } from '../generated/prisma/client.js';
-import { componentKey, type HistoryPosition, type PastEvent, type Revision, type StandingRevision } from '../processing/ports.js';
+import {
+  componentKey,
+  type HistoryPosition,
+  type PastEvent,
+  type Revision,
+  type StandingRevision,
+} from '../processing/ports.js';
 import type { OutcomeCode, OutcomeSource, OutcomeStatus } from '../schemas/outcome.js';
 import { ledgerDecision, type LedgerRow } from './ledger-row.js';
 import { dateText, instantText, storedInstant } from './sql-time.js';
@@ -54,7 +60,11 @@ function positionRows(positions: readonly HistoryPosition[]): Prisma.Sql {
  * range of the audit's (contract_id, event_created_at) index, so a late event
  * reads what follows it, never what comes before.
  */
-export async function readComponentHistory(tx: Tx, positions: readonly HistoryPosition[], limit: number): Promise<Map<string, PastEvent[]>> {
+export async function readComponentHistory(
+  tx: Tx,
+  positions: readonly HistoryPosition[],
+  limit: number,
+): Promise<Map<string, PastEvent[]>> {
   const history = new Map<string, PastEvent[]>();
   if (positions.length === 0) return history;
   const rows = await tx.$queryRaw<PastEventRow[]>`
@@ -86,7 +96,10 @@ export async function readComponentHistory(tx: Tx, positions: readonly HistoryPo
  * ledger's partial index of accepted decisions (processed_events_accepted_idx),
  * however long the history.
  */
-export async function readStatesBefore(tx: Tx, positions: readonly (HistoryPosition & { key: EventKey })[]): Promise<Map<string, ComponentState>> {
+export async function readStatesBefore(
+  tx: Tx,
+  positions: readonly (HistoryPosition & { key: EventKey })[],
+): Promise<Map<string, ComponentState>> {
   const states = new Map<string, ComponentState>(positions.map((p) => [componentKey(p.ref), EMPTY_COMPONENT_STATE]));
   if (positions.length === 0) return states;
   const rows = await tx.$queryRaw<AuditedEventRow[]>`
@@ -105,7 +118,12 @@ export async function readStatesBefore(tx: Tx, positions: readonly (HistoryPosit
     JOIN event_audit a ON a.event_id = last.event_id`;
   for (const row of rows) {
     const key = componentKey({ contractId: row.contract_id, component: row.component });
-    const event = { type: row.type, contractNumber: row.contract_number, date: row.date, createdAt: storedInstant(row.created_at) };
+    const event = {
+      type: row.type,
+      contractNumber: row.contract_number,
+      date: row.date,
+      createdAt: storedInstant(row.created_at),
+    };
     states.set(key, acceptedState(states.get(key)!, event));
   }
   return states;
@@ -131,13 +149,23 @@ export async function readRevisionsCausedBy(tx: Tx, eventIds: readonly string[])
     ORDER BY r.id`;
   return rows.map((row) => ({
     event: pastEvent(row),
-    revises: { revision: row.revision - 1, status: row.previous_status, code: row.previous_code, caused_by: row.caused_by },
+    revises: {
+      revision: row.revision - 1,
+      status: row.previous_status,
+      code: row.previous_code,
+      caused_by: row.caused_by,
+    },
     revisedAt: row.revised_at,
   }));
 }
 
 function pastEvent(row: PastEventRow): PastEvent {
-  const event = { type: row.type, contractNumber: row.contract_number, date: row.date, createdAt: storedInstant(row.created_at) };
+  const event = {
+    type: row.type,
+    contractNumber: row.contract_number,
+    date: row.date,
+    createdAt: storedInstant(row.created_at),
+  };
   return { eventId: row.event_id, event, decision: ledgerDecision(row), source: row.source ?? auditedSource(row) };
 }
 

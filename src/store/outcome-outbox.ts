@@ -56,19 +56,33 @@ export async function drainOutbox<T>(prisma: PrismaClient, work: (drain: OutboxD
   });
   return prisma.$transaction(
     async (tx) => {
-      const [lock] = await tx.$queryRaw<{ relay: boolean }[]>`SELECT pg_try_advisory_xact_lock(${RELAY_LOCK}::bigint) AS relay`;
+      const [lock] = await tx.$queryRaw<
+        { relay: boolean }[]
+      >`SELECT pg_try_advisory_xact_lock(${RELAY_LOCK}::bigint) AS relay`;
       const relay = lock?.relay === true;
       return work({
         async pending(limit) {
           if (!relay) return [];
           // Every outcome appended has a key (an HTTP decision's contract number); the column allows null, so the event id stands in.
-          const rows = await tx.$queryRaw<{ id: bigint; uid: string; message_key: string; message: string; traceparent: string | null; tracestate: string | null }[]>`
+          const rows = await tx.$queryRaw<
+            {
+              id: bigint;
+              uid: string;
+              message_key: string;
+              message: string;
+              traceparent: string | null;
+              tracestate: string | null;
+            }[]
+          >`
             SELECT id, uid::text, COALESCE(message_key, event_id) AS message_key, message, traceparent, tracestate FROM outcome_outbox WHERE sealed ORDER BY id LIMIT ${limit}`;
           return rows.map((row) => ({
             id: BigInt(row.id),
             uid: row.uid,
             outcome: { key: row.message_key, message: JSON.parse(row.message) as Outcome['message'] },
-            trace: row.traceparent === null ? undefined : { traceparent: row.traceparent, ...(row.tracestate === null ? {} : { tracestate: row.tracestate }) },
+            trace:
+              row.traceparent === null
+                ? undefined
+                : { traceparent: row.traceparent, ...(row.tracestate === null ? {} : { tracestate: row.tracestate }) },
           }));
         },
         async published({ id, uid }) {

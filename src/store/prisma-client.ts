@@ -24,7 +24,11 @@ export interface PoolOptions {
 }
 
 /** Prisma 7 without a query engine binary: queries go through node-postgres (pg-pool). */
-export function createPrismaClient(databaseUrl: string, poolSize: number, { timeouts, maxLifetimeSeconds }: PoolOptions = {}): PrismaClient {
+export function createPrismaClient(
+  databaseUrl: string,
+  poolSize: number,
+  { timeouts, maxLifetimeSeconds }: PoolOptions = {},
+): PrismaClient {
   const adapter = new PrismaPg({
     connectionString: databaseUrl,
     max: poolSize,

@@ -53,7 +53,8 @@ function eventsFor(contract: string, random: (n: number) => number): SentEvent[]
   }));
 }
 
-const inCreatedAtOrder = (a: SentEvent, b: SentEvent) => (a.createdAt === b.createdAt ? (a.id < b.id ? -1 : 1) : a.createdAt < b.createdAt ? -1 : 1);
+const inCreatedAtOrder = (a: SentEvent, b: SentEvent) =>
+  a.createdAt === b.createdAt ? (a.id < b.id ? -1 : 1) : a.createdAt < b.createdAt ? -1 : 1;
 
 function shuffled<T>(items: readonly T[], random: (n: number) => number): T[] {
   const copy = [...items];
@@ -64,7 +65,8 @@ function shuffled<T>(items: readonly T[], random: (n: number) => number): T[] {
   return copy;
 }
 
-const line = (e: SentEvent) => JSON.stringify({ event_id: e.id, type: e.type, contract_number: e.contract, date: e.date, created_at: e.createdAt });
+const line = (e: SentEvent) =>
+  JSON.stringify({ event_id: e.id, type: e.type, contract_number: e.contract, date: e.date, created_at: e.createdAt });
 
 async function timelineOf(contract: string): Promise<unknown> {
   const response = await fetch(`${service.baseUrl}/contracts/${contract}/timeline`);
@@ -100,15 +102,21 @@ describe('EVENT_ORDER=created_at through Kafka', () => {
       await writeFile(file, `${wave.map(line).join('\n')}\n`);
       await runScript('scripts/produce.ts', [file], { ...env, DATABASE_URL: db.url });
       sent += wave.length;
-      const answered = () => new Set(outcomes.filter((o) => o.message.revises === null).map((o) => o.message.event_id)).size;
-      for (let expected = sent; answered() < sent; expected = outcomes.length + 1) outcomes = await readOutcomes(env.KAFKA_BROKERS, env.OUTCOMES_TOPIC, expected);
+      const answered = () =>
+        new Set(outcomes.filter((o) => o.message.revises === null).map((o) => o.message.event_id)).size;
+      for (let expected = sent; answered() < sent; expected = outcomes.length + 1)
+        outcomes = await readOutcomes(env.KAFKA_BROKERS, env.OUTCOMES_TOPIC, expected);
     }
 
     const model = new ReferenceModel(new Map([...ordered, ...mixed].map((e) => [e.contract, COMPONENTS])));
-    const expectedCodes = new Map([...[...ordered].sort(inCreatedAtOrder), ...[...mixed].sort(inCreatedAtOrder)].map((e) => [e.id, model.apply(e)]));
+    const expectedCodes = new Map(
+      [...[...ordered].sort(inCreatedAtOrder), ...[...mixed].sort(inCreatedAtOrder)].map((e) => [e.id, model.apply(e)]),
+    );
     // One contract stays on one partition, so offset order is the order its outcomes were published in.
     const latest = new Map<string, string>();
-    for (const outcome of [...outcomes].sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)))) {
+    for (const outcome of [...outcomes].sort(
+      (a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)),
+    )) {
       latest.set(outcome.message.event_id, outcome.message.code);
     }
     expect(Object.fromEntries(latest)).toEqual(Object.fromEntries(expectedCodes));
@@ -135,7 +143,9 @@ describe('EVENT_ORDER=created_at through Kafka', () => {
 
     // The events listing shows each event's current decision and its revision.
     const revised = revisions.at(-1)!.message;
-    const page = (await (await fetch(`${service.baseUrl}/contracts/${revised.event!.contract_number}/events?limit=500`)).json()) as {
+    const page = (await (
+      await fetch(`${service.baseUrl}/contracts/${revised.event!.contract_number}/events?limit=500`)
+    ).json()) as {
       events: { event_id: string; code: string; revision: number }[];
     };
     const listed = page.events.find((e) => e.event_id === revised.event_id);

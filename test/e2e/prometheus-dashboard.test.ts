@@ -6,7 +6,12 @@ import { parse } from 'yaml';
 import { sleep, waitFor } from '../../scripts/infra/wait.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createTestDatabase, withClient, type TestDatabase } from '../support/database.js';
-import { createContracts, mixedTraffic, startInProcessService, type InProcessService } from '../support/in-process-service.js';
+import {
+  createContracts,
+  mixedTraffic,
+  startInProcessService,
+  type InProcessService,
+} from '../support/in-process-service.js';
 import { startPrometheus, type PrometheusServer } from '../support/prometheus-server.js';
 
 // The shipped Grafana dashboard and alert rules, against a real Prometheus
@@ -24,8 +29,14 @@ interface Dashboard {
   panels: { title: string; targets: { expr: string }[] }[];
   templating: { list: { name: string; definition: string; current: { value: string } }[] };
 }
-const dashboard = JSON.parse(readFileSync(`${ROOT}deploy/grafana/dashboards/contract-events-service.json`, 'utf8')) as Dashboard;
-const rules = (parse(readFileSync(`${ROOT}deploy/prometheus/alerts.yml`, 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] }).groups.flatMap((group) => group.rules);
+const dashboard = JSON.parse(
+  readFileSync(`${ROOT}deploy/grafana/dashboards/contract-events-service.json`, 'utf8'),
+) as Dashboard;
+const rules = (
+  parse(readFileSync(`${ROOT}deploy/prometheus/alerts.yml`, 'utf8')) as {
+    groups: { rules: { alert: string; expr: string }[] }[];
+  }
+).groups.flatMap((group) => group.rules);
 
 /** The dashboard's queries as Grafana sends them, with its variables filled in. */
 const panelQuery = (expr: string) => expr.replaceAll('$job', JOB).replaceAll('$__rate_interval', RATE_INTERVAL);
@@ -53,10 +64,19 @@ beforeAll(async () => {
     { contractNumber: 'pd-2', components: ['energy_supply'] },
   ]);
   // A rule the service does not know about makes one event fail the same way on every attempt.
-  await withClient(db.url, (client) => client.query(`ALTER TABLE component_states ADD CONSTRAINT no_2099 CHECK (start_date < '2099-01-01')`));
-  running = await startInProcessService(db, createLogger('silent'), { EVENT_ORDER: 'created_at', RETRY_INITIAL_MS: '10' });
+  await withClient(db.url, (client) =>
+    client.query(`ALTER TABLE component_states ADD CONSTRAINT no_2099 CHECK (start_date < '2099-01-01')`),
+  );
+  running = await startInProcessService(db, createLogger('silent'), {
+    EVENT_ORDER: 'created_at',
+    RETRY_INITIAL_MS: '10',
+  });
   const { port } = running.service.http.server.address() as AddressInfo;
-  prometheus = await startPrometheus({ job: JOB, targets: [`127.0.0.1:${port}`], ruleFile: `${ROOT}deploy/prometheus/alerts.yml` });
+  prometheus = await startPrometheus({
+    job: JOB,
+    targets: [`127.0.0.1:${port}`],
+    ruleFile: `${ROOT}deploy/prometheus/alerts.yml`,
+  });
 
   await send(mixedTraffic('pd-1'));
   await send([
@@ -71,7 +91,9 @@ beforeAll(async () => {
   // Every decision counted in Prometheus (a revision is counted apart), then a few more scrapes so each series has a rate.
   await waitFor(
     'the counts in Prometheus',
-    async () => Number((await prometheus.query(`sum(contract_events_processed_total{job="${JOB}"})`))[0]?.value[1] ?? 0) >= published - 1,
+    async () =>
+      Number((await prometheus.query(`sum(contract_events_processed_total{job="${JOB}"})`))[0]?.value[1] ?? 0) >=
+      published - 1,
     { timeoutMs: 30_000 },
   );
   await sleep(3_000);
@@ -85,16 +107,29 @@ afterAll(async () => {
 
 describe('a real Prometheus scraping the service after real traffic', () => {
   it('scrapes it, and has loaded and evaluated every alert rule without error', async () => {
-    const { activeTargets } = await prometheus.api<{ activeTargets: { labels: { job: string }; health: string; lastError: string }[] }>('/api/v1/targets');
-    expect(activeTargets.map(({ labels, health, lastError }) => ({ job: labels.job, health, lastError }))).toEqual([{ job: JOB, health: 'up', lastError: '' }]);
-    const { groups } = await prometheus.api<{ groups: { rules: { name: string; health: string; lastError?: string }[] }[] }>('/api/v1/rules');
+    const { activeTargets } = await prometheus.api<{
+      activeTargets: { labels: { job: string }; health: string; lastError: string }[];
+    }>('/api/v1/targets');
+    expect(activeTargets.map(({ labels, health, lastError }) => ({ job: labels.job, health, lastError }))).toEqual([
+      { job: JOB, health: 'up', lastError: '' },
+    ]);
+    const { groups } = await prometheus.api<{
+      groups: { rules: { name: string; health: string; lastError?: string }[] }[];
+    }>('/api/v1/rules');
     const loaded = groups.flatMap((group) => group.rules);
     expect(loaded.map((rule) => rule.name).sort()).toEqual(rules.map((rule) => rule.alert).sort());
-    for (const rule of loaded) expect({ name: rule.name, health: rule.health, error: rule.lastError ?? '' }).toEqual({ name: rule.name, health: 'ok', error: '' });
+    for (const rule of loaded)
+      expect({ name: rule.name, health: rule.health, error: rule.lastError ?? '' }).toEqual({
+        name: rule.name,
+        health: 'ok',
+        error: '',
+      });
   });
 
   it('answers every panel query of the Grafana dashboard with series', async () => {
-    const queries = dashboard.panels.flatMap((panel) => panel.targets.map((target) => ({ panel: panel.title, expr: panelQuery(target.expr) })));
+    const queries = dashboard.panels.flatMap((panel) =>
+      panel.targets.map((target) => ({ panel: panel.title, expr: panelQuery(target.expr) })),
+    );
     expect(queries.length).toBeGreaterThan(15);
     for (const { panel, expr } of queries) {
       const series = await prometheus.query(expr);
@@ -115,17 +150,25 @@ describe('a real Prometheus scraping the service after real traffic', () => {
       await prometheus.query(rule.expr);
       const selectors = selectorsOf(rule.expr);
       expect(selectors.length, rule.alert).toBeGreaterThan(0);
-      for (const selector of selectors) expect((await prometheus.query(selector)).length, `${rule.alert}: ${selector}`).toBeGreaterThan(0);
+      for (const selector of selectors)
+        expect((await prometheus.query(selector)).length, `${rule.alert}: ${selector}`).toBeGreaterThan(0);
     }
   });
 
   it('fires the alerts for a permanent failure and an event id conflict, and no other', async () => {
     const firing = async () => {
-      const { alerts } = await prometheus.api<{ alerts: { labels: { alertname: string }; state: string }[] }>('/api/v1/alerts');
-      return alerts.filter((alert) => alert.state === 'firing').map((alert) => alert.labels.alertname).sort();
+      const { alerts } = await prometheus.api<{ alerts: { labels: { alertname: string }; state: string }[] }>(
+        '/api/v1/alerts',
+      );
+      return alerts
+        .filter((alert) => alert.state === 'firing')
+        .map((alert) => alert.labels.alertname)
+        .sort();
     };
     const expected = ['ContractEventsEventIdConflict', 'ContractEventsProcessingFailed'];
-    await waitFor('the alerts to fire', async () => (await firing()).length >= expected.length, { timeoutMs: 15_000 }).catch(() => {});
+    await waitFor('the alerts to fire', async () => (await firing()).length >= expected.length, {
+      timeoutMs: 15_000,
+    }).catch(() => {});
     expect(await firing()).toEqual(expected);
   });
 });

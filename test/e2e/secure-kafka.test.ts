@@ -11,10 +11,22 @@ import { outcomeMessageSchema } from '../../src/schemas/outcome.js';
 import { createKafkaClient } from '../../src/kafka/kafkajs/client.js';
 import type { KafkaSecurity } from '../../src/kafka/port.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { aclLines, grantScriptAcls, grantServiceAcls, listAcls, scriptGrants, serviceGrants } from '../support/kafka-acls.js';
+import {
+  aclLines,
+  grantScriptAcls,
+  grantServiceAcls,
+  listAcls,
+  scriptGrants,
+  serviceGrants,
+} from '../support/kafka-acls.js';
 import { startSecureKafka, type SecureKafka } from '../support/secure-kafka.js';
 import { runScript, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
-import { ALL_COMPONENTS, WORKED_EXAMPLE_CODES, WORKED_EXAMPLE_LINES, WORKED_EXAMPLE_TIMELINE } from '../support/worked-example.js';
+import {
+  ALL_COMPONENTS,
+  WORKED_EXAMPLE_CODES,
+  WORKED_EXAMPLE_LINES,
+  WORKED_EXAMPLE_TIMELINE,
+} from '../support/worked-example.js';
 
 // The path docs/security.md describes over SASL_SSL: a broker that only speaks TLS with
 // SCRAM-SHA-512 logins, the service and both scripts configured the way the
@@ -59,7 +71,12 @@ beforeAll(async () => {
   };
   const principal = `User:${kafka.username}`;
   const topics = { eventsTopic: env.EVENTS_TOPIC!, outcomesTopic: env.OUTCOMES_TOPIC! };
-  await grantServiceAcls(kafka, { ...topics, groupId: env.KAFKA_GROUP_ID!, transactionalIdPrefix: env.KAFKA_GROUP_ID!, principal });
+  await grantServiceAcls(kafka, {
+    ...topics,
+    groupId: env.KAFKA_GROUP_ID!,
+    transactionalIdPrefix: env.KAFKA_GROUP_ID!,
+    principal,
+  });
   await grantScriptAcls(kafka, { ...topics, principal });
 });
 afterAll(async () => {
@@ -94,7 +111,10 @@ describe('over SASL_SSL with SCRAM-SHA-512', () => {
       expect(service.output()).not.toContain(kafka.password);
     } catch (error) {
       // A missing ACL shows in the service's log (e.g. a TRANSACTIONAL_ID_AUTHORIZATION_FAILED), not in the outcomes.
-      const problems = service.output().split('\n').filter((line) => /"level":(40|50|60)/.test(line));
+      const problems = service
+        .output()
+        .split('\n')
+        .filter((line) => /"level":(40|50|60)/.test(line));
       console.error(`service warnings and errors:\n${problems.slice(-20).join('\n')}`);
       throw error;
     } finally {
@@ -106,7 +126,12 @@ describe('over SASL_SSL with SCRAM-SHA-512', () => {
     const principal = `User:${kafka.username}`;
     const topics = { eventsTopic: env.EVENTS_TOPIC!, outcomesTopic: env.OUTCOMES_TOPIC! };
     const granted = [
-      ...serviceGrants({ ...topics, groupId: env.KAFKA_GROUP_ID!, transactionalIdPrefix: env.KAFKA_GROUP_ID!, principal }),
+      ...serviceGrants({
+        ...topics,
+        groupId: env.KAFKA_GROUP_ID!,
+        transactionalIdPrefix: env.KAFKA_GROUP_ID!,
+        principal,
+      }),
       ...scriptGrants({ ...topics, principal }),
     ];
     expect(await listAcls(kafka)).toEqual(aclLines(principal, granted));
@@ -121,7 +146,9 @@ describe('over SASL_SSL with SCRAM-SHA-512', () => {
     // An operation it holds no ACL for on a topic it may read: the events topic's settings (DescribeConfigs is granted on outcomes only).
     await expect(client.topicMaxMessageBytes(env.EVENTS_TOPIC!)).rejects.toThrow(/TOPIC_AUTHORIZATION_FAILED/);
     // A topic it holds no ACL on at all: it cannot create it.
-    await expect(client.ensureTopics([{ topic: `secure-${run}-not-granted`, partitions: 1, replicationFactor: 1 }])).rejects.toMatchObject({
+    await expect(
+      client.ensureTopics([{ topic: `secure-${run}-not-granted`, partitions: 1, replicationFactor: 1 }]),
+    ).rejects.toMatchObject({
       cause: { errors: [expect.objectContaining({ type: 'TOPIC_AUTHORIZATION_FAILED' })] },
     });
   });
@@ -140,7 +167,11 @@ describe('over SASL_SSL with SCRAM-SHA-512', () => {
       KAFKA_TRANSACTIONAL_ID_PREFIX: prefix,
     });
     const service = await startService(config, logger);
-    const lines = () => text.trim().split('\n').map((line) => JSON.parse(line) as LogLine & { err?: { message?: string } });
+    const lines = () =>
+      text
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as LogLine & { err?: { message?: string } });
     try {
       await service.started;
       const client = createKafkaClient({
@@ -150,10 +181,22 @@ describe('over SASL_SSL with SCRAM-SHA-512', () => {
         security: clientSecurity(),
       });
       const publisher = await client.connectPublisher();
-      await publisher.send(env.EVENTS_TOPIC!, [{ key: 'acl-1', value: JSON.stringify({ type: 'supply_energy_start', contract_number: 'acl-1', date: '2024-12-01', created_at: '2024-11-20T10:00:00Z' }), headers: {} }]);
+      await publisher.send(env.EVENTS_TOPIC!, [
+        {
+          key: 'acl-1',
+          value: JSON.stringify({
+            type: 'supply_energy_start',
+            contract_number: 'acl-1',
+            date: '2024-12-01',
+            created_at: '2024-11-20T10:00:00Z',
+          }),
+          headers: {},
+        },
+      ]);
       await publisher.disconnect();
       const deadline = Date.now() + 60_000;
-      while (!lines().some((line) => line.level === FATAL) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+      while (!lines().some((line) => line.level === FATAL) && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 200));
       // Time for many attempts at RETRY_INITIAL_MS, had it kept retrying.
       await new Promise((resolve) => setTimeout(resolve, 3_000));
       const api = `http://127.0.0.1:${(service.http.server.address() as AddressInfo).port}`;
@@ -166,7 +209,9 @@ describe('over SASL_SSL with SCRAM-SHA-512', () => {
     const fatal = lines().filter((line) => line.level === FATAL);
     expect(fatal).toHaveLength(1);
     expect(fatal[0]!.err?.message).toMatch(
-      new RegExp(`^TRANSACTIONAL_ID_AUTHORIZATION_FAILED: principal User:${kafka.username} lacks Write and Describe on TransactionalId ${prefix}-${env.EVENTS_TOPIC}-\\d+ \\(docs/security.md, Kafka ACLs\\)`),
+      new RegExp(
+        `^TRANSACTIONAL_ID_AUTHORIZATION_FAILED: principal User:${kafka.username} lacks Write and Describe on TransactionalId ${prefix}-${env.EVENTS_TOPIC}-\\d+ \\(docs/security.md, Kafka ACLs\\)`,
+      ),
     );
     // Tried once: no `publishing outcomes failed; retrying` line, no crash the consumer rejoined after.
     expect(lines().filter((line) => /failed; retrying|crashed; rejoining/.test(line.msg))).toEqual([]);
@@ -188,7 +233,10 @@ describe('over SASL_SSL with SCRAM-SHA-512', () => {
       await service.stop();
     }
 
-    const lines = text.trim().split('\n').map((line) => JSON.parse(line) as LogLine);
+    const lines = text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as LogLine);
     const refusals = lines.filter((line) => line.msg.includes('Kafka refused'));
     expect(refusals).toEqual([
       expect.objectContaining({
@@ -202,7 +250,9 @@ describe('over SASL_SSL with SCRAM-SHA-512', () => {
     const loud = lines.filter((line) => line.level >= WARN && line !== refusals[0]).map((line) => line.msg);
     expect(loud.sort()).toEqual(['readiness: consumer is failing', 'readiness: kafka is failing']);
     // kafkajs's own account of each refused attempt is still there, at debug: start-up did keep trying.
-    expect(lines.filter((line) => line.level < WARN && /SASL SCRAM SHA512 authentication failed/.test(line.msg)).length).toBeGreaterThan(5);
+    expect(
+      lines.filter((line) => line.level < WARN && /SASL SCRAM SHA512 authentication failed/.test(line.msg)).length,
+    ).toBeGreaterThan(5);
     expect(text).not.toContain(password);
     // The user name is a secret too (docs/configuration.md).
     expect(text).not.toContain(kafka.username);

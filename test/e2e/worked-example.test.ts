@@ -4,7 +4,12 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { readOutcomes } from '../support/outcome-reader.js';
 import { runScript, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
-import { ALL_COMPONENTS, WORKED_EXAMPLE_CODES, WORKED_EXAMPLE_LINES, WORKED_EXAMPLE_TIMELINE } from '../support/worked-example.js';
+import {
+  ALL_COMPONENTS,
+  WORKED_EXAMPLE_CODES,
+  WORKED_EXAMPLE_LINES,
+  WORKED_EXAMPLE_TIMELINE,
+} from '../support/worked-example.js';
 
 // The README's path, end to end: the service as a process, the worked example
 // sent with `npm run produce`, every outcome read back from Kafka.
@@ -58,12 +63,25 @@ describe('the worked example through Kafka', () => {
   });
 
   it('answers bad input with error outcomes and keeps consuming', async () => {
-    const bad = ['{"type":', '[]', JSON.stringify({ type: 'supply_energy_start', contract_number: '1234', date: '2024-02-30', created_at: '2024-01-01T00:00:00Z' })];
+    const bad = [
+      '{"type":',
+      '[]',
+      JSON.stringify({
+        type: 'supply_energy_start',
+        contract_number: '1234',
+        date: '2024-02-30',
+        created_at: '2024-01-01T00:00:00Z',
+      }),
+    ];
     const { writeFile } = await import('node:fs/promises');
     const file = `/tmp/ces-bad-${run}.jsonl`;
     await writeFile(file, `${bad.join('\n')}\n`);
     await runScript('scripts/produce.ts', [file], { ...env, DATABASE_URL: db.url });
-    const outcomes = await readOutcomes(env.KAFKA_BROKERS, env.OUTCOMES_TOPIC, WORKED_EXAMPLE_LINES.length + bad.length);
+    const outcomes = await readOutcomes(
+      env.KAFKA_BROKERS,
+      env.OUTCOMES_TOPIC,
+      WORKED_EXAMPLE_LINES.length + bad.length,
+    );
     const errors = outcomes.filter((o) => o.message.status === 'error').map((o) => o.message);
     expect(errors.map((e) => e.code).sort()).toEqual(['INVALID_JSON', 'VALIDATION_ERROR', 'VALIDATION_ERROR']);
     for (const error of errors) {

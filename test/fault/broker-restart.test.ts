@@ -6,7 +6,13 @@ import { startKafka, type RunningKafka } from '../../scripts/infra/kafka.js';
 import { getFreePorts, sleep } from '../../scripts/infra/wait.js';
 import { partitionsOfTopic, skippedTransactionMarkers } from '../support/fault/broker-log.js';
 import type { RepeatedOutcome } from '../support/fault/reconcile-core.js';
-import { createScenario, groupPosition, waitForProgress, waitUntilConsumed, type Scenario } from '../support/fault/scenario.js';
+import {
+  createScenario,
+  groupPosition,
+  waitForProgress,
+  waitUntilConsumed,
+  type Scenario,
+} from '../support/fault/scenario.js';
 import { generateWorkload } from '../support/fault/workload.js';
 import { startServiceProcess } from '../support/service-process.js';
 
@@ -22,7 +28,8 @@ let scenario: Scenario;
 /** Set once the test passed; otherwise the broker's data, its log and the service's output stay for a post-mortem. */
 let passed = false;
 
-const startBroker = () => startKafka({ port: ports[0], controllerPort: ports[1], dataDir: join(dir, 'data'), logFile: join(dir, 'kafka.log') });
+const startBroker = () =>
+  startKafka({ port: ports[0], controllerPort: ports[1], dataDir: join(dir, 'data'), logFile: join(dir, 'kafka.log') });
 
 beforeAll(async () => {
   ports = (await getFreePorts(2)) as [number, number];
@@ -52,7 +59,9 @@ describe('broker restart', () => {
     await sleep(3_000);
     const readyWhileDown = (await fetch(`${service.baseUrl}/health/ready`)).status;
     kafka = await startBroker();
-    console.log(`[broker-restart] broker killed at ${beforeStop}+ of ${produced.length} committed, down for ${((Date.now() - stoppedAt) / 1000).toFixed(1)} s`);
+    console.log(
+      `[broker-restart] broker killed at ${beforeStop}+ of ${produced.length} committed, down for ${((Date.now() - stoppedAt) / 1000).toFixed(1)} s`,
+    );
     expect(beforeStop).toBeLessThan(produced.length / 2);
 
     await waitUntilConsumed(scenario);
@@ -71,14 +80,18 @@ describe('broker restart', () => {
       .map(({ partitions }) => partitionsOfTopic(partitions, scenario.outcomesTopic))
       .filter((partitions) => partitions.length > 0);
     const skippedPartitions = new Set(skipped.flat());
-    const explained = ({ copies }: RepeatedOutcome) => copies.length === 2 && copies.every((copy) => copy.partition !== undefined && skippedPartitions.has(copy.partition));
+    const explained = ({ copies }: RepeatedOutcome) =>
+      copies.length === 2 &&
+      copies.every((copy) => copy.partition !== undefined && skippedPartitions.has(copy.partition));
     if (skipped.length > 0) {
       console.log(
         `[broker-restart] the restarted broker skipped the transaction markers of ${skipped.length} transaction(s) on outcome partition(s) ` +
           `${[...skippedPartitions].join(', ')}; ${result.repeated.length} message(s) answered twice there`,
       );
     }
-    expect(Object.keys(result.mismatchKinds).filter((kind) => kind !== 'extra outcome' || skipped.length === 0)).toEqual([]);
+    expect(
+      Object.keys(result.mismatchKinds).filter((kind) => kind !== 'extra outcome' || skipped.length === 0),
+    ).toEqual([]);
     expect(result.repeated.filter((repeat) => !explained(repeat))).toEqual([]);
     expect(result.repeated.length).toBeLessThanOrEqual(BATCH_MAX_SIZE * skipped.length);
     passed = true;

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sleep } from '../../scripts/infra/wait.js';
-import { createScenario, groupPosition, waitForProgress, waitUntilConsumed, type Scenario } from '../support/fault/scenario.js';
+import {
+  createScenario,
+  groupPosition,
+  waitForProgress,
+  waitUntilConsumed,
+  type Scenario,
+} from '../support/fault/scenario.js';
 import { generateWorkload } from '../support/fault/workload.js';
 import { startServiceProcess } from '../support/service-process.js';
 import { parseExposition } from '../support/prometheus-text.js';
@@ -82,7 +88,9 @@ describe('database outage', () => {
     console.log(`[database-outage] consumer lag during the outage: ${lags.join(', ')}`);
     expect(lags.at(-1)!).toBeGreaterThan(lags[1]!);
     // And the oldest waiting event ages with the clock (within the sampling interval).
-    console.log(`[database-outage] consumer lag in seconds during the outage: ${lagSeconds.map((lag) => lag.seconds.toFixed(1)).join(', ')}`);
+    console.log(
+      `[database-outage] consumer lag in seconds during the outage: ${lagSeconds.map((lag) => lag.seconds.toFixed(1)).join(', ')}`,
+    );
     const [second, last] = [lagSeconds[1]!, lagSeconds.at(-1)!];
     expect(last.seconds - second.seconds).toBeGreaterThan((last.at - second.at) / 1000 - 1.5);
     expect(last.seconds).toBeGreaterThan(OUTAGE_MS / 1000 - 4);
@@ -93,9 +101,14 @@ describe('database outage', () => {
       .slice(logLengthAtCut)
       .split('\n')
       .filter((line) => line.includes('deciding a batch failed; retrying'))
-      .map((line) => JSON.parse(line) as { delayMs: number; attempt: number; partition: number; err?: { message?: string } });
+      .map(
+        (line) =>
+          JSON.parse(line) as { delayMs: number; attempt: number; partition: number; err?: { message?: string } },
+      );
     const delays = retries.map((r) => r.delayMs);
-    console.log(`[database-outage] ${retries.length} retry log lines during ${OUTAGE_MS / 1000} s; delays up to ${Math.max(...delays)} ms`);
+    console.log(
+      `[database-outage] ${retries.length} retry log lines during ${OUTAGE_MS / 1000} s; delays up to ${Math.max(...delays)} ms`,
+    );
     expect(retries.length).toBeGreaterThan(3);
     expect(retries.length).toBeLessThan(80); // once per attempt, not a flood
     expect(retries.every((r) => typeof r.err?.message === 'string' && r.err.message.length > 0)).toBe(true);

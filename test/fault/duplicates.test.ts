@@ -17,13 +17,36 @@ const message = (fields: Record<string, string>): OutboundMessage => ({
   headers: {},
 });
 // A start with a producer id, then the "same" id carrying a newer start that would otherwise win.
-const withId = message({ type: 'supply_energy_start', date: '2024-01-01', created_at: '2024-01-01T00:00:00Z', event_id: 'dup-1' });
-const sameIdNewer = message({ type: 'supply_energy_start', date: '2024-06-01', created_at: '2024-02-01T00:00:00Z', event_id: 'dup-1' });
+const withId = message({
+  type: 'supply_energy_start',
+  date: '2024-01-01',
+  created_at: '2024-01-01T00:00:00Z',
+  event_id: 'dup-1',
+});
+const sameIdNewer = message({
+  type: 'supply_energy_start',
+  date: '2024-06-01',
+  created_at: '2024-02-01T00:00:00Z',
+  event_id: 'dup-1',
+});
 // No event_id: the same content, once spelled with an offset, is the same event.
-const noId = message({ type: 'battery_optimization_start', date: '2024-03-01', created_at: '2024-03-01T12:00:00.000001Z' });
-const noIdAgain = message({ type: 'battery_optimization_start', date: '2024-03-01', created_at: '2024-03-01T14:00:00.000001+02:00' });
+const noId = message({
+  type: 'battery_optimization_start',
+  date: '2024-03-01',
+  created_at: '2024-03-01T12:00:00.000001Z',
+});
+const noIdAgain = message({
+  type: 'battery_optimization_start',
+  date: '2024-03-01',
+  created_at: '2024-03-01T14:00:00.000001+02:00',
+});
 // A rejected event stays rejected when it comes again.
-const rejected = message({ type: 'supply_energy_end', date: '2023-12-01', created_at: '2024-01-02T00:00:00Z', event_id: 'dup-2' });
+const rejected = message({
+  type: 'supply_energy_end',
+  date: '2023-12-01',
+  created_at: '2024-01-02T00:00:00Z',
+  event_id: 'dup-2',
+});
 
 let scenario: Scenario;
 
@@ -55,7 +78,11 @@ describe('duplicates', () => {
     expect(outcomes[5]!.message.event_id).toBe(outcomes[1]!.message.event_id);
 
     const rows = await withClient(scenario.db.url, async (client) => ({
-      states: (await client.query(`SELECT component_type::text AS component, start_date::text AS start FROM component_states ORDER BY 1`)).rows,
+      states: (
+        await client.query(
+          `SELECT component_type::text AS component, start_date::text AS start FROM component_states ORDER BY 1`,
+        )
+      ).rows,
       audit: Number((await client.query('SELECT count(*) FROM event_audit')).rows[0].count),
     }));
     expect(rows).toEqual({

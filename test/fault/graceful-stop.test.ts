@@ -22,7 +22,13 @@ describe('graceful stop', () => {
   it('commits the batch in hand, exits 0 within 10 s, and redoes nothing after a restart', async () => {
     const produced = await scenario.produced(workload.messages.length);
     const progress = () =>
-      committedOffsetViolations({ kafka: scenario.kafka, groupId: scenario.groupId, topic: scenario.eventsTopic, produced, databaseUrl: scenario.db.url });
+      committedOffsetViolations({
+        kafka: scenario.kafka,
+        groupId: scenario.groupId,
+        topic: scenario.eventsTopic,
+        produced,
+        databaseUrl: scenario.db.url,
+      });
     const service = await startServiceProcess({ ...scenario.env, BATCH_MAX_SIZE: '500' });
     await waitForProgress(scenario);
 
@@ -31,8 +37,12 @@ describe('graceful stop', () => {
     const stopSeconds = (Date.now() - stoppedAt) / 1000;
     const { committed, violations } = await progress();
     // Everything recorded was committed: no decided-but-uncommitted batch is left behind.
-    const recorded = await withClient(scenario.db.url, async (client) => Number((await client.query('SELECT count(*) FROM event_audit')).rows[0].count));
-    console.log(`[graceful-stop] exit ${exitCode} after ${stopSeconds.toFixed(1)} s with ${committed} of ${produced.length} committed, ${recorded} recorded`);
+    const recorded = await withClient(scenario.db.url, async (client) =>
+      Number((await client.query('SELECT count(*) FROM event_audit')).rows[0].count),
+    );
+    console.log(
+      `[graceful-stop] exit ${exitCode} after ${stopSeconds.toFixed(1)} s with ${committed} of ${produced.length} committed, ${recorded} recorded`,
+    );
     expect(exitCode).toBe(0);
     expect(stopSeconds).toBeLessThan(10);
     expect(violations).toEqual([]);

@@ -30,7 +30,13 @@ describe.each([
     const random = seededRandom(seed);
     const produced = await scenario.produced(workload.messages.length);
     const check = () =>
-      committedOffsetViolations({ kafka: scenario.kafka, groupId: scenario.groupId, topic: scenario.eventsTopic, produced, databaseUrl: scenario.db.url });
+      committedOffsetViolations({
+        kafka: scenario.kafka,
+        groupId: scenario.groupId,
+        topic: scenario.eventsTopic,
+        produced,
+        databaseUrl: scenario.db.url,
+      });
     let committedBefore = 0;
     for (let kill = 1; kill <= KILLS; kill += 1) {
       const service = await startServiceProcess({ ...scenario.env, BATCH_MAX_SIZE: '200' });
@@ -41,7 +47,9 @@ describe.each([
       await waitForProgress(scenario, committedBefore + Math.max(1, share(produced.length - committedBefore)));
       await service.stop('SIGKILL');
       const { committed, violations } = await check();
-      console.log(`[hard-crash ${delivery}] kill ${kill} (seed ${seed}): ${committed} of ${produced.length} messages committed`);
+      console.log(
+        `[hard-crash ${delivery}] kill ${kill} (seed ${seed}): ${committed} of ${produced.length} messages committed`,
+      );
       expect(violations).toEqual([]);
       expect(committed).toBeGreaterThan(committedBefore);
       expect(committed).toBeLessThan(produced.length);

@@ -20,7 +20,10 @@ let scenario: Scenario;
 const recordBytes = (message: { key: string | null; value: Buffer | string | null; headers: Record<string, string> }) =>
   Buffer.byteLength(message.key ?? '') +
   Buffer.byteLength(message.value ?? '') +
-  Object.entries(message.headers).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(value), 0);
+  Object.entries(message.headers).reduce(
+    (sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(value),
+    0,
+  );
 
 function flood(): OutboundMessage[] {
   return Array.from({ length: FLOOD }, (_, i) => {
@@ -35,7 +38,12 @@ function flood(): OutboundMessage[] {
 }
 
 beforeAll(async () => {
-  scenario = await createScenario({ name: 'large-outcomes', brokers: inject('kafkaBrokers'), partitions: 2, outcomesTopicConfig: { 'max.message.bytes': String(OUTCOME_LIMIT) } });
+  scenario = await createScenario({
+    name: 'large-outcomes',
+    brokers: inject('kafkaBrokers'),
+    partitions: 2,
+    outcomesTopicConfig: { 'max.message.bytes': String(OUTCOME_LIMIT) },
+  });
   await scenario.createContracts(contracts);
 });
 afterAll(async () => scenario?.dispose());
@@ -46,12 +54,25 @@ describe('outcomes larger than the outcome topic allows', () => {
     const oversize: OutboundMessage = {
       key: CONTRACT,
       // Valid JSON, not a valid event: its error outcome quotes the value back, 4-byte characters and all.
-      value: JSON.stringify({ type: 'supply_energy_start', contract_number: CONTRACT, date: '2024-02-30', created_at: '2024-11-30T00:00:00Z', event_id: 'too-big-1', note: '\u{1F600}'.repeat(6_000) }),
+      value: JSON.stringify({
+        type: 'supply_energy_start',
+        contract_number: CONTRACT,
+        date: '2024-02-30',
+        created_at: '2024-11-30T00:00:00Z',
+        event_id: 'too-big-1',
+        note: '\u{1F600}'.repeat(6_000),
+      }),
       headers: {},
     };
     const after: OutboundMessage = {
       key: CONTRACT,
-      value: JSON.stringify({ type: 'battery_optimization_start', contract_number: CONTRACT, date: '2024-01-01', created_at: '2024-12-01T00:00:00Z', event_id: 'after-1' }),
+      value: JSON.stringify({
+        type: 'battery_optimization_start',
+        contract_number: CONTRACT,
+        date: '2024-01-01',
+        created_at: '2024-12-01T00:00:00Z',
+        event_id: 'after-1',
+      }),
       headers: {},
     };
     const service = await startServiceProcess({ ...scenario.env, LOG_LEVEL: 'warn' });
@@ -66,7 +87,10 @@ describe('outcomes larger than the outcome topic allows', () => {
     const outcomes = await scenario.outcomes(FLOOD + 2);
     const byId = new Map(outcomes.map((o) => [o.message.event_id, o]));
     const floodOutcomes = outcomes.filter((o) => o.message.event?.type.startsWith('supply_energy'));
-    const outcomeBytes = floodOutcomes.reduce((sum, o) => sum + recordBytes({ key: o.key, value: JSON.stringify(o.raw), headers: o.headers }), 0);
+    const outcomeBytes = floodOutcomes.reduce(
+      (sum, o) => sum + recordBytes({ key: o.key, value: JSON.stringify(o.raw), headers: o.headers }),
+      0,
+    );
     const eventBytes = events.reduce((sum, e) => sum + recordBytes(e), 0);
     console.log(
       `[large-outcomes] ${FLOOD} events of ${(eventBytes / FLOOD).toFixed(0)} B, outcomes of ${(outcomeBytes / FLOOD).toFixed(0)} B ` +
@@ -78,8 +102,14 @@ describe('outcomes larger than the outcome topic allows', () => {
     expect(outcomeBytes).toBeGreaterThan(2 * eventBytes);
 
     const compact = byId.get('too-big-1')!;
-    expect(compact.message).toMatchObject({ status: 'error', code: 'VALIDATION_ERROR', error: { code: 'VALIDATION_ERROR', details: { truncated: true } } });
-    expect(recordBytes({ key: compact.key, value: JSON.stringify(compact.raw), headers: compact.headers })).toBeLessThan(OUTCOME_LIMIT);
+    expect(compact.message).toMatchObject({
+      status: 'error',
+      code: 'VALIDATION_ERROR',
+      error: { code: 'VALIDATION_ERROR', details: { truncated: true } },
+    });
+    expect(
+      recordBytes({ key: compact.key, value: JSON.stringify(compact.raw), headers: compact.headers }),
+    ).toBeLessThan(OUTCOME_LIMIT);
     expect(byId.get('after-1')?.message).toMatchObject({ status: 'accepted', code: 'ACCEPTED' });
     expect(decidedWithin).toBeLessThan(10_000);
     expect((await scenario.reconcile(contracts, FLOOD + 2)).mismatches).toEqual([]);

@@ -20,8 +20,14 @@ let running: InProcessService;
 beforeAll(async () => {
   db = await createTestDatabase();
   await createContracts(db, [{ contractNumber: 'cp-1', components: ['energy_supply'] }]);
-  kafka = createKafkaClient({ clientId: `compacted-${run}`, brokers: [inject('kafkaBrokers')], logger: createLogger('silent') });
-  await kafka.ensureTopics([{ topic: OUTCOMES, partitions: 2, replicationFactor: 1, config: { 'cleanup.policy': 'compact' } }]);
+  kafka = createKafkaClient({
+    clientId: `compacted-${run}`,
+    brokers: [inject('kafkaBrokers')],
+    logger: createLogger('silent'),
+  });
+  await kafka.ensureTopics([
+    { topic: OUTCOMES, partitions: 2, replicationFactor: 1, config: { 'cleanup.policy': 'compact' } },
+  ]);
   running = await startInProcessService(db, createLogger('silent'), { OUTCOMES_TOPIC: OUTCOMES });
 });
 afterAll(async () => {
@@ -30,13 +36,21 @@ afterAll(async () => {
 });
 
 const start = (date: string, eventId: string) =>
-  JSON.stringify({ type: 'supply_energy_start', contract_number: 'cp-1', date, created_at: `${date}T10:00:00Z`, event_id: eventId });
+  JSON.stringify({
+    type: 'supply_energy_start',
+    contract_number: 'cp-1',
+    date,
+    created_at: `${date}T10:00:00Z`,
+    event_id: eventId,
+  });
 
 describe('a compacted outcome topic', () => {
   it('refuses a record without a key (the topic is compacted indeed)', async () => {
     const publisher = await kafka.connectPublisher();
     try {
-      await expect(publisher.send(OUTCOMES, [{ key: null, value: '{}', headers: {} }])).rejects.toThrow(/INVALID_RECORD/);
+      await expect(publisher.send(OUTCOMES, [{ key: null, value: '{}', headers: {} }])).rejects.toThrow(
+        /INVALID_RECORD/,
+      );
     } finally {
       await publisher.disconnect();
     }
@@ -49,10 +63,16 @@ describe('a compacted outcome topic', () => {
     // No key of its own and no event_id in it: keyed by the id of its position, which is its event_id too.
     expect(invalid?.key).toBe(invalid?.message.event_id);
     expect(invalid?.key).toMatch(/^derived:[0-9a-f]{64}$/);
-    expect(first.find((outcome) => outcome.message.event_id === 'cp-a')).toMatchObject({ key: 'cp-1', message: { code: 'ACCEPTED' } });
+    expect(first.find((outcome) => outcome.message.event_id === 'cp-a')).toMatchObject({
+      key: 'cp-1',
+      message: { code: 'ACCEPTED' },
+    });
 
     const later = await running.sendAndAwait([start('2024-11-01', 'cp-b')]);
-    expect(later.find((outcome) => outcome.message.event_id === 'cp-b')).toMatchObject({ key: 'cp-1', message: { code: 'STALE_START' } });
+    expect(later.find((outcome) => outcome.message.event_id === 'cp-b')).toMatchObject({
+      key: 'cp-1',
+      message: { code: 'STALE_START' },
+    });
     expect((await running.service.http.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(200);
   });
 });

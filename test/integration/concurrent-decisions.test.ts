@@ -93,14 +93,20 @@ function consumedBatch(round: number, partition: number, firstOffset: number): D
 const query = (text: string) => withClient(db.url, async (client) => (await client.query(text)).rows);
 
 /** How many ledger and audit rows each event id has, and where its audit row says it came from. */
-async function recordsByEventId(): Promise<Map<string, { ledger: number; audit: number; auditOffsets: (string | null)[] }>> {
+async function recordsByEventId(): Promise<
+  Map<string, { ledger: number; audit: number; auditOffsets: (string | null)[] }>
+> {
   const records = new Map<string, { ledger: number; audit: number; auditOffsets: (string | null)[] }>();
   const entry = (id: string) => records.get(id) ?? records.set(id, { ledger: 0, audit: 0, auditOffsets: [] }).get(id)!;
   for (const row of await query('SELECT event_id FROM processed_events')) entry(row.event_id as string).ledger += 1;
-  for (const row of await query('SELECT event_id, kafka_partition, kafka_offset::text AS kafka_offset FROM event_audit')) {
+  for (const row of await query(
+    'SELECT event_id, kafka_partition, kafka_offset::text AS kafka_offset FROM event_audit',
+  )) {
     const record = entry(row.event_id as string);
     record.audit += 1;
-    record.auditOffsets.push(row.kafka_offset === null ? null : `${row.kafka_partition as number}/${row.kafka_offset as string}`);
+    record.auditOffsets.push(
+      row.kafka_offset === null ? null : `${row.kafka_partition as number}/${row.kafka_offset as string}`,
+    );
   }
   return records;
 }
@@ -135,7 +141,10 @@ describe('two writers deciding the same events at once for a contract that does 
       const copyA = consumedBatch(round, 0, round * EVENTS_PER_BATCH);
       const copyB = consumedBatch(round, 1, round * EVENTS_PER_BATCH);
       expect(copyB.map((m) => m.eventId)).toEqual(copyA.map((m) => m.eventId));
-      const [answersA, answersB] = fulfilled(await Promise.allSettled([deciderA(copyA), deciderB(copyB)]), round) as [Outcome[], Outcome[]];
+      const [answersA, answersB] = fulfilled(await Promise.allSettled([deciderA(copyA), deciderB(copyB)]), round) as [
+        Outcome[],
+        Outcome[],
+      ];
 
       expect(answersA).toHaveLength(EVENTS_PER_BATCH);
       expect(answersB).toHaveLength(EVENTS_PER_BATCH);
@@ -145,12 +154,20 @@ describe('two writers deciding the same events at once for a contract that does 
         const eventId = copyA[index]!.eventId;
         expectedIds.add(eventId);
         for (const answer of [a, b]) {
-          expect(answer).toMatchObject({ event_id: eventId, status: 'rejected', code: 'CONTRACT_NOT_FOUND', message: `Contract ${GHOST} not found.` });
+          expect(answer).toMatchObject({
+            event_id: eventId,
+            status: 'rejected',
+            code: 'CONTRACT_NOT_FOUND',
+            message: `Contract ${GHOST} not found.`,
+          });
         }
         // Each answer names the message it answers.
         expect(a.source).toEqual(copyA[index]!.source);
         expect(b.source).toEqual(copyB[index]!.source);
-        expect([a.duplicate, b.duplicate].filter((duplicate) => !duplicate), `round ${round}, event ${index}: exactly one first decision`).toHaveLength(1);
+        expect(
+          [a.duplicate, b.duplicate].filter((duplicate) => !duplicate),
+          `round ${round}, event ${index}: exactly one first decision`,
+        ).toHaveLength(1);
         const first = a.duplicate ? b : a;
         winners.set(eventId, positionOf(first.source));
       }
@@ -171,7 +188,11 @@ describe('two writers deciding the same events at once for a contract that does 
       const expectedIds = new Set<string>();
       for (let round = 0; round < ROUNDS; round += 1) {
         const value = eventValue(round, round % EVENTS_PER_BATCH);
-        const consumed = decodeMessage({ key: Buffer.from(GHOST), value: Buffer.from(value), source: kafkaSource(0, round) });
+        const consumed = decodeMessage({
+          key: Buffer.from(GHOST),
+          value: Buffer.from(value),
+          source: kafkaSource(0, round),
+        });
         expectedIds.add(consumed.eventId);
         const [posted, kafka] = fulfilled(
           await Promise.allSettled([
@@ -186,11 +207,15 @@ describe('two writers deciding the same events at once for a contract that does 
         for (const answer of [overHttp, kafka]) {
           expect(answer).toMatchObject({ event_id: consumed.eventId, status: 'rejected', code: 'CONTRACT_NOT_FOUND' });
         }
-        expect([overHttp.duplicate, kafka.duplicate].filter((duplicate) => !duplicate), `round ${round}: exactly one first decision`).toHaveLength(1);
+        expect(
+          [overHttp.duplicate, kafka.duplicate].filter((duplicate) => !duplicate),
+          `round ${round}: exactly one first decision`,
+        ).toHaveLength(1);
       }
       const records = await recordsByEventId();
       expect(new Set(records.keys())).toEqual(expectedIds);
-      for (const [eventId, record] of records) expect({ eventId, ledger: record.ledger, audit: record.audit }).toEqual({ eventId, ledger: 1, audit: 1 });
+      for (const [eventId, record] of records)
+        expect({ eventId, ledger: record.ledger, audit: record.audit }).toEqual({ eventId, ledger: 1, audit: 1 });
     } finally {
       await app.close();
     }

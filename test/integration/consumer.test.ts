@@ -61,18 +61,31 @@ describe('the consumer under load', () => {
     const lines = [...events.map((event) => JSON.stringify(event)), 'garbage'];
     const outcomes = await running.sendAndAwait(lines);
     expect(outcomes).toHaveLength(lines.length);
-    const positions = new Set(outcomes.map(({ message: { source } }) => (source.transport === 'kafka' ? `${source.partition}/${source.offset}` : 'http')));
+    const positions = new Set(
+      outcomes.map(({ message: { source } }) =>
+        source.transport === 'kafka' ? `${source.partition}/${source.offset}` : 'http',
+      ),
+    );
     expect(positions.size).toBe(lines.length);
 
     // Reference: fold each contract's events in the order Kafka holds them (one key, one partition).
     const views = new Map<string, ContractView>();
     for (let i = 0; i < CONTRACTS; i += 1) {
-      views.set(`k-${i}`, { contractNumber: `k-${i}`, components: i === 0 ? ['energy_supply', 'battery_optimization'] : [...COMPONENT_TYPES], states: {} });
+      views.set(`k-${i}`, {
+        contractNumber: `k-${i}`,
+        components: i === 0 ? ['energy_supply', 'battery_optimization'] : [...COMPONENT_TYPES],
+        states: {},
+      });
     }
     const expectedCodes = new Map<string, string>();
     const seen = new Set<string>();
     for (const event of events) {
-      const domainEvent = { type: event.type, contractNumber: event.contract_number, date: event.date, createdAt: parseInstant(event.created_at)! };
+      const domainEvent = {
+        type: event.type,
+        contractNumber: event.contract_number,
+        date: event.date,
+        createdAt: parseInstant(event.created_at)!,
+      };
       const key = JSON.stringify(event);
       if (seen.has(key)) continue; // the same content twice is one event
       seen.add(key);
@@ -87,13 +100,25 @@ describe('the consumer under load', () => {
       expect(outcome.message.code).toBe(expectedCodes.get(JSON.stringify({ type, contract_number, date, created_at })));
     }
     const codes = new Set(firstOutcomes.map((o) => o.message.code));
-    expect([...codes].sort()).toEqual(['ACCEPTED', 'COMPONENT_NOT_CONFIGURED', 'CONTRACT_NOT_FOUND', 'END_BEFORE_START', 'END_WITHOUT_START', 'RESTART_AFTER_END', 'STALE_END', 'STALE_START', 'START_AFTER_END_DATE']);
+    expect([...codes].sort()).toEqual([
+      'ACCEPTED',
+      'COMPONENT_NOT_CONFIGURED',
+      'CONTRACT_NOT_FOUND',
+      'END_BEFORE_START',
+      'END_WITHOUT_START',
+      'RESTART_AFTER_END',
+      'STALE_END',
+      'STALE_START',
+      'START_AFTER_END_DATE',
+    ]);
 
     const stored = createContractRepository(prisma);
     for (const [number, view] of views) {
       expect(buildTimeline((await stored.findWithStates(number))!), number).toEqual(buildTimeline(view));
     }
-    const audit = await withClient(db.url, async (client) => Number((await client.query('SELECT count(*) AS n FROM event_audit')).rows[0].n));
+    const audit = await withClient(db.url, async (client) =>
+      Number((await client.query('SELECT count(*) AS n FROM event_audit')).rows[0].n),
+    );
     expect(audit).toBe(seen.size + 1);
   });
 });

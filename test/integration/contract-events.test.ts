@@ -26,8 +26,14 @@ const line = (type: string, contract: string, date: string, createdAt: string, e
 const consume = (lines: string[]) =>
   decideBatch(
     lines.map((value) => {
-      const key = value.startsWith('{') ? Buffer.from((JSON.parse(value) as { contract_number: string }).contract_number) : null;
-      return decodeMessage({ key, value: Buffer.from(value), source: { transport: 'kafka' as const, topic: 'contract-events', partition: 1, offset: String(offset++) } });
+      const key = value.startsWith('{')
+        ? Buffer.from((JSON.parse(value) as { contract_number: string }).contract_number)
+        : null;
+      return decodeMessage({
+        key,
+        value: Buffer.from(value),
+        source: { transport: 'kafka' as const, topic: 'contract-events', partition: 1, offset: String(offset++) },
+      });
     }),
   );
 
@@ -42,7 +48,8 @@ const page = async (url: string) => (await app.inject({ method: 'GET', url })).j
 /** Follows next_cursor from the first page to the last. */
 async function allPages(contract: string, limit: number): Promise<Page[]> {
   const pages = [await page(`/contracts/${contract}/events?limit=${limit}`)];
-  while (pages.at(-1)!.next_cursor) pages.push(await page(`/contracts/${contract}/events?limit=${limit}&cursor=${pages.at(-1)!.next_cursor}`));
+  while (pages.at(-1)!.next_cursor)
+    pages.push(await page(`/contracts/${contract}/events?limit=${limit}&cursor=${pages.at(-1)!.next_cursor}`));
   return pages;
 }
 
@@ -70,7 +77,13 @@ beforeAll(async () => {
   ]);
   const [viaHttp] = await decideBatch([
     validMessage(
-      { event_id: 'e-6', type: 'heatpump_optimization_start', contract_number: 'k1', date: '2024-01-01', created_at: '2024-11-21T14:40:00Z' },
+      {
+        event_id: 'e-6',
+        type: 'heatpump_optimization_start',
+        contract_number: 'k1',
+        date: '2024-01-01',
+        created_at: '2024-11-21T14:40:00Z',
+      },
       { transport: 'http', request_id: 'r-6' },
     ),
   ]);
@@ -116,16 +129,30 @@ describe('GET /contracts/{contract_number}/events', () => {
     const all = (await page('/contracts/k1/events?limit=500')).events;
     for (const limit of [1, 2, 4, 5, 6]) {
       const pages = await allPages('k1', limit);
-      expect(pages.flatMap((p) => p.events), `limit ${limit}`).toEqual(all);
+      expect(
+        pages.flatMap((p) => p.events),
+        `limit ${limit}`,
+      ).toEqual(all);
       expect(pages.slice(0, -1).every((p) => p.events.length === limit)).toBe(true);
       expect(pages).toHaveLength(Math.ceil(all.length / limit));
     }
   });
 
   it('defaults to 50 per page and answers an empty first page for a contract without events', async () => {
-    expect(await page('/contracts/empty/events')).toEqual({ contract_number: 'empty', incarnation: expect.stringMatching(/^\d+$/), events: [], next_cursor: null });
+    expect(await page('/contracts/empty/events')).toEqual({
+      contract_number: 'empty',
+      incarnation: expect.stringMatching(/^\d+$/),
+      events: [],
+      next_cursor: null,
+    });
     const bulk = Array.from({ length: 60 }, (_, i) =>
-      line('supply_energy_start', 'k2', '2024-12-01', `2024-11-21T00:00:${String(i).padStart(2, '0')}.123456Z`, `bulk-${i}`),
+      line(
+        'supply_energy_start',
+        'k2',
+        '2024-12-01',
+        `2024-11-21T00:00:${String(i).padStart(2, '0')}.123456Z`,
+        `bulk-${i}`,
+      ),
     );
     await consume(bulk);
     const first = await page('/contracts/k2/events');
@@ -138,7 +165,8 @@ describe('GET /contracts/{contract_number}/events', () => {
   it('answers 404 for an unknown or deleted contract and 422 for a bad cursor or limit', async () => {
     expect((await app.inject({ method: 'GET', url: '/contracts/nobody/events' })).json()).toEqual({
       code: 'CONTRACT_NOT_FOUND',
-      message: 'Contract nobody not found. The events of a deleted contract stay listed by incarnation: see /contracts/nobody/history.',
+      message:
+        'Contract nobody not found. The events of a deleted contract stay listed by incarnation: see /contracts/nobody/history.',
     });
     expect((await app.inject({ method: 'DELETE', url: '/contracts/empty' })).statusCode).toBe(204);
     expect((await app.inject({ method: 'GET', url: '/contracts/empty/events' })).statusCode).toBe(404);

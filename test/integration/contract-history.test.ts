@@ -32,11 +32,15 @@ let logged = '';
 let offset = 0;
 
 /** Decides events as the consumer would, one batch, keyed by their contract number; answers each outcome's code. */
-async function consume(...events: { type: string; contract: string; date: string; createdAt: string; id: string }[]): Promise<string[]> {
+async function consume(
+  ...events: { type: string; contract: string; date: string; createdAt: string; id: string }[]
+): Promise<string[]> {
   const messages = events.map(({ type, contract, date, createdAt, id }) =>
     decodeMessage({
       key: Buffer.from(contract),
-      value: Buffer.from(JSON.stringify({ type, contract_number: contract, date, created_at: createdAt, event_id: id })),
+      value: Buffer.from(
+        JSON.stringify({ type, contract_number: contract, date, created_at: createdAt, event_id: id }),
+      ),
       source: { transport: 'kafka' as const, topic: 'contract-events', partition: 0, offset: String(offset++) },
     }),
   );
@@ -45,21 +49,36 @@ async function consume(...events: { type: string; contract: string; date: string
 
 const get = (url: string) => app.inject({ method: 'GET', url });
 const bearer = (token: string | undefined) => (token === undefined ? {} : { authorization: `Bearer ${token}` });
-const deleteContract = (contract: string, token?: string) => app.inject({ method: 'DELETE', url: `/contracts/${contract}`, headers: bearer(token) });
+const deleteContract = (contract: string, token?: string) =>
+  app.inject({ method: 'DELETE', url: `/contracts/${contract}`, headers: bearer(token) });
 const create = (contract: string, components: string[]) =>
-  app.inject({ method: 'POST', url: '/contracts', payload: { contract_number: contract, components }, headers: bearer(TOKEN) });
-const events = async (url: string) => (await get(url)).json<{ incarnation: string; events: AuditedEvent[]; next_cursor: string | null }>();
+  app.inject({
+    method: 'POST',
+    url: '/contracts',
+    payload: { contract_number: contract, components },
+    headers: bearer(TOKEN),
+  });
+const events = async (url: string) =>
+  (await get(url)).json<{ incarnation: string; events: AuditedEvent[]; next_cursor: string | null }>();
 const history = async (contract: string) =>
-  (await get(`/contracts/${contract}/history`)).json<{ contract_number: string; incarnations: ContractIncarnation[] }>();
+  (await get(`/contracts/${contract}/history`)).json<{
+    contract_number: string;
+    incarnations: ContractIncarnation[];
+  }>();
 
 /** The ids of a number's contract rows, oldest first, straight from the table. */
 const rowsOf = (contract: string) =>
   withClient(db.url, async (client) => {
-    const { rows } = await client.query<{ id: string }>('SELECT id::text AS id FROM contracts WHERE contract_number = $1 ORDER BY id', [contract]);
+    const { rows } = await client.query<{ id: string }>(
+      'SELECT id::text AS id FROM contracts WHERE contract_number = $1 ORDER BY id',
+      [contract],
+    );
     return rows.map((row) => row.id);
   });
-const count = (sql: string, params: unknown[] = []) => withClient(db.url, async (client) => Number((await client.query(sql, params)).rows[0].count));
-const statesOf = (incarnation: string) => count('SELECT count(*) FROM component_states WHERE contract_id = $1', [incarnation]);
+const count = (sql: string, params: unknown[] = []) =>
+  withClient(db.url, async (client) => Number((await client.query(sql, params)).rows[0].count));
+const statesOf = (incarnation: string) =>
+  count('SELECT count(*) FROM component_states WHERE contract_id = $1', [incarnation]);
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -86,9 +105,27 @@ describe('deleting a contract', () => {
     expect((await create('h-1', ['energy_supply', 'battery_optimization'])).statusCode).toBe(201);
     expect(
       await consume(
-        { type: 'supply_energy_start', contract: 'h-1', date: '2024-12-01', createdAt: '2024-11-20T10:00:00.000001Z', id: 'h1-e1' },
-        { type: 'supply_energy_end', contract: 'h-1', date: '2024-12-31', createdAt: '2024-11-20T11:00:00Z', id: 'h1-e2' },
-        { type: 'battery_optimization_end', contract: 'h-1', date: '2024-04-04', createdAt: '2024-11-20T12:00:00Z', id: 'h1-e3' },
+        {
+          type: 'supply_energy_start',
+          contract: 'h-1',
+          date: '2024-12-01',
+          createdAt: '2024-11-20T10:00:00.000001Z',
+          id: 'h1-e1',
+        },
+        {
+          type: 'supply_energy_end',
+          contract: 'h-1',
+          date: '2024-12-31',
+          createdAt: '2024-11-20T11:00:00Z',
+          id: 'h1-e2',
+        },
+        {
+          type: 'battery_optimization_end',
+          contract: 'h-1',
+          date: '2024-04-04',
+          createdAt: '2024-11-20T12:00:00Z',
+          id: 'h1-e3',
+        },
       ),
     ).toEqual(['ACCEPTED', 'ACCEPTED', 'END_WITHOUT_START']);
     [first] = (await rowsOf('h-1')) as [string];
@@ -103,11 +140,20 @@ describe('deleting a contract', () => {
     expect((await get('/contracts/h-1/timeline')).statusCode).toBe(404);
     const live = await get('/contracts/h-1/events');
     expect(live.statusCode).toBe(404);
-    expect(live.json()).toMatchObject({ code: 'CONTRACT_NOT_FOUND', message: expect.stringContaining('/contracts/h-1/history') });
+    expect(live.json()).toMatchObject({
+      code: 'CONTRACT_NOT_FOUND',
+      message: expect.stringContaining('/contracts/h-1/history'),
+    });
     expect((await deleteContract('h-1', TOKEN)).statusCode).toBe(404);
     // Its component states went with it; its audit rows stay.
     expect(await statesOf(first)).toBe(0);
-    const afterDeletion = { type: 'supply_energy_start', contract: 'h-1', date: '2025-01-01', createdAt: '2024-11-21T00:00:00Z', id: 'h1-e4' };
+    const afterDeletion = {
+      type: 'supply_energy_start',
+      contract: 'h-1',
+      date: '2025-01-01',
+      createdAt: '2024-11-21T00:00:00Z',
+      id: 'h1-e4',
+    };
     expect(await consume(afterDeletion)).toEqual(['CONTRACT_NOT_FOUND']);
 
     const { contract_number, incarnations } = await history('h-1');
@@ -151,16 +197,35 @@ describe('deleting a contract', () => {
     const [, second] = (await rowsOf('h-1')) as [string, string];
     const timeline = (await get('/contracts/h-1/timeline')).json();
     expect(timeline).toEqual({ contract_number: 'h-1', components: { energy_supply: { start: null, end: null } } });
-    expect(await events('/contracts/h-1/events')).toEqual({ contract_number: 'h-1', incarnation: second, events: [], next_cursor: null });
+    expect(await events('/contracts/h-1/events')).toEqual({
+      contract_number: 'h-1',
+      incarnation: second,
+      events: [],
+      next_cursor: null,
+    });
     // The old incarnation ended energy_supply; inherited, this start would be RESTART_AFTER_END.
-    const restart = { type: 'supply_energy_start', contract: 'h-1', date: '2025-01-01', createdAt: '2024-11-22T00:00:00Z', id: 'h1-e5' };
+    const restart = {
+      type: 'supply_energy_start',
+      contract: 'h-1',
+      date: '2025-01-01',
+      createdAt: '2024-11-22T00:00:00Z',
+      id: 'h1-e5',
+    };
     expect(await consume(restart)).toEqual(['ACCEPTED']);
     expect((await events('/contracts/h-1/events')).events.map((event) => event.event_id)).toEqual(['h1-e5']);
-    expect((await events(`/contracts/h-1/events?incarnation=${second}`)).events.map((event) => event.event_id)).toEqual(['h1-e5']);
-    expect((await events(`/contracts/h-1/events?incarnation=${first}`)).events.map((event) => event.event_id)).toEqual(['h1-e1', 'h1-e2', 'h1-e3']);
+    expect((await events(`/contracts/h-1/events?incarnation=${second}`)).events.map((event) => event.event_id)).toEqual(
+      ['h1-e5'],
+    );
+    expect((await events(`/contracts/h-1/events?incarnation=${first}`)).events.map((event) => event.event_id)).toEqual([
+      'h1-e1',
+      'h1-e2',
+      'h1-e3',
+    ]);
 
     const { incarnations } = await history('h-1');
-    expect(incarnations.map((incarnation) => [incarnation.incarnation, incarnation.components, incarnation.deleted_by])).toEqual([
+    expect(
+      incarnations.map((incarnation) => [incarnation.incarnation, incarnation.components, incarnation.deleted_by]),
+    ).toEqual([
       [first, ['energy_supply', 'battery_optimization'], TOKEN_LABEL],
       [second, ['energy_supply'], null],
     ]);
@@ -170,12 +235,18 @@ describe('deleting a contract', () => {
   });
 
   it("answers 404 for a number that never existed, and for another number's incarnation", async () => {
-    expect((await get('/contracts/never/history')).json()).toEqual({ code: 'CONTRACT_NOT_FOUND', message: 'Contract never not found.' });
+    expect((await get('/contracts/never/history')).json()).toEqual({
+      code: 'CONTRACT_NOT_FOUND',
+      message: 'Contract never not found.',
+    });
     expect((await create('h-other', ['energy_supply'])).statusCode).toBe(201);
     const [other] = (await rowsOf('h-other')) as [string];
     const foreign = await get(`/contracts/h-1/events?incarnation=${other}`);
     expect(foreign.statusCode).toBe(404);
-    expect(foreign.json()).toMatchObject({ code: 'CONTRACT_NOT_FOUND', message: expect.stringContaining(`no incarnation ${other}`) });
+    expect(foreign.json()).toMatchObject({
+      code: 'CONTRACT_NOT_FOUND',
+      message: expect.stringContaining(`no incarnation ${other}`),
+    });
   });
 });
 
@@ -188,8 +259,17 @@ describe('the events listing', () => {
     );
     const [first] = (await rowsOf('h-1')) as [string];
     const [revised] = (await events(`/contracts/h-1/events?incarnation=${first}`)).events;
-    expect(revised).toMatchObject({ event_id: 'h1-e1', status: 'rejected', code: 'STALE_START', message: 'revised', revision: 2 });
-    const audit = await withClient(db.url, async (client) => (await client.query(`SELECT code FROM event_audit WHERE event_id = 'h1-e1'`)).rows);
+    expect(revised).toMatchObject({
+      event_id: 'h1-e1',
+      status: 'rejected',
+      code: 'STALE_START',
+      message: 'revised',
+      revision: 2,
+    });
+    const audit = await withClient(
+      db.url,
+      async (client) => (await client.query(`SELECT code FROM event_audit WHERE event_id = 'h1-e1'`)).rows,
+    );
     expect(audit).toEqual([{ code: 'ACCEPTED' }]);
   });
 });
@@ -205,7 +285,11 @@ describe('a deletion and the consumer', () => {
   }
   /** Resolves once another session waits for a lock in this database. */
   const someoneWaits = async () => {
-    while ((await count(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)) === 0) {
+    while (
+      (await count(
+        `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      )) === 0
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   };
@@ -234,7 +318,13 @@ describe('a deletion and the consumer', () => {
       `UPDATE contracts SET deleted_at = now(), deleted_by = 'anonymous' WHERE contract_number = $1 AND deleted_at IS NULL`,
       'h-3',
     );
-    const decided = consume({ type: 'supply_energy_start', contract: 'h-3', date: '2024-12-01', createdAt: '2024-11-20T10:00:00Z', id: 'h3-e1' });
+    const decided = consume({
+      type: 'supply_energy_start',
+      contract: 'h-3',
+      date: '2024-12-01',
+      createdAt: '2024-11-20T10:00:00Z',
+      id: 'h3-e1',
+    });
     await someoneWaits();
     await deletion.release();
     expect(await decided).toEqual(['CONTRACT_NOT_FOUND']);

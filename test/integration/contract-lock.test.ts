@@ -40,11 +40,23 @@ describe('a batch that waited for a contract lock', () => {
     // The first batch has locked the contract and written its start, but not committed yet.
     const { store: holding, atCommit, release } = holdBeforeCommit(store);
     const first = createBatchDecider({ store: holding, clock: systemClock, auditEnabled: true })([
-      message({ event_id: 'x-start', type: 'supply_energy_start', contract_number: 'X-1', date: '2024-12-01', created_at: '2024-11-20T10:00:00Z' }),
+      message({
+        event_id: 'x-start',
+        type: 'supply_energy_start',
+        contract_number: 'X-1',
+        date: '2024-12-01',
+        created_at: '2024-11-20T10:00:00Z',
+      }),
     ]);
     await atCommit;
     const second = createBatchDecider({ store, clock: systemClock, auditEnabled: true })([
-      message({ event_id: 'x-end', type: 'supply_energy_end', contract_number: 'X-1', date: '2024-12-31', created_at: '2024-11-20T10:01:00Z' }),
+      message({
+        event_id: 'x-end',
+        type: 'supply_energy_end',
+        contract_number: 'X-1',
+        date: '2024-12-31',
+        created_at: '2024-11-20T10:01:00Z',
+      }),
     ]);
     await new Promise((resolve) => setTimeout(resolve, 500));
     release();

@@ -36,7 +36,10 @@ function isolationOptions(prisma: PrismaClient, seen: { transientRetries: number
           return await work();
         } catch (error) {
           if (failureKind(error) !== 'retriable') throw error;
-          if (attempt > TRANSIENT_RETRY_LIMIT) throw new Error(`Still failing after ${attempt} transient retries; it would be retried forever.`, { cause: error });
+          if (attempt > TRANSIENT_RETRY_LIMIT)
+            throw new Error(`Still failing after ${attempt} transient retries; it would be retried forever.`, {
+              cause: error,
+            });
           seen.transientRetries += 1;
         }
       }
@@ -60,7 +63,12 @@ function kafkaSource(offset: number): SourcePosition {
 }
 
 const message = (type: string, date: string, minute: number) => {
-  const value = JSON.stringify({ type, contract_number: CONTRACT, date, created_at: `2024-01-01T00:${String(minute).padStart(2, '0')}:00Z` });
+  const value = JSON.stringify({
+    type,
+    contract_number: CONTRACT,
+    date,
+    created_at: `2024-01-01T00:${String(minute).padStart(2, '0')}:00Z`,
+  });
   return decodeMessage({ key: Buffer.from(CONTRACT), value: Buffer.from(value), source: kafkaSource(offset++) });
 };
 const sql = (text: string) => withClient(db.url, async (client) => (await client.query(text)).rows);
@@ -76,7 +84,10 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   await sql('TRUNCATE contracts, component_states, processed_events, event_audit');
-  await createContractRepository(prisma).create({ contractNumber: CONTRACT, components: ['energy_supply', 'battery_optimization'] });
+  await createContractRepository(prisma).create({
+    contractNumber: CONTRACT,
+    components: ['energy_supply', 'battery_optimization'],
+  });
   seen.transientRetries = 0;
 });
 
@@ -103,39 +114,52 @@ const triggers = [
 ];
 
 describe('a data exception (SQLSTATE class 22) raised by the database while deciding', () => {
-  it.each(triggers)('is given up as PROCESSING_FAILED, not retried as transient, and the rest is decided: $name', async ({ sqlstate, reason, body }) => {
-    await sql(`CREATE FUNCTION refuse_2099() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ${body} END $$`);
-    await sql('CREATE TRIGGER refuse_2099 BEFORE INSERT OR UPDATE ON component_states FOR EACH ROW EXECUTE FUNCTION refuse_2099()');
-    try {
-      const batch = [
-        message('supply_energy_start', '2024-01-01', 1),
-        message('battery_optimization_start', '2099-06-01', 2),
-        message('supply_energy_end', '2024-12-31', 3),
-      ];
-      const outcomes = await decideIsolatingFailures(batch, options);
-
-      expect(outcomes.map((o) => o.message.code)).toEqual(['ACCEPTED', 'PROCESSING_FAILED', 'ACCEPTED']);
-      const failed = outcomes[1]!.message;
-      expect(failed).toMatchObject({
-        event_id: batch[1]!.eventId,
-        status: 'error',
-        duplicate: false,
-        event: { type: 'battery_optimization_start', date: '2099-06-01' },
-        error: { code: 'PROCESSING_FAILED', details: { sqlstate } },
-      });
-      expect(JSON.stringify(failed.error)).toContain(reason);
-      expect(seen.transientRetries).toBe(0);
-
-      // Recorded once each, the failure included, so a redelivery is answered from the ledger.
-      expect((await sql('SELECT code FROM processed_events ORDER BY code')).map((row) => row.code)).toEqual(['ACCEPTED', 'ACCEPTED', 'PROCESSING_FAILED']);
-      expect((await sql('SELECT code FROM event_audit ORDER BY id')).map((row) => row.code)).toEqual(['ACCEPTED', 'PROCESSING_FAILED', 'ACCEPTED']);
-      const state = await sql(
-        `SELECT component_type::text AS component, to_char(start_date, 'YYYY-MM-DD') AS start, to_char(end_date, 'YYYY-MM-DD') AS end FROM component_states ORDER BY 1`,
+  it.each(triggers)(
+    'is given up as PROCESSING_FAILED, not retried as transient, and the rest is decided: $name',
+    async ({ sqlstate, reason, body }) => {
+      await sql(`CREATE FUNCTION refuse_2099() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ${body} END $$`);
+      await sql(
+        'CREATE TRIGGER refuse_2099 BEFORE INSERT OR UPDATE ON component_states FOR EACH ROW EXECUTE FUNCTION refuse_2099()',
       );
-      expect(state).toEqual([{ component: 'energy_supply', start: '2024-01-01', end: '2024-12-31' }]);
-    } finally {
-      await sql('DROP TRIGGER IF EXISTS refuse_2099 ON component_states');
-      await sql('DROP FUNCTION IF EXISTS refuse_2099()');
-    }
-  });
+      try {
+        const batch = [
+          message('supply_energy_start', '2024-01-01', 1),
+          message('battery_optimization_start', '2099-06-01', 2),
+          message('supply_energy_end', '2024-12-31', 3),
+        ];
+        const outcomes = await decideIsolatingFailures(batch, options);
+
+        expect(outcomes.map((o) => o.message.code)).toEqual(['ACCEPTED', 'PROCESSING_FAILED', 'ACCEPTED']);
+        const failed = outcomes[1]!.message;
+        expect(failed).toMatchObject({
+          event_id: batch[1]!.eventId,
+          status: 'error',
+          duplicate: false,
+          event: { type: 'battery_optimization_start', date: '2099-06-01' },
+          error: { code: 'PROCESSING_FAILED', details: { sqlstate } },
+        });
+        expect(JSON.stringify(failed.error)).toContain(reason);
+        expect(seen.transientRetries).toBe(0);
+
+        // Recorded once each, the failure included, so a redelivery is answered from the ledger.
+        expect((await sql('SELECT code FROM processed_events ORDER BY code')).map((row) => row.code)).toEqual([
+          'ACCEPTED',
+          'ACCEPTED',
+          'PROCESSING_FAILED',
+        ]);
+        expect((await sql('SELECT code FROM event_audit ORDER BY id')).map((row) => row.code)).toEqual([
+          'ACCEPTED',
+          'PROCESSING_FAILED',
+          'ACCEPTED',
+        ]);
+        const state = await sql(
+          `SELECT component_type::text AS component, to_char(start_date, 'YYYY-MM-DD') AS start, to_char(end_date, 'YYYY-MM-DD') AS end FROM component_states ORDER BY 1`,
+        );
+        expect(state).toEqual([{ component: 'energy_supply', start: '2024-01-01', end: '2024-12-31' }]);
+      } finally {
+        await sql('DROP TRIGGER IF EXISTS refuse_2099 ON component_states');
+        await sql('DROP FUNCTION IF EXISTS refuse_2099()');
+      }
+    },
+  );
 });

@@ -9,7 +9,12 @@ import { createDecisionStore } from '../../src/store/decision-store.js';
 import { drainOutbox } from '../../src/store/outcome-outbox.js';
 import { createPrismaClient, type PrismaClient } from '../../src/store/prisma-client.js';
 import { createTestDatabase, withClient, type TestDatabase } from '../support/database.js';
-import { ALL_COMPONENTS, WORKED_EXAMPLE_CODES, WORKED_EXAMPLE_LINES, WORKED_EXAMPLE_TIMELINE } from '../support/worked-example.js';
+import {
+  ALL_COMPONENTS,
+  WORKED_EXAMPLE_CODES,
+  WORKED_EXAMPLE_LINES,
+  WORKED_EXAMPLE_TIMELINE,
+} from '../support/worked-example.js';
 
 let db: TestDatabase;
 let prisma: PrismaClient;
@@ -25,10 +30,21 @@ const keyOf = (line: string): Buffer | null => {
   }
 };
 const decoded = (line: string): DecodedMessage =>
-  decodeMessage({ key: keyOf(line), value: Buffer.from(line), source: { transport: 'kafka' as const, topic: 'contract-events', partition: 0, offset: String(nextOffset++) } });
+  decodeMessage({
+    key: keyOf(line),
+    value: Buffer.from(line),
+    source: { transport: 'kafka' as const, topic: 'contract-events', partition: 0, offset: String(nextOffset++) },
+  });
 const event = (fields: Record<string, string>) =>
-  JSON.stringify({ type: 'supply_energy_start', contract_number: '1234', date: '2024-12-01', created_at: '2024-11-20T10:00:00Z', ...fields });
-const count = (sql: string) => withClient(db.url, async (client) => Number((await client.query<{ n: string }>(sql)).rows[0]!.n));
+  JSON.stringify({
+    type: 'supply_energy_start',
+    contract_number: '1234',
+    date: '2024-12-01',
+    created_at: '2024-11-20T10:00:00Z',
+    ...fields,
+  });
+const count = (sql: string) =>
+  withClient(db.url, async (client) => Number((await client.query<{ n: string }>(sql)).rows[0]!.n));
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -41,7 +57,11 @@ afterAll(async () => {
   await db?.drop();
 });
 beforeEach(async () => {
-  await withClient(db.url, (client) => client.query('TRUNCATE contracts, component_states, processed_events, event_audit, outcome_outbox, event_revisions'));
+  await withClient(db.url, (client) =>
+    client.query(
+      'TRUNCATE contracts, component_states, processed_events, event_audit, outcome_outbox, event_revisions',
+    ),
+  );
   await contracts.create({ contractNumber: '1234', components: [...ALL_COMPONENTS] });
 });
 
@@ -54,15 +74,22 @@ describe('deciding batches in Postgres', () => {
 
   it('decides the worked example one event per batch the same way', async () => {
     const codes: string[] = [];
-    for (const line of WORKED_EXAMPLE_LINES) codes.push(...(await decideBatch([decoded(line)])).map((o) => o.message.code));
+    for (const line of WORKED_EXAMPLE_LINES)
+      codes.push(...(await decideBatch([decoded(line)])).map((o) => o.message.code));
     expect(codes).toEqual(WORKED_EXAMPLE_CODES);
     expect(buildTimeline((await contracts.findWithStates('1234'))!)).toEqual(WORKED_EXAMPLE_TIMELINE);
   });
 
   it('audits every decided event once, with its Kafka position, in order', async () => {
     await decideBatch([...WORKED_EXAMPLE_LINES, 'not json'].map(decoded));
-    const rows = await withClient(db.url, async (client) =>
-      (await client.query('SELECT code, status::text, component_type::text, action, kafka_offset::text FROM event_audit ORDER BY id')).rows,
+    const rows = await withClient(
+      db.url,
+      async (client) =>
+        (
+          await client.query(
+            'SELECT code, status::text, component_type::text, action, kafka_offset::text FROM event_audit ORDER BY id',
+          )
+        ).rows,
     );
     expect(rows.map((row) => row.code)).toEqual([...WORKED_EXAMPLE_CODES, 'INVALID_JSON']);
     expect(rows[0]).toMatchObject({ status: 'accepted', component_type: 'energy_supply', action: 'start' });
@@ -76,15 +103,33 @@ describe('deciding batches in Postgres', () => {
     const other = event({ event_id: 'e-1', date: '2024-11-01', created_at: '2024-11-21T00:00:00Z' });
     const [again] = await decideBatch([decoded(other)]);
     // In one batch too: the second copy conflicts with the first, decided a moment before.
-    const [, inBatch] = await decideBatch([decoded(event({ event_id: 'e-2', date: '2024-12-02', created_at: '2024-11-22T00:00:00Z' })), decoded(event({ event_id: 'e-2', date: '2024-12-03', created_at: '2024-11-22T00:00:00Z' }))]);
+    const [, inBatch] = await decideBatch([
+      decoded(event({ event_id: 'e-2', date: '2024-12-02', created_at: '2024-11-22T00:00:00Z' })),
+      decoded(event({ event_id: 'e-2', date: '2024-12-03', created_at: '2024-11-22T00:00:00Z' })),
+    ]);
     expect(first!.message).toMatchObject({ code: 'ACCEPTED', duplicate: false });
-    expect(again!.message).toMatchObject({ status: 'error', code: 'EVENT_ID_CONFLICT', duplicate: false, event_id: 'e-1' });
+    expect(again!.message).toMatchObject({
+      status: 'error',
+      code: 'EVENT_ID_CONFLICT',
+      duplicate: false,
+      event_id: 'e-1',
+    });
     expect(again!.message.event).toMatchObject({ date: '2024-11-01' });
-    expect(again!.message.error).toMatchObject({ code: 'EVENT_ID_CONFLICT', details: { event_id: 'e-1', decided: { status: 'accepted', code: 'ACCEPTED' } } });
+    expect(again!.message.error).toMatchObject({
+      code: 'EVENT_ID_CONFLICT',
+      details: { event_id: 'e-1', decided: { status: 'accepted', code: 'ACCEPTED' } },
+    });
     expect(inBatch!.message).toMatchObject({ status: 'error', code: 'EVENT_ID_CONFLICT', event_id: 'e-2' });
-    expect(buildTimeline((await contracts.findWithStates('1234'))!).components.energy_supply).toEqual({ start: '2024-12-02', end: null });
+    expect(buildTimeline((await contracts.findWithStates('1234'))!).components.energy_supply).toEqual({
+      start: '2024-12-02',
+      end: null,
+    });
     expect(await count('SELECT count(*) AS n FROM event_audit')).toBe(2);
-    expect(await count(`SELECT count(*) AS n FROM processed_events WHERE event_id IN ('e-1', 'e-2') AND fingerprint IS NOT NULL`)).toBe(2);
+    expect(
+      await count(
+        `SELECT count(*) AS n FROM processed_events WHERE event_id IN ('e-1', 'e-2') AND fingerprint IS NOT NULL`,
+      ),
+    ).toBe(2);
   });
 
   it("lets no producer's event_id take the id a later event without one derives (issue 19)", async () => {
@@ -94,7 +139,12 @@ describe('deciding batches in Postgres', () => {
     const [later] = await decideBatch([decoded(event({}))]);
     const [again] = await decideBatch([decoded(event({ created_at: '2024-11-20T12:00:00+02:00' }))]);
     expect(claim!.message).toMatchObject({ code: 'ACCEPTED', event_id: digest });
-    expect(later!.message).toMatchObject({ status: 'accepted', code: 'ACCEPTED', duplicate: false, event_id: `derived:${digest}` });
+    expect(later!.message).toMatchObject({
+      status: 'accepted',
+      code: 'ACCEPTED',
+      duplicate: false,
+      event_id: `derived:${digest}`,
+    });
     expect(again!.message).toMatchObject({ code: 'ACCEPTED', duplicate: true, event_id: `derived:${digest}` });
   });
 
@@ -105,12 +155,21 @@ describe('deciding batches in Postgres', () => {
     const [claim] = await decideBatch([decoded(event({ event_id: digest }))]);
     const [garbage] = await decideBatch([decodeMessage({ key: null, value: Buffer.from('not json'), source })]);
     expect(claim!.message).toMatchObject({ code: 'ACCEPTED', event_id: digest });
-    expect(garbage!.message).toMatchObject({ status: 'error', code: 'INVALID_JSON', duplicate: false, event_id: `derived:${digest}` });
+    expect(garbage!.message).toMatchObject({
+      status: 'error',
+      code: 'INVALID_JSON',
+      duplicate: false,
+      event_id: `derived:${digest}`,
+    });
   });
 
   it('answers the same content under the same event_id as a duplicate, whatever the offset spelling of created_at', async () => {
-    const [first] = await decideBatch([decoded(event({ event_id: 'same-1', created_at: '2024-11-20T12:00:00+02:00' }))]);
-    const [again] = await decideBatch([decoded(event({ event_id: 'same-1', created_at: '2024-11-20T10:00:00.000000Z' }))]);
+    const [first] = await decideBatch([
+      decoded(event({ event_id: 'same-1', created_at: '2024-11-20T12:00:00+02:00' })),
+    ]);
+    const [again] = await decideBatch([
+      decoded(event({ event_id: 'same-1', created_at: '2024-11-20T10:00:00.000000Z' })),
+    ]);
     expect(first!.message).toMatchObject({ code: 'ACCEPTED', duplicate: false });
     expect(again!.message).toMatchObject({ code: 'ACCEPTED', duplicate: true });
   });
@@ -120,7 +179,9 @@ describe('deciding batches in Postgres', () => {
     const garbage = decoded('{"type": "supply_energy_start", "event_id": "r-2"}');
     const first = await decideBatch([start, garbage]);
     // The state moves on before the same two messages are delivered again.
-    await decideBatch([decoded(event({ type: 'supply_energy_end', date: '2024-12-31', created_at: '2024-11-21T00:00:00Z' }))]);
+    await decideBatch([
+      decoded(event({ type: 'supply_energy_end', date: '2024-12-31', created_at: '2024-11-21T00:00:00Z' })),
+    ]);
     await new Promise((resolve) => setTimeout(resolve, 5));
     const again = await decideBatch([start, garbage]);
     expect(again.map((o) => o.message)).toEqual(first.map((o) => o.message));
@@ -142,14 +203,36 @@ describe('deciding batches in Postgres', () => {
   it("answers invalid input under the producer's event_id without taking that id from a corrected event", async () => {
     const [invalid] = await decideBatch([decoded(event({ event_id: 'fix-1', date: '2024-02-30' }))]);
     const [corrected] = await decideBatch([decoded(event({ event_id: 'fix-1' }))]);
-    expect(invalid!.message).toMatchObject({ event_id: 'fix-1', status: 'error', code: 'VALIDATION_ERROR', duplicate: false });
-    expect(corrected!.message).toMatchObject({ event_id: 'fix-1', status: 'accepted', code: 'ACCEPTED', duplicate: false });
+    expect(invalid!.message).toMatchObject({
+      event_id: 'fix-1',
+      status: 'error',
+      code: 'VALIDATION_ERROR',
+      duplicate: false,
+    });
+    expect(corrected!.message).toMatchObject({
+      event_id: 'fix-1',
+      status: 'accepted',
+      code: 'ACCEPTED',
+      duplicate: false,
+    });
   });
 
   it('keeps outcomes of decisions made for the outbox in the same transaction', async () => {
-    const http = { ...(decoded(event({})) as Extract<DecodedMessage, { kind: 'valid' }>), eventId: 'h-1', source: { transport: 'http' as const, request_id: 'req-a' } };
+    const http = {
+      ...(decoded(event({})) as Extract<DecodedMessage, { kind: 'valid' }>),
+      eventId: 'h-1',
+      source: { transport: 'http' as const, request_id: 'req-a' },
+    };
     const [outcome] = await decideBatch([http], { outbox: true });
-    const rows = await withClient(db.url, async (client) => (await client.query<{ event_id: string; message_key: string; message: string }>('SELECT event_id, message_key, message FROM outcome_outbox')).rows);
+    const rows = await withClient(
+      db.url,
+      async (client) =>
+        (
+          await client.query<{ event_id: string; message_key: string; message: string }>(
+            'SELECT event_id, message_key, message FROM outcome_outbox',
+          )
+        ).rows,
+    );
     expect(rows).toEqual([{ event_id: 'h-1', message_key: '1234', message: JSON.stringify(outcome!.message) }]);
     expect(outcome!.message.source).toEqual({ transport: 'http', request_id: 'req-a' });
   });
@@ -165,15 +248,25 @@ describe('deciding batches in Postgres', () => {
       await publishing;
     });
     await atWork;
-    const http = { ...(decoded(event({})) as Extract<DecodedMessage, { kind: 'valid' }>), eventId: 'h-2', source: { transport: 'http' as const, request_id: 'req-b' } };
-    const decided = await Promise.race([decideBatch([http], { outbox: true }).then(() => 'decided'), new Promise((resolve) => setTimeout(() => resolve('blocked'), 5_000))]);
+    const http = {
+      ...(decoded(event({})) as Extract<DecodedMessage, { kind: 'valid' }>),
+      eventId: 'h-2',
+      source: { transport: 'http' as const, request_id: 'req-b' },
+    };
+    const decided = await Promise.race([
+      decideBatch([http], { outbox: true }).then(() => 'decided'),
+      new Promise((resolve) => setTimeout(() => resolve('blocked'), 5_000)),
+    ]);
     release();
     await draining;
     expect(decided).toBe('decided');
   });
 
   it('recognises an event sent twice without event_id, also within one batch', async () => {
-    const outcomes = await decideBatch([decoded(event({})), decoded(event({ created_at: '2024-11-20T12:00:00+02:00' }))]);
+    const outcomes = await decideBatch([
+      decoded(event({})),
+      decoded(event({ created_at: '2024-11-20T12:00:00+02:00' })),
+    ]);
     expect(outcomes.map((o) => [o.message.code, o.message.duplicate])).toEqual([
       ['ACCEPTED', false],
       ['ACCEPTED', true],
@@ -193,12 +286,22 @@ describe('deciding batches in Postgres', () => {
 
   it('compares created_at to the microsecond', async () => {
     await decideBatch([decoded(event({ created_at: '2024-11-20T10:00:00.000001Z' }))]);
-    const [stale] = await decideBatch([decoded(event({ date: '2024-12-02', created_at: '2024-11-20T10:00:00.000001Z', event_id: 'x' }))]);
-    const [newer] = await decideBatch([decoded(event({ date: '2024-12-03', created_at: '2024-11-20T10:00:00.000002Z' }))]);
+    const [stale] = await decideBatch([
+      decoded(event({ date: '2024-12-02', created_at: '2024-11-20T10:00:00.000001Z', event_id: 'x' })),
+    ]);
+    const [newer] = await decideBatch([
+      decoded(event({ date: '2024-12-03', created_at: '2024-11-20T10:00:00.000002Z' })),
+    ]);
     expect(stale!.message.code).toBe('STALE_START');
     expect(newer!.message.code).toBe('ACCEPTED');
-    const stored = await withClient(db.url, async (client) =>
-      (await client.query(`SELECT to_char(start_event_created_at AT TIME ZONE 'UTC', 'HH24:MI:SS.US') AS t FROM component_states`)).rows[0],
+    const stored = await withClient(
+      db.url,
+      async (client) =>
+        (
+          await client.query(
+            `SELECT to_char(start_event_created_at AT TIME ZONE 'UTC', 'HH24:MI:SS.US') AS t FROM component_states`,
+          )
+        ).rows[0],
     );
     expect(stored).toEqual({ t: '10:00:00.000002' });
   });
@@ -212,7 +315,9 @@ describe('deciding batches in Postgres', () => {
   });
 
   it('rolls the whole batch back when the transaction fails', async () => {
-    await withClient(db.url, (client) => client.query('ALTER TABLE event_audit ADD CONSTRAINT fail_all CHECK (false) NOT VALID'));
+    await withClient(db.url, (client) =>
+      client.query('ALTER TABLE event_audit ADD CONSTRAINT fail_all CHECK (false) NOT VALID'),
+    );
     try {
       await expect(decideBatch([decoded(event({}))])).rejects.toThrow();
     } finally {

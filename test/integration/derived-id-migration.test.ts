@@ -21,7 +21,8 @@ const TOPIC = 'contract-events';
 
 // The recipes, written from the SPEC: the hex digests ids were (and fingerprints still are).
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-const contentDigest = (type: string, date: string, createdAt: string) => sha256([type, 'K-7', date, createdAt].join('\n'));
+const contentDigest = (type: string, date: string, createdAt: string) =>
+  sha256([type, 'K-7', date, createdAt].join('\n'));
 const positionDigest = (offset: number) => sha256(['invalid', TOPIC, '0', String(offset)].join('\n'));
 
 /** Sent without event_id at offset 1: its ledger id was its fingerprint. */
@@ -36,8 +37,10 @@ const I4 = positionDigest(4);
 const D = contentDigest('supply_energy_end', '2024-12-31', '2024-11-22T00:00:00.000000Z');
 const D_CLAIM_CONTENT = contentDigest('battery_optimization_end', '2024-12-31', '2024-11-22T00:00:00.000000Z');
 
-const source = (offset: number) => JSON.stringify({ transport: 'kafka', topic: TOPIC, partition: 0, offset: String(offset) });
-const outbox = (message: object) => JSON.stringify({ duplicate: false, revision: 0, revises: null, replay: false, ...message });
+const source = (offset: number) =>
+  JSON.stringify({ transport: 'kafka', topic: TOPIC, partition: 0, offset: String(offset) });
+const outbox = (message: object) =>
+  JSON.stringify({ duplicate: false, revision: 0, revises: null, replay: false, ...message });
 
 let db: TestDatabase;
 let older: string;
@@ -45,7 +48,8 @@ let prisma: PrismaClient | undefined;
 beforeAll(async () => {
   db = await createTestDatabase({ migrate: false });
   older = await mkdtemp(join(tmpdir(), 'ces-migrations-'));
-  for (const { name } of await readMigrations()) if (name < MIGRATION) await cp(join(MIGRATIONS_DIR, name), join(older, name), { recursive: true });
+  for (const { name } of await readMigrations())
+    if (name < MIGRATION) await cp(join(MIGRATIONS_DIR, name), join(older, name), { recursive: true });
 });
 afterAll(async () => {
   await prisma?.$disconnect();
@@ -56,7 +60,9 @@ afterAll(async () => {
 async function seedOldLedger(): Promise<void> {
   await applyMigrations(db.url, older);
   await withClient(db.url, async (client) => {
-    await client.query(`INSERT INTO contracts (id, contract_number, components) VALUES (7, 'K-7', '{energy_supply,battery_optimization,heatpump_optimization}')`);
+    await client.query(
+      `INSERT INTO contracts (id, contract_number, components) VALUES (7, 'K-7', '{energy_supply,battery_optimization,heatpump_optimization}')`,
+    );
     await client.query(
       `INSERT INTO processed_events (event_id, status, code, message, error, source, fingerprint) VALUES
          ($1, 'accepted', 'ACCEPTED', 'Event processed successfully.', NULL, $2, $1),
@@ -66,12 +72,20 @@ async function seedOldLedger(): Promise<void> {
          ($10, 'accepted', 'ACCEPTED', 'Event processed successfully.', NULL, $11, $12),
          ($13, 'accepted', 'ACCEPTED', 'Event processed successfully.', NULL, $14, $12)`,
       [
-        A, source(1),
-        P, source(2), P_CONTENT,
-        I3, JSON.stringify({ code: 'INVALID_JSON', message: 'The message value is not valid JSON.', details: {} }), source(3),
+        A,
+        source(1),
+        P,
+        source(2),
+        P_CONTENT,
+        I3,
+        JSON.stringify({ code: 'INVALID_JSON', message: 'The message value is not valid JSON.', details: {} }),
+        source(3),
         I4,
-        `derived:${D}`, source(5), D_CLAIM_CONTENT,
-        `derived:${I3}`, source(6),
+        `derived:${D}`,
+        source(5),
+        D_CLAIM_CONTENT,
+        `derived:${I3}`,
+        source(6),
       ],
     );
     await client.query(
@@ -92,24 +106,46 @@ async function seedOldLedger(): Promise<void> {
          ($2, 1, 'rejected', 'STALE_START', '', 'accepted', 'ACCEPTED', $1, now())`,
       [A, P],
     );
-    await client.query(`INSERT INTO outcome_outbox (event_id, message_key, message) VALUES ($1, 'K-7', $2), ($1, 'K-7', $3), ($4, 'K-7', $5)`, [
-      A,
-      outbox({ event_id: A, status: 'accepted', code: 'ACCEPTED' }),
-      outbox({ event_id: A, status: 'error', code: 'EVENT_ID_CONFLICT', error: { code: 'EVENT_ID_CONFLICT', details: { event_id: A } } }),
-      P,
-      outbox({ event_id: P, status: 'rejected', code: 'STALE_START', revision: 1, revises: { revision: 0, status: 'accepted', code: 'ACCEPTED', caused_by: A } }),
-    ]);
+    await client.query(
+      `INSERT INTO outcome_outbox (event_id, message_key, message) VALUES ($1, 'K-7', $2), ($1, 'K-7', $3), ($4, 'K-7', $5)`,
+      [
+        A,
+        outbox({ event_id: A, status: 'accepted', code: 'ACCEPTED' }),
+        outbox({
+          event_id: A,
+          status: 'error',
+          code: 'EVENT_ID_CONFLICT',
+          error: { code: 'EVENT_ID_CONFLICT', details: { event_id: A } },
+        }),
+        P,
+        outbox({
+          event_id: P,
+          status: 'rejected',
+          code: 'STALE_START',
+          revision: 1,
+          revises: { revision: 0, status: 'accepted', code: 'ACCEPTED', caused_by: A },
+        }),
+      ],
+    );
   });
 }
 
-const column = (sql: string) => withClient(db.url, async (client) => (await client.query<{ id: string }>(sql)).rows.map((row) => row.id).sort());
+const column = (sql: string) =>
+  withClient(db.url, async (client) => (await client.query<{ id: string }>(sql)).rows.map((row) => row.id).sort());
 
 describe('the derived_event_ids migration', () => {
   it('rewrites derived ids to derived:<hex> in every table, leaves producers ids, and re-sent events are still recognised', async () => {
     await seedOldLedger();
     expect(await applyMigrations(db.url)).toContain(MIGRATION);
 
-    const ledger = [`derived:${A}`, P, `derived:${I3}`, `derived:${I4}`, `derived:producer:${D}`, `derived:producer:${I3}`].sort();
+    const ledger = [
+      `derived:${A}`,
+      P,
+      `derived:${I3}`,
+      `derived:${I4}`,
+      `derived:producer:${D}`,
+      `derived:producer:${I3}`,
+    ].sort();
     expect(await column('SELECT event_id AS id FROM processed_events')).toEqual(ledger);
     expect(await column('SELECT event_id AS id FROM event_audit')).toEqual(ledger);
     expect(await column(`SELECT event_id || ' caused by ' || caused_by AS id FROM event_revisions`)).toEqual(
@@ -117,7 +153,11 @@ describe('the derived_event_ids migration', () => {
     );
     expect(await column('SELECT folded_event_id AS id FROM component_states')).toEqual([`derived:${A}`]);
     const queued = await withClient(db.url, async (client) =>
-      (await client.query<{ event_id: string; message: string }>('SELECT event_id, message FROM outcome_outbox ORDER BY id')).rows.map((row) => ({
+      (
+        await client.query<{ event_id: string; message: string }>(
+          'SELECT event_id, message FROM outcome_outbox ORDER BY id',
+        )
+      ).rows.map((row) => ({
         event_id: row.event_id,
         message: JSON.parse(row.message) as object,
       })),
@@ -130,14 +170,27 @@ describe('the derived_event_ids migration', () => {
     ]);
 
     prisma = createPrismaClient(db.url, 2);
-    const decideBatch = createBatchDecider({ store: createDecisionStore(prisma), clock: systemClock, auditEnabled: true });
+    const decideBatch = createBatchDecider({
+      store: createDecisionStore(prisma),
+      clock: systemClock,
+      auditEnabled: true,
+    });
     const message = (offset: number, value: object | string) => {
       const text = typeof value === 'string' ? value : JSON.stringify({ contract_number: 'K-7', ...value });
-      return decodeMessage({ key: Buffer.from('K-7'), value: Buffer.from(text), source: { transport: 'kafka', topic: TOPIC, partition: 0, offset: String(offset) } });
+      return decodeMessage({
+        key: Buffer.from('K-7'),
+        value: Buffer.from(text),
+        source: { transport: 'kafka', topic: TOPIC, partition: 0, offset: String(offset) },
+      });
     };
     const outcomes = await decideBatch([
       message(10, { type: 'supply_energy_start', date: '2024-12-01', created_at: '2024-11-20T10:00:00.123456+02:00' }),
-      message(11, { type: 'battery_optimization_start', date: '2024-12-02', created_at: '2024-11-20T09:00:00Z', event_id: P }),
+      message(11, {
+        type: 'battery_optimization_start',
+        date: '2024-12-02',
+        created_at: '2024-11-20T09:00:00Z',
+        event_id: P,
+      }),
       message(12, { type: 'heatpump_optimization_start', date: '2024-12-05', created_at: '2024-11-21T00:00:00Z' }),
       message(3, '{"type": "supply_energy_start",'),
       message(13, { type: 'supply_energy_end', date: '2024-12-31', created_at: '2024-11-22T00:00:00Z' }),

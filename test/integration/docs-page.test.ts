@@ -19,7 +19,11 @@ const SCREENSHOT = process.env.UPDATE_DOCS_SCREENSHOT
   : join(tmpdir(), `openapi-docs-${process.pid}.png`);
 
 const TOKEN = 'docs-page-token-0123456789abcdef';
-const contract = { contractNumber: 'c-1', components: ['energy_supply' as const], createdAt: '2024-01-01T00:00:00.000000Z' };
+const contract = {
+  contractNumber: 'c-1',
+  components: ['energy_supply' as const],
+  createdAt: '2024-01-01T00:00:00.000000Z',
+};
 
 let app: FastifyInstance;
 let baseUrl: string;
@@ -32,11 +36,21 @@ beforeAll(async () => {
   // With a token, as a deployment reachable from elsewhere runs it: writes answer 401 without it, 204 with it.
   app = await buildStubHttpApp({
     tokens: { write: [TOKEN] },
-    contracts: { create: async () => contract, find: async () => contract, findWithStates: async () => undefined, delete: async () => true },
+    contracts: {
+      create: async () => contract,
+      find: async () => contract,
+      findWithStates: async () => undefined,
+      delete: async () => true,
+    },
   });
   baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   profile = mkdtempSync(join(tmpdir(), 'docs-page-chromium-'));
-  browser = await chromium.launchPersistentContext(profile, { executablePath, args: CHROMIUM_ARGS, headless: true, viewport: { width: 1280, height: 900 } });
+  browser = await chromium.launchPersistentContext(profile, {
+    executablePath,
+    args: CHROMIUM_ARGS,
+    headless: true,
+    viewport: { width: 1280, height: 900 },
+  });
   // Anything not served by the service is recorded and refused, so a CDN asset would fail the test, not slow it.
   await browser.route('**/*', (route) => {
     const url = route.request().url();
@@ -66,8 +80,15 @@ describe('GET /docs', () => {
       })),
     );
     expect(listed.map((entry) => entry.route).sort()).toEqual([...SPEC_ROUTES, ...ALIAS_ROUTES].sort());
-    expect(listed.filter((entry) => entry.deprecated).map((entry) => entry.route).sort()).toEqual([...ALIAS_ROUTES].sort());
-    await expect(page.locator('.information-container .title').textContent()).resolves.toContain('Contract events service');
+    expect(
+      listed
+        .filter((entry) => entry.deprecated)
+        .map((entry) => entry.route)
+        .sort(),
+    ).toEqual([...ALIAS_ROUTES].sort());
+    await expect(page.locator('.information-container .title').textContent()).resolves.toContain(
+      'Contract events service',
+    );
 
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(requested.filter((url) => !url.startsWith(baseUrl))).toEqual([]);
@@ -76,7 +97,9 @@ describe('GET /docs', () => {
   it('shows the request body example from the zod schema when an operation is opened', async () => {
     const page = await browser.newPage();
     await page.goto(`${baseUrl}/docs#/events/post_events`);
-    const body = page.locator('#operations-events-post_events .body-param__example, #operations-events-post_events .microlight').first();
+    const body = page
+      .locator('#operations-events-post_events .body-param__example, #operations-events-post_events .microlight')
+      .first();
     await body.waitFor({ timeout: 30_000 });
     await expect(body.textContent()).resolves.toContain('supply_energy_start');
     expect(requested.filter((url) => !url.startsWith(baseUrl))).toEqual([]);

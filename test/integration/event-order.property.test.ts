@@ -22,7 +22,13 @@ import { ReferenceModel, type ReferenceEvent } from '../support/fault/reference-
 
 const CONTRACT = 'P-1';
 const CONFIGURED = ['energy_supply', 'battery_optimization'];
-const TYPES = ['supply_energy_start', 'supply_energy_end', 'battery_optimization_start', 'battery_optimization_end', 'heatpump_optimization_start'];
+const TYPES = [
+  'supply_energy_start',
+  'supply_energy_end',
+  'battery_optimization_start',
+  'battery_optimization_end',
+  'heatpump_optimization_start',
+];
 
 interface TestEvent extends ReferenceEvent {
   id: string;
@@ -49,7 +55,12 @@ beforeAll(async () => {
         return result;
       }),
   };
-  decideBatch = createBatchDecider({ store: crashing, clock: systemClock, auditEnabled: true, eventOrder: 'created_at' });
+  decideBatch = createBatchDecider({
+    store: crashing,
+    clock: systemClock,
+    auditEnabled: true,
+    eventOrder: 'created_at',
+  });
 });
 afterAll(async () => {
   await prisma?.$disconnect();
@@ -63,7 +74,8 @@ const eventArbitrary = fc.record({
   micros: fc.integer({ min: 0, max: 5 }),
 });
 
-const inCreatedAtOrder = (a: TestEvent, b: TestEvent) => (a.createdAt === b.createdAt ? (a.id < b.id ? -1 : 1) : a.createdAt < b.createdAt ? -1 : 1);
+const inCreatedAtOrder = (a: TestEvent, b: TestEvent) =>
+  a.createdAt === b.createdAt ? (a.id < b.id ? -1 : 1) : a.createdAt < b.createdAt ? -1 : 1;
 
 type Crash = 'none' | 'before-commit' | 'after-commit';
 
@@ -71,27 +83,31 @@ type Crash = 'none' | 'before-commit' | 'after-commit';
 const chunkingOf = (length: number) =>
   fc.record({
     chunkSizes: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: length, maxLength: length }),
-    crashes: fc.array(fc.constantFrom<Crash>('none', 'none', 'before-commit', 'after-commit'), { minLength: length, maxLength: length }),
+    crashes: fc.array(fc.constantFrom<Crash>('none', 'none', 'before-commit', 'after-commit'), {
+      minLength: length,
+      maxLength: length,
+    }),
   });
 
-const scenarioArbitrary = fc
-  .array(eventArbitrary, { minLength: 1, maxLength: 10 })
-  .chain((raw) => {
-    const events: TestEvent[] = raw.map((e, index) => ({
-      id: `ev-${String(index).padStart(2, '0')}`,
-      type: e.type,
-      contract: CONTRACT,
-      date: `2024-12-0${e.day}`,
-      createdAt: `2024-11-20T10:00:00.00000${e.micros}Z`,
-    }));
-    const copies = fc.array(fc.integer({ min: 0, max: events.length - 1 }), { maxLength: 3 });
-    return fc.record({ events: fc.constant(events), resent: copies }).chain(({ events, resent }) => {
-      const sent = [...events, ...resent.map((index) => events[index]!)];
-      return fc
-        .record({ arrival: fc.shuffledSubarray(sent, { minLength: sent.length, maxLength: sent.length }), chunking: chunkingOf(sent.length) })
-        .map(({ arrival, chunking }) => ({ events, arrival, ...chunking }));
-    });
+const scenarioArbitrary = fc.array(eventArbitrary, { minLength: 1, maxLength: 10 }).chain((raw) => {
+  const events: TestEvent[] = raw.map((e, index) => ({
+    id: `ev-${String(index).padStart(2, '0')}`,
+    type: e.type,
+    contract: CONTRACT,
+    date: `2024-12-0${e.day}`,
+    createdAt: `2024-11-20T10:00:00.00000${e.micros}Z`,
+  }));
+  const copies = fc.array(fc.integer({ min: 0, max: events.length - 1 }), { maxLength: 3 });
+  return fc.record({ events: fc.constant(events), resent: copies }).chain(({ events, resent }) => {
+    const sent = [...events, ...resent.map((index) => events[index]!)];
+    return fc
+      .record({
+        arrival: fc.shuffledSubarray(sent, { minLength: sent.length, maxLength: sent.length }),
+        chunking: chunkingOf(sent.length),
+      })
+      .map(({ arrival, chunking }) => ({ events, arrival, ...chunking }));
   });
+});
 
 /**
  * Long-ish histories (20 to 60 events, dates over a month, instants over 40
@@ -101,7 +117,11 @@ const scenarioArbitrary = fc
  */
 const longHistoryArbitrary = fc
   .array(
-    fc.record({ type: fc.constantFrom(...TYPES), day: fc.integer({ min: 1, max: 28 }), micros: fc.integer({ min: 0, max: 40 }) }),
+    fc.record({
+      type: fc.constantFrom(...TYPES),
+      day: fc.integer({ min: 1, max: 28 }),
+      micros: fc.integer({ min: 0, max: 40 }),
+    }),
     { minLength: 20, maxLength: 60 },
   )
   .chain((raw) => {
@@ -130,15 +150,34 @@ function inOrderDecisions(events: readonly TestEvent[]): { codes: Map<string, st
 /** Sends the arrival order in chunks, crashing where told, and checks the outcomes and states against the reference model. */
 async function checkScenario(
   decideBatch: BatchDecider,
-  { events, arrival, chunkSizes, crashes }: { events: TestEvent[]; arrival: TestEvent[]; chunkSizes: number[]; crashes: Crash[] },
+  {
+    events,
+    arrival,
+    chunkSizes,
+    crashes,
+  }: { events: TestEvent[]; arrival: TestEvent[]; chunkSizes: number[]; crashes: Crash[] },
 ): Promise<void> {
-  await withClient(db.url, (client) => client.query('TRUNCATE contracts, component_states, processed_events, event_audit, event_revisions, outcome_outbox'));
+  await withClient(db.url, (client) =>
+    client.query(
+      'TRUNCATE contracts, component_states, processed_events, event_audit, event_revisions, outcome_outbox',
+    ),
+  );
   await contracts.create({ contractNumber: CONTRACT, components: ['energy_supply', 'battery_optimization'] });
   const published: OutcomeMessage[] = [];
   let offset = 0;
   const messages = arrival.map((event) => {
-    const value = JSON.stringify({ event_id: event.id, type: event.type, contract_number: CONTRACT, date: event.date, created_at: event.createdAt });
-    return { key: Buffer.from(CONTRACT), value: Buffer.from(value), source: { transport: 'kafka' as const, topic: 'events', partition: 0, offset: String(offset++) } };
+    const value = JSON.stringify({
+      event_id: event.id,
+      type: event.type,
+      contract_number: CONTRACT,
+      date: event.date,
+      created_at: event.createdAt,
+    });
+    return {
+      key: Buffer.from(CONTRACT),
+      value: Buffer.from(value),
+      source: { transport: 'kafka' as const, topic: 'events', partition: 0, offset: String(offset++) },
+    };
   });
   for (let start = 0, chunk = 0; start < messages.length; chunk += 1) {
     const slice = messages.slice(start, start + chunkSizes[chunk]!).map(decodeMessage);
@@ -179,7 +218,16 @@ describe('EVENT_ORDER=created_at', () => {
     // First pages of 1 to 4 events, each next one twice as large up to the page: most re-folds take several.
     await fc.assert(
       fc.asyncProperty(longHistoryArbitrary, fc.integer({ min: 1, max: 128 }), (scenario, historyPage) =>
-        checkScenario(createBatchDecider({ store: crashing, clock: systemClock, auditEnabled: true, eventOrder: 'created_at', historyPage }), scenario),
+        checkScenario(
+          createBatchDecider({
+            store: crashing,
+            clock: systemClock,
+            auditEnabled: true,
+            eventOrder: 'created_at',
+            historyPage,
+          }),
+          scenario,
+        ),
       ),
       // Shrinking replays against Postgres for minutes: a failure reports its first counterexample.
       { numRuns: 40, endOnFailure: true },

@@ -30,17 +30,31 @@ afterAll(async () => {
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const ledgerRows = () =>
-  withClient(db.url, async (client) =>
-    (await client.query<{ event_id: string; fingerprint: string | null; revision: number }>('SELECT event_id, fingerprint, revision FROM processed_events ORDER BY event_id')).rows,
+  withClient(
+    db.url,
+    async (client) =>
+      (
+        await client.query<{ event_id: string; fingerprint: string | null; revision: number }>(
+          'SELECT event_id, fingerprint, revision FROM processed_events ORDER BY event_id',
+        )
+      ).rows,
   );
 /** Decided before fingerprints with the audit off: no audit row, so the migration leaves its fingerprint null. */
-const unaudited = { event_id: 'old-unaudited', type: 'supply_energy_start', contract_number: 'K-7', date: '2024-10-01', created_at: '2024-09-20T10:00:00Z' };
+const unaudited = {
+  event_id: 'old-unaudited',
+  type: 'supply_energy_start',
+  contract_number: 'K-7',
+  date: '2024-10-01',
+  created_at: '2024-09-20T10:00:00Z',
+};
 
 describe('the event_order migration', () => {
   it('fills in the fingerprint of audited decisions, equal to what the service computes', async () => {
     expect(await applyMigrations(db.url, older)).toEqual(BEFORE_FINGERPRINTS);
     await withClient(db.url, async (client) => {
-      await client.query(`INSERT INTO contracts (id, contract_number, components) VALUES (7, 'K-7', '{energy_supply}')`);
+      await client.query(
+        `INSERT INTO contracts (id, contract_number, components) VALUES (7, 'K-7', '{energy_supply}')`,
+      );
       await client.query(`
         INSERT INTO processed_events (event_id, status, code, message) VALUES
           ('old-1', 'accepted', 'ACCEPTED', 'Event processed successfully.'),
@@ -63,19 +77,41 @@ describe('the event_order migration', () => {
       { event_id: 'old-bad', fingerprint: null, revision: 0 },
       { event_id: 'old-unaudited', fingerprint: null, revision: 0 },
     ]);
-    const value = JSON.stringify({ event_id: 'old-1', type: 'supply_energy_start', contract_number: 'K-7', date: '2024-12-01', created_at: '2024-11-20T10:00:00.123456+02:00' });
-    const decoded = decodeMessage({ key: Buffer.from('K-7'), value: Buffer.from(value), source: { transport: 'kafka', topic: 't', partition: 0, offset: '0' } });
+    const value = JSON.stringify({
+      event_id: 'old-1',
+      type: 'supply_energy_start',
+      contract_number: 'K-7',
+      date: '2024-12-01',
+      created_at: '2024-11-20T10:00:00.123456+02:00',
+    });
+    const decoded = decodeMessage({
+      key: Buffer.from('K-7'),
+      value: Buffer.from(value),
+      source: { transport: 'kafka', topic: 't', partition: 0, offset: '0' },
+    });
     expect(decoded.kind === 'valid' && decoded.fingerprint).toBe(expected);
   });
 
   it('answers an event sent again whose ledger row has no fingerprint as a duplicate of that decision, not EVENT_ID_CONFLICT', async () => {
     // Runs on the database the test above migrated.
-    const wholeLedger = () => withClient(db.url, async (client) => (await client.query('SELECT * FROM processed_events ORDER BY event_id')).rows);
+    const wholeLedger = () =>
+      withClient(
+        db.url,
+        async (client) => (await client.query('SELECT * FROM processed_events ORDER BY event_id')).rows,
+      );
     const before = await wholeLedger();
-    expect(before.find((row) => row.event_id === 'old-unaudited')).toMatchObject({ status: 'accepted', fingerprint: null, source: null });
+    expect(before.find((row) => row.event_id === 'old-unaudited')).toMatchObject({
+      status: 'accepted',
+      fingerprint: null,
+      source: null,
+    });
     const prisma = createPrismaClient(db.url, 2);
     try {
-      const decideBatch = createBatchDecider({ store: createDecisionStore(prisma), clock: () => 1_800_000_000_000_000n, auditEnabled: true });
+      const decideBatch = createBatchDecider({
+        store: createDecisionStore(prisma),
+        clock: () => 1_800_000_000_000_000n,
+        auditEnabled: true,
+      });
       const source = { transport: 'kafka' as const, topic: 'contract-events', partition: 3, offset: '900' };
       const again = decodeMessage({ key: Buffer.from('K-7'), value: Buffer.from(JSON.stringify(unaudited)), source });
       const [outcome] = await decideBatch([again]);

@@ -22,7 +22,9 @@ let older: string;
 beforeAll(async () => {
   db = await createTestDatabase({ migrate: false });
   older = await mkdtemp(join(tmpdir(), 'ces-migrations-'));
-  const names = (await readdir(MIGRATIONS_DIR, { withFileTypes: true })).filter((e) => e.isDirectory() && e.name < MIGRATION).map((e) => e.name);
+  const names = (await readdir(MIGRATIONS_DIR, { withFileTypes: true }))
+    .filter((e) => e.isDirectory() && e.name < MIGRATION)
+    .map((e) => e.name);
   for (const name of names) await cp(join(MIGRATIONS_DIR, name), join(older, name), { recursive: true });
 });
 afterAll(async () => {
@@ -34,7 +36,9 @@ describe('the ledger_fold_position migration', () => {
   it("fills in each audited decision's place in its fold, and a late event after it finds the state before it", async () => {
     await applyMigrations(db.url, older);
     await withClient(db.url, async (client) => {
-      await client.query(`INSERT INTO contracts (id, contract_number, components) VALUES (7, 'K-7', '{energy_supply}')`);
+      await client.query(
+        `INSERT INTO contracts (id, contract_number, components) VALUES (7, 'K-7', '{energy_supply}')`,
+      );
       // Folded in created_at mode: start 12-01, end 12-10, end 12-20.
       await client.query(`
         INSERT INTO component_states (contract_id, component_type, start_date, start_event_created_at, end_date, end_event_created_at,
@@ -55,12 +59,14 @@ describe('the ledger_fold_position migration', () => {
           ('bad', NULL, NULL, NULL, NULL, NULL, NULL, NULL, 'error', 'VALIDATION_ERROR', 'The event is not valid.', now())`);
     });
     expect(await applyMigrations(db.url)).toContain(MIGRATION);
-    const rows = await withClient(db.url, async (client) =>
-      (
-        await client.query(`
+    const rows = await withClient(
+      db.url,
+      async (client) =>
+        (
+          await client.query(`
           SELECT event_id, contract_id::int, component_type::text, action, to_char(event_created_at AT TIME ZONE 'UTC', 'HH24:MI') AS at
           FROM processed_events ORDER BY event_id`)
-      ).rows,
+        ).rows,
     );
     expect(rows).toEqual([
       { event_id: 'bad', contract_id: null, component_type: null, action: null, at: null },
@@ -71,9 +77,24 @@ describe('the ledger_fold_position migration', () => {
 
     const prisma = createPrismaClient(db.url, 1);
     try {
-      const decide = createBatchDecider({ store: createDecisionStore(prisma), clock: systemClock, auditEnabled: true, eventOrder: 'created_at' });
-      const value = JSON.stringify({ event_id: 'late', type: 'supply_energy_end', contract_number: 'K-7', date: '2024-12-15', created_at: '2024-11-20T10:07:00Z' });
-      const late = decodeMessage({ key: Buffer.from('K-7'), value: Buffer.from(value), source: { transport: 'kafka', topic: 't', partition: 0, offset: '9' } });
+      const decide = createBatchDecider({
+        store: createDecisionStore(prisma),
+        clock: systemClock,
+        auditEnabled: true,
+        eventOrder: 'created_at',
+      });
+      const value = JSON.stringify({
+        event_id: 'late',
+        type: 'supply_energy_end',
+        contract_number: 'K-7',
+        date: '2024-12-15',
+        created_at: '2024-11-20T10:07:00Z',
+      });
+      const late = decodeMessage({
+        key: Buffer.from('K-7'),
+        value: Buffer.from(value),
+        source: { transport: 'kafka', topic: 't', partition: 0, offset: '9' },
+      });
       // After the end of 10:05 and before the one of 10:10, which is still accepted after it.
       expect((await decide([late])).map((o) => [o.message.event_id, o.message.code])).toEqual([['late', 'ACCEPTED']]);
     } finally {

@@ -37,8 +37,12 @@ let flood: HttpFlood | undefined;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  const contracts = (prefix: string, count: number, components: ComponentType[]) => Array.from({ length: count }, (_, i) => ({ contractNumber: `${prefix}${i}`, components }));
-  await createContracts(db, [...contracts('pace-', PACE_CONTRACTS, [...COMPONENT_TYPES]), ...contracts('flood-', FLOOD_CLIENTS, ['energy_supply'])]);
+  const contracts = (prefix: string, count: number, components: ComponentType[]) =>
+    Array.from({ length: count }, (_, i) => ({ contractNumber: `${prefix}${i}`, components }));
+  await createContracts(db, [
+    ...contracts('pace-', PACE_CONTRACTS, [...COMPONENT_TYPES]),
+    ...contracts('flood-', FLOOD_CLIENTS, ['energy_supply']),
+  ]);
   running = await startInProcessService(db, createLogger('silent'), {
     // No rate limit, so the flood reaches the database.
     EVENTS_RATE_LIMIT_MAX: '0',
@@ -47,7 +51,12 @@ beforeAll(async () => {
     // where batches of 1,000 would be two or three).
     BATCH_MAX_SIZE: String(BATCH_SIZE),
   });
-  const kafka = createKafkaClient({ clientId: 'it-flood-producer', brokers: running.config.KAFKA_BROKERS, security: kafkaSecurity(running.config), logger: createLogger('silent') });
+  const kafka = createKafkaClient({
+    clientId: 'it-flood-producer',
+    brokers: running.config.KAFKA_BROKERS,
+    security: kafkaSecurity(running.config),
+    logger: createLogger('silent'),
+  });
   publisher = await kafka.connectPublisher();
   tally = await startOutcomeTally(inject('kafkaBrokers'), running.config.OUTCOMES_TOPIC);
 });
@@ -84,7 +93,12 @@ describe('an HTTP flood', () => {
     const alone = await decide('alone', EVENTS);
 
     const { port } = running.service.http.server.address() as AddressInfo;
-    flood = startHttpFlood({ url: `http://127.0.0.1:${port}`, clients: FLOOD_CLIENTS, contractPrefix: 'flood-', answerWithinMs: 20_000 });
+    flood = startHttpFlood({
+      url: `http://127.0.0.1:${port}`,
+      clients: FLOOD_CLIENTS,
+      contractPrefix: 'flood-',
+      answerWithinMs: 20_000,
+    });
     await flood.flowing;
     // Long enough for every client's request to be queued for the HTTP pool.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -101,7 +115,9 @@ describe('an HTTP flood', () => {
     expect(flooded).toBeLessThanOrEqual(MAX_SLOWDOWN * alone);
     // Every request was answered, and only as the API promises under load.
     expect(summary.failures).toEqual({});
-    expect(Object.keys(summary.statuses).filter((status) => !['200', '409', '422', '503'].includes(status))).toEqual([]);
+    expect(Object.keys(summary.statuses).filter((status) => !['200', '409', '422', '503'].includes(status))).toEqual(
+      [],
+    );
     // The flood reached the database: it decided events, not merely queued.
     expect(summary.statuses['200'] ?? 0).toBeGreaterThan(FLOOD_CLIENTS);
   });

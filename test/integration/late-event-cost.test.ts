@@ -43,21 +43,40 @@ beforeAll(async () => {
       return history;
     },
   }));
-  decideBatch = createBatchDecider({ store: counting, clock: systemClock, auditEnabled: true, eventOrder: 'created_at', historyPage: PAGE });
+  decideBatch = createBatchDecider({
+    store: counting,
+    clock: systemClock,
+    auditEnabled: true,
+    eventOrder: 'created_at',
+    historyPage: PAGE,
+  });
 });
 afterAll(async () => {
   await prisma?.$disconnect();
   await db?.drop();
 });
 
-const instant = (second: number, micros = 0) => new Date(Date.UTC(2024, 10, 20, 10, 0, second)).toISOString().replace('.000Z', `.${String(micros).padStart(6, '0')}Z`);
+const instant = (second: number, micros = 0) =>
+  new Date(Date.UTC(2024, 10, 20, 10, 0, second))
+    .toISOString()
+    .replace('.000Z', `.${String(micros).padStart(6, '0')}Z`);
 const sent: SentEvent[] = [];
 
 async function send(events: SentEvent[]): Promise<OutcomeMessage[]> {
   sent.push(...events);
   const messages = events.map((e) => {
-    const value = JSON.stringify({ event_id: e.id, type: e.type, contract_number: CONTRACT, date: e.date, created_at: e.createdAt });
-    return decodeMessage({ key: Buffer.from(CONTRACT), value: Buffer.from(value), source: { transport: 'kafka', topic: 'events', partition: 0, offset: String(offset++) } });
+    const value = JSON.stringify({
+      event_id: e.id,
+      type: e.type,
+      contract_number: CONTRACT,
+      date: e.date,
+      created_at: e.createdAt,
+    });
+    return decodeMessage({
+      key: Buffer.from(CONTRACT),
+      value: Buffer.from(value),
+      source: { transport: 'kafka', topic: 'events', partition: 0, offset: String(offset++) },
+    });
   });
   return (await decideBatch(messages)).map((outcome) => outcome.message);
 }
@@ -65,7 +84,9 @@ async function send(events: SentEvent[]): Promise<OutcomeMessage[]> {
 /** Every event's decision in created_at order, from the reference model. */
 function expectedCodes(): Map<string, string> {
   const model = new ReferenceModel(new Map([[CONTRACT, ['energy_supply']]]));
-  const ordered = [...sent].sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? -1 : 1) : a.createdAt < b.createdAt ? -1 : 1));
+  const ordered = [...sent].sort((a, b) =>
+    a.createdAt === b.createdAt ? (a.id < b.id ? -1 : 1) : a.createdAt < b.createdAt ? -1 : 1,
+  );
   return new Map(ordered.map((e) => [e.id, model.apply(e)]));
 }
 
@@ -86,7 +107,15 @@ describe('a late event against a long history', () => {
   it('stops reading once the fold agrees with the recorded decisions again', async () => {
     pages = [];
     // Between s-050 and s-051: accepted, then replaced by s-051 as before.
-    const outcomes = await send([{ id: 'late-start', type: 'supply_energy_start', contract: CONTRACT, date: '2024-12-02', createdAt: instant(50, 500) }]);
+    const outcomes = await send([
+      {
+        id: 'late-start',
+        type: 'supply_energy_start',
+        contract: CONTRACT,
+        date: '2024-12-02',
+        createdAt: instant(50, 500),
+      },
+    ]);
     expect(outcomes.map((o) => [o.event_id, o.code, o.revision])).toEqual([['late-start', 'ACCEPTED', 0]]);
     expect(expectedCodes().get('late-start')).toBe('ACCEPTED');
     // No more than a page of the 149 events that follow it.
@@ -96,7 +125,15 @@ describe('a late event against a long history', () => {
   it('reads everything that follows it and nothing before, a page at a time, and revises what changes', async () => {
     pages = [];
     // Between s-100 and s-101: every later start now comes after an end.
-    const outcomes = await send([{ id: 'late-end', type: 'supply_energy_end', contract: CONTRACT, date: '2024-12-20', createdAt: instant(100, 500) }]);
+    const outcomes = await send([
+      {
+        id: 'late-end',
+        type: 'supply_energy_end',
+        contract: CONTRACT,
+        date: '2024-12-20',
+        createdAt: instant(100, 500),
+      },
+    ]);
     const expected = expectedCodes();
     const following = [...expected.keys()].slice([...expected.keys()].indexOf('late-end') + 1);
     expect(following).toHaveLength(99);
@@ -104,7 +141,9 @@ describe('a late event against a long history', () => {
       ['late-end', expected.get('late-end')],
       ...following.map((id) => [id, expected.get(id)]),
     ]);
-    expect(outcomes.slice(1).every((o) => o.code === 'RESTART_AFTER_END' && o.revises?.caused_by === 'late-end')).toBe(true);
+    expect(outcomes.slice(1).every((o) => o.code === 'RESTART_AFTER_END' && o.revises?.caused_by === 'late-end')).toBe(
+      true,
+    );
     expect(pages.reduce((a, b) => a + b, 0)).toBe(following.length);
     expect(Math.max(...pages)).toBeLessThanOrEqual(PAGE);
   });

@@ -29,12 +29,23 @@ async function runWithLogs(
 ): Promise<{ lines: LogLine[]; text: string; outcomes: ReadOutcome[] }> {
   let text = '';
   const logger = createLogger(level, { write: (chunk: string) => void (text += chunk) });
-  const running = await startInProcessService({ ...db, url: databaseUrl }, logger, { LOG_LEVEL: level, DATABASE_URL: databaseUrl });
+  const running = await startInProcessService({ ...db, url: databaseUrl }, logger, {
+    LOG_LEVEL: level,
+    DATABASE_URL: databaseUrl,
+  });
   try {
     const outcomes = await running.sendAndAwait(mixedTraffic(contractNumber), headers);
     // The per-event line is written right after the commit, which follows publication.
     await new Promise((resolve) => setTimeout(resolve, 500));
-    return { lines: text.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as LogLine), text, outcomes };
+    return {
+      lines: text
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as LogLine),
+      text,
+      outcomes,
+    };
   } finally {
     await running.service.stop();
   }
@@ -53,7 +64,10 @@ beforeAll(async () => {
   databaseUrl = url.toString();
   // Migrated as the role, so it owns the tables the service writes.
   await applyMigrations(databaseUrl);
-  await createContracts({ ...db, url: databaseUrl }, ['l-1', 'l-2'].map((contractNumber) => ({ contractNumber, components: ['energy_supply'] })));
+  await createContracts(
+    { ...db, url: databaseUrl },
+    ['l-1', 'l-2'].map((contractNumber) => ({ contractNumber, components: ['energy_supply'] })),
+  );
 });
 afterAll(async () => {
   await db?.drop();
@@ -63,7 +77,10 @@ afterAll(async () => {
 describe('logs', () => {
   it('logs every decided event once with its fields, Kafka position and trace, and never the database password', async () => {
     // A producer's W3C trace context (the example of the recommendation): each outcome and log line continues it.
-    const trace = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', tracestate: 'congo=t61rcWkgMzE' };
+    const trace = {
+      traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+      tracestate: 'congo=t61rcWkgMzE',
+    };
     const { lines, text, outcomes } = await runWithLogs('info', 'l-1', trace);
     for (const outcome of outcomes) {
       expect(outcome.headers.traceparent).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/);
@@ -75,10 +92,13 @@ describe('logs', () => {
     expect(decided.map(position).sort()).toEqual(outcomes.map((outcome) => position(outcome.message.source!)).sort());
     for (const line of decided) {
       expect(line.level).toBe(INFO);
-      for (const field of ['event_id', 'status', 'code', 'topic', 'partition', 'offset']) expect(line[field], `${field} in ${JSON.stringify(line)}`).toBeDefined();
+      for (const field of ['event_id', 'status', 'code', 'topic', 'partition', 'offset'])
+        expect(line[field], `${field} in ${JSON.stringify(line)}`).toBeDefined();
       expect(line.trace_id).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
     }
-    const accepted = decided.find((line) => line.code === 'ACCEPTED' && line.duplicate === false && line.action === 'start');
+    const accepted = decided.find(
+      (line) => line.code === 'ACCEPTED' && line.duplicate === false && line.action === 'start',
+    );
     expect(accepted).toMatchObject({
       event_id: 'l-1-1',
       contract_number: 'l-1',
@@ -100,16 +120,32 @@ describe('logs', () => {
     const logger = createLogger('info', { write: (chunk: string) => void (text += chunk) });
     const running = await startInProcessService({ ...db, url: databaseUrl }, logger, { DATABASE_URL: databaseUrl });
     try {
-      const event = { type: 'supply_energy_end', contract_number: 'l-1', date: '2025-01-01', created_at: '2024-12-01T00:00:00Z', event_id: 'l-1-http' };
+      const event = {
+        type: 'supply_energy_end',
+        contract_number: 'l-1',
+        date: '2025-01-01',
+        created_at: '2024-12-01T00:00:00Z',
+        event_id: 'l-1-http',
+      };
       const headers = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
       const response = await running.service.http.inject({ method: 'POST', url: '/events', payload: event, headers });
       expect(response.statusCode).toBe(200);
     } finally {
       await running.service.stop();
     }
-    const decided = text.trim().split('\n').map((line) => JSON.parse(line) as LogLine).filter((line) => line.msg === 'event decided');
+    const decided = text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as LogLine)
+      .filter((line) => line.msg === 'event decided');
     expect(decided).toHaveLength(1);
-    expect(decided[0]).toMatchObject({ event_id: 'l-1-http', contract_number: 'l-1', component: 'energy_supply', action: 'end', status: 'accepted' });
+    expect(decided[0]).toMatchObject({
+      event_id: 'l-1-http',
+      contract_number: 'l-1',
+      component: 'energy_supply',
+      action: 'end',
+      status: 'accepted',
+    });
     expect(decided[0]!.offset).toBeUndefined();
     expect(decided[0]!.trace_id).toBe('0af7651916cd43dd8448eb211c80319c');
   });

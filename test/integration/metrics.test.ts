@@ -3,7 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep } from '../../scripts/infra/wait.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { createContracts, mixedTraffic, startInProcessService, type InProcessService } from '../support/in-process-service.js';
+import {
+  createContracts,
+  mixedTraffic,
+  startInProcessService,
+  type InProcessService,
+} from '../support/in-process-service.js';
 import { parseExposition, type Exposition } from '../support/prometheus-text.js';
 
 // Real traffic through Kafka, then a scrape of /metrics over HTTP, as Prometheus would.
@@ -49,7 +54,13 @@ describe('GET /metrics after traffic', () => {
         { status: 'accepted', code: 'ACCEPTED', type: 'supply_energy_end', duplicate: 'false', value: 1 },
         { status: 'rejected', code: 'RESTART_AFTER_END', type: 'supply_energy_start', duplicate: 'false', value: 1 },
         { status: 'accepted', code: 'ACCEPTED', type: 'supply_energy_start', duplicate: 'true', value: 1 },
-        { status: 'rejected', code: 'CONTRACT_NOT_FOUND', type: 'battery_optimization_start', duplicate: 'false', value: 1 },
+        {
+          status: 'rejected',
+          code: 'CONTRACT_NOT_FOUND',
+          type: 'battery_optimization_start',
+          duplicate: 'false',
+          value: 1,
+        },
         { status: 'error', code: 'INVALID_JSON', type: 'unknown', duplicate: 'false', value: 1 },
       ]),
     );
@@ -59,9 +70,13 @@ describe('GET /metrics after traffic', () => {
   it('has latency histograms for batch processing (by source) and database transactions', () => {
     expect(scraped.types.get('contract_events_processing_seconds')).toBe('histogram');
     expect(scraped.types.get('contract_events_db_transaction_seconds')).toBe('histogram');
-    const buckets = samples('contract_events_processing_seconds_bucket').filter((sample) => sample.labels.source === 'kafka');
+    const buckets = samples('contract_events_processing_seconds_bucket').filter(
+      (sample) => sample.labels.source === 'kafka',
+    );
     expect(buckets.map((sample) => sample.labels.le)).toContain('+Inf');
-    expect(samples('contract_events_processing_seconds_count').find((sample) => sample.labels.source === 'kafka')!.value).toBeGreaterThan(0);
+    expect(
+      samples('contract_events_processing_seconds_count').find((sample) => sample.labels.source === 'kafka')!.value,
+    ).toBeGreaterThan(0);
     expect(total('contract_events_db_transaction_seconds_count')).toBeGreaterThan(0);
     expect(total('contract_events_db_transaction_seconds_sum')).toBeGreaterThan(0);
   });
@@ -82,7 +97,11 @@ describe('GET /metrics after traffic', () => {
   });
 
   it('counts publish failures, database retries and rebalances', () => {
-    for (const name of ['contract_events_outcome_publish_failures_total', 'contract_events_database_retries_total', 'contract_events_rebalances_total']) {
+    for (const name of [
+      'contract_events_outcome_publish_failures_total',
+      'contract_events_database_retries_total',
+      'contract_events_rebalances_total',
+    ]) {
       expect(scraped.types.get(name), name).toBe('counter');
       expect(samples(name), name).toHaveLength(1);
     }
@@ -92,7 +111,13 @@ describe('GET /metrics after traffic', () => {
   });
 
   it('includes the Node.js process defaults', () => {
-    for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'process_start_time_seconds', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes']) {
+    for (const name of [
+      'process_cpu_user_seconds_total',
+      'process_resident_memory_bytes',
+      'process_start_time_seconds',
+      'nodejs_eventloop_lag_seconds',
+      'nodejs_heap_size_used_bytes',
+    ]) {
       expect(samples(name).length, name).toBeGreaterThan(0);
     }
   });

@@ -22,7 +22,10 @@ describe('migration runner', () => {
       ),
     );
     for (const [index, migration] of migrations.entries()) {
-      const sql = await readFile(new URL(`../../prisma/migrations/${migration.name}/migration.sql`, import.meta.url), 'utf8');
+      const sql = await readFile(
+        new URL(`../../prisma/migrations/${migration.name}/migration.sql`, import.meta.url),
+        'utf8',
+      );
       expect(rows.rows[index]).toEqual({
         migration_name: migration.name,
         checksum: createHash('sha256').update(sql).digest('hex'),
@@ -37,7 +40,10 @@ describe('migration runner', () => {
     await expect(applyMigrations(db.url)).rejects.toThrow(/changed after it was applied/);
     const migrations = await readMigrations();
     await withClient(db.url, (client) =>
-      client.query('UPDATE _prisma_migrations SET checksum = $1 WHERE migration_name = $2', [migrations[0]!.checksum, migrations[0]!.name]),
+      client.query('UPDATE _prisma_migrations SET checksum = $1 WHERE migration_name = $2', [
+        migrations[0]!.checksum,
+        migrations[0]!.name,
+      ]),
     );
   });
 });
@@ -54,7 +60,13 @@ describe('schema.prisma and the migrations agree', () => {
   // Partial indexes, which schema.prisma cannot state without a preview feature: each is named in a `///` comment there.
   const SQL_ONLY_INDEXES: Index[] = [
     // One live contract per number; deleted incarnations keep theirs.
-    { name: 'contracts_contract_number_key', table: 'contracts', columns: ['contract_number'], unique: true, predicate: '(deleted_at IS NULL)' },
+    {
+      name: 'contracts_contract_number_key',
+      table: 'contracts',
+      columns: ['contract_number'],
+      unique: true,
+      predicate: '(deleted_at IS NULL)',
+    },
     // EVENT_ORDER=created_at: the accepted decisions, where a late event finds the state before it.
     {
       name: 'processed_events_accepted_idx',
@@ -93,7 +105,8 @@ describe('schema.prisma and the migrations agree', () => {
         WHERE c.table_schema = 'public' AND c.table_name <> '_prisma_migrations'`);
       return rows;
     });
-    const byKey = (columns: Column[]) => [...columns].sort((a, b) => `${a.table}.${a.column}`.localeCompare(`${b.table}.${b.column}`));
+    const byKey = (columns: Column[]) =>
+      [...columns].sort((a, b) => `${a.table}.${a.column}`.localeCompare(`${b.table}.${b.column}`));
     expect(byKey(actual)).toEqual(byKey(expected));
   });
 

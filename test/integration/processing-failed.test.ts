@@ -29,8 +29,17 @@ const unrecorded: string[] = [];
 const permanentFailures: (string | null)[] = [];
 
 const message = (date: string, minute: number, type = 'supply_energy_start') => {
-  const value = JSON.stringify({ type, contract_number: 'p-1', date, created_at: `2024-01-01T00:${String(minute).padStart(2, '0')}:00Z` });
-  return decodeMessage({ key: Buffer.from('p-1'), value: Buffer.from(value), source: { transport: 'kafka' as const, topic: 't', partition: 0, offset: String(offset++) } });
+  const value = JSON.stringify({
+    type,
+    contract_number: 'p-1',
+    date,
+    created_at: `2024-01-01T00:${String(minute).padStart(2, '0')}:00Z`,
+  });
+  return decodeMessage({
+    key: Buffer.from('p-1'),
+    value: Buffer.from(value),
+    source: { transport: 'kafka' as const, topic: 't', partition: 0, offset: String(offset++) },
+  });
 };
 const sql = (text: string) => withClient(db.url, (client) => client.query(text));
 
@@ -40,7 +49,12 @@ beforeAll(async () => {
   const store = createDecisionStore(prisma);
   options = {
     decideBatch: createBatchDecider({ store, clock: systemClock, auditEnabled: true }),
-    recordFailure: createFailureRecorder({ store, clock: systemClock, auditEnabled: true, onUnrecorded: (decoded) => unrecorded.push(decoded.eventId) }),
+    recordFailure: createFailureRecorder({
+      store,
+      clock: systemClock,
+      auditEnabled: true,
+      onUnrecorded: (decoded) => unrecorded.push(decoded.eventId),
+    }),
     retryTransient: (work) => work(),
     maxAttempts: 3,
     onPermanentFailure: (decoded) => permanentFailures.push(decoded?.eventId ?? null),
@@ -52,7 +66,10 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   await sql('TRUNCATE contracts, component_states, processed_events, event_audit, event_revisions');
-  await createContractRepository(prisma).create({ contractNumber: 'p-1', components: ['energy_supply', 'battery_optimization'] });
+  await createContractRepository(prisma).create({
+    contractNumber: 'p-1',
+    components: ['energy_supply', 'battery_optimization'],
+  });
   unrecorded.length = 0;
   permanentFailures.length = 0;
 });
@@ -62,20 +79,32 @@ describe('an event that fails permanently', () => {
     // A rule the service does not know about: no start dates in 2099.
     await sql(`ALTER TABLE component_states ADD CONSTRAINT no_2099 CHECK (start_date < '2099-01-01')`);
     try {
-      const batch = [message('2024-01-01', 1), message('2099-06-01', 2), message('2024-02-01', 3, 'battery_optimization_start')];
+      const batch = [
+        message('2024-01-01', 1),
+        message('2099-06-01', 2),
+        message('2024-02-01', 3, 'battery_optimization_start'),
+      ];
       const outcomes = await decideIsolatingFailures(batch, options);
       expect(outcomes.map((o) => o.message.code)).toEqual(['ACCEPTED', 'PROCESSING_FAILED', 'ACCEPTED']);
       const failed = outcomes[1]!.message;
-      expect(failed).toMatchObject({ status: 'error', event: { date: '2099-06-01' }, error: { code: 'PROCESSING_FAILED', details: { sqlstate: '23514' } } });
+      expect(failed).toMatchObject({
+        status: 'error',
+        event: { date: '2099-06-01' },
+        error: { code: 'PROCESSING_FAILED', details: { sqlstate: '23514' } },
+      });
       expect(failed.message).toContain('after 3 attempts');
       expect(failed.message).toContain('no_2099');
       // One failure of the whole batch, then three of the poisonous event alone.
       expect(permanentFailures).toEqual([null, batch[1]!.eventId, batch[1]!.eventId, batch[1]!.eventId]);
-      const audit = await sql('SELECT code, status::text, contract_id IS NOT NULL AS linked, component_type::text AS component FROM event_audit ORDER BY id');
+      const audit = await sql(
+        'SELECT code, status::text, contract_id IS NOT NULL AS linked, component_type::text AS component FROM event_audit ORDER BY id',
+      );
       expect(audit.rows.map((row) => row.code)).toEqual(['ACCEPTED', 'PROCESSING_FAILED', 'ACCEPTED']);
       // The failure is audited against its contract, so GET /contracts/{n}/events shows it.
       expect(audit.rows[1]).toMatchObject({ linked: true, component: 'energy_supply' });
-      const state = await sql(`SELECT component_type::text, to_char(start_date, 'YYYY-MM-DD') AS start FROM component_states ORDER BY 1 DESC`);
+      const state = await sql(
+        `SELECT component_type::text, to_char(start_date, 'YYYY-MM-DD') AS start FROM component_states ORDER BY 1 DESC`,
+      );
       expect(state.rows).toEqual([
         { component_type: 'energy_supply', start: '2024-01-01' },
         { component_type: 'battery_optimization', start: '2024-02-01' },
@@ -96,7 +125,10 @@ describe('an event that fails permanently', () => {
       const outcomes = await decideIsolatingFailures([message('2024-01-01', 1), poisonous], options);
       expect(outcomes.map((o) => o.message.code)).toEqual(['ACCEPTED', 'PROCESSING_FAILED']);
       expect(unrecorded).toEqual([poisonous.eventId]);
-      expect((await sql('SELECT code FROM processed_events ORDER BY code')).rows.map((r) => r.code)).toEqual(['ACCEPTED', 'PROCESSING_FAILED']);
+      expect((await sql('SELECT code FROM processed_events ORDER BY code')).rows.map((r) => r.code)).toEqual([
+        'ACCEPTED',
+        'PROCESSING_FAILED',
+      ]);
       expect((await sql('SELECT count(*)::int AS n FROM event_audit')).rows[0].n).toBe(1);
     } finally {
       await sql('ALTER TABLE event_audit DROP CONSTRAINT no_2099');
@@ -118,7 +150,9 @@ describe('an event that fails permanently', () => {
       },
       decideBatch: (messages) => {
         calls += 1;
-        return calls < 3 ? Promise.reject(new DatabaseError('connection reset', '08006', 'retriable')) : options.decideBatch(messages);
+        return calls < 3
+          ? Promise.reject(new DatabaseError('connection reset', '08006', 'retriable'))
+          : options.decideBatch(messages);
       },
     };
     const outcomes = await decideIsolatingFailures([message('2024-01-01', 1)], flaky);
@@ -127,14 +161,22 @@ describe('an event that fails permanently', () => {
   });
   it('stays failed in EVENT_ORDER=created_at: later events of its component, earlier or later in created_at, never fold or revise it', async () => {
     const store = createDecisionStore(prisma);
-    const inCreatedAtOrder: IsolationOptions = { ...options, decideBatch: createBatchDecider({ store, clock: systemClock, auditEnabled: true, eventOrder: 'created_at' }) };
+    const inCreatedAtOrder: IsolationOptions = {
+      ...options,
+      decideBatch: createBatchDecider({ store, clock: systemClock, auditEnabled: true, eventOrder: 'created_at' }),
+    };
     const send = async (type: string, date: string, minute: number) => {
       const decoded = message(date, minute, type);
       return { id: decoded.eventId, outcomes: await decideIsolatingFailures([decoded], inCreatedAtOrder) };
     };
     const ledger = async (eventId: string) =>
-      (await sql(`SELECT status::text, code, message, error, processed_at, revision, fingerprint FROM processed_events WHERE event_id = '${eventId}'`)).rows[0];
-    const revisions = async () => (await sql('SELECT event_id, revision, previous_code, code, caused_by FROM event_revisions ORDER BY id')).rows;
+      (
+        await sql(
+          `SELECT status::text, code, message, error, processed_at, revision, fingerprint FROM processed_events WHERE event_id = '${eventId}'`,
+        )
+      ).rows[0];
+    const revisions = async () =>
+      (await sql('SELECT event_id, revision, previous_code, code, caused_by FROM event_revisions ORDER BY id')).rows;
     const energySupply = async () =>
       (
         await sql(`SELECT to_char(start_date, 'YYYY-MM-DD') AS start, to_char(end_date, 'YYYY-MM-DD') AS "end", to_char(end_event_created_at AT TIME ZONE 'UTC', 'HH24:MI') AS end_created
@@ -144,8 +186,13 @@ describe('an event that fails permanently', () => {
     // An end before any start, then the start created before it: the end is revised to ACCEPTED.
     const end = await send('supply_energy_end', '2024-06-01', 20);
     const start = await send('supply_energy_start', '2024-01-01', 10);
-    expect([end, start].map(({ outcomes }) => outcomes.map((o) => o.message.code))).toEqual([['END_WITHOUT_START'], ['ACCEPTED', 'ACCEPTED']]);
-    const revisedBefore = [{ event_id: end.id, revision: 1, previous_code: 'END_WITHOUT_START', code: 'ACCEPTED', caused_by: start.id }];
+    expect([end, start].map(({ outcomes }) => outcomes.map((o) => o.message.code))).toEqual([
+      ['END_WITHOUT_START'],
+      ['ACCEPTED', 'ACCEPTED'],
+    ]);
+    const revisedBefore = [
+      { event_id: end.id, revision: 1, previous_code: 'END_WITHOUT_START', code: 'ACCEPTED', caused_by: start.id },
+    ];
     expect(await revisions()).toEqual(revisedBefore);
 
     // A later end the database refuses (a rule it has and the service does not): given up.
@@ -235,11 +282,24 @@ describe('a bug in the code that runs inside a transaction', () => {
       decideBatch: createBatchDecider({ store: buggyStore(), clock: systemClock, auditEnabled: true }),
       // The consumer's retry: outages without limit (here: until the deadline), anything unclassified three times.
       retryTransient: (work) =>
-        retryUntilDone(work, { initialMs: 1, maxMs: 2, shouldContinue: () => Date.now() < deadline, keepAlive: async () => undefined, onFailure: () => undefined, unexpectedAttempts: 3 }),
+        retryUntilDone(work, {
+          initialMs: 1,
+          maxMs: 2,
+          shouldContinue: () => Date.now() < deadline,
+          keepAlive: async () => undefined,
+          onFailure: () => undefined,
+          unexpectedAttempts: 3,
+        }),
     };
     const [outcome] = await decideIsolatingFailures([message('2024-01-01', 1)], bounded);
-    expect(outcome!.message).toMatchObject({ status: 'error', code: 'PROCESSING_FAILED', error: { details: { sqlstate: null } } });
-    expect(outcome!.message.message).toBe("The event could not be processed after 3 attempts: unexpected TypeError: Cannot read properties of undefined (reading 'start')");
+    expect(outcome!.message).toMatchObject({
+      status: 'error',
+      code: 'PROCESSING_FAILED',
+      error: { details: { sqlstate: null } },
+    });
+    expect(outcome!.message.message).toBe(
+      "The event could not be processed after 3 attempts: unexpected TypeError: Cannot read properties of undefined (reading 'start')",
+    );
     expect(permanentFailures).toHaveLength(2); // the batch, then the event alone: each retried three times inside
     expect(permanentFailures.every((id) => id === null || id === outcome!.message.event_id)).toBe(true);
     expect((await sql('SELECT code FROM event_audit')).rows).toEqual([{ code: 'PROCESSING_FAILED' }]);
@@ -247,13 +307,23 @@ describe('a bug in the code that runs inside a transaction', () => {
   });
 
   it('is answered 500 over HTTP, where the caller retries', async () => {
-    const app = await buildStubHttpApp({ decideBatch: createBatchDecider({ store: buggyStore(), clock: systemClock, auditEnabled: true }) });
+    const app = await buildStubHttpApp({
+      decideBatch: createBatchDecider({ store: buggyStore(), clock: systemClock, auditEnabled: true }),
+    });
     try {
-      const event = { type: 'supply_energy_start', contract_number: 'p-1', date: '2024-01-01', created_at: '2024-01-01T00:00:00Z', event_id: 'http-bug' };
+      const event = {
+        type: 'supply_energy_start',
+        contract_number: 'p-1',
+        date: '2024-01-01',
+        created_at: '2024-01-01T00:00:00Z',
+        event_id: 'http-bug',
+      };
       const response = await app.inject({ method: 'POST', url: '/events', payload: event });
       expect(response.statusCode).toBe(500);
       expect(response.json()).toEqual({ code: 'INTERNAL_ERROR', message: 'An unexpected error occurred.' });
-      expect((await sql(`SELECT count(*)::int AS n FROM processed_events WHERE event_id = 'http-bug'`)).rows[0].n).toBe(0);
+      expect((await sql(`SELECT count(*)::int AS n FROM processed_events WHERE event_id = 'http-bug'`)).rows[0].n).toBe(
+        0,
+      );
     } finally {
       await app.close();
     }
@@ -262,17 +332,21 @@ describe('a bug in the code that runs inside a transaction', () => {
 
 describe('what Prisma really throws', () => {
   it('for a bug in our arguments or a column type the adapter cannot read is unclassified, not an outage to wait out', async () => {
-    const invalid = await (prisma.contract.findMany as (args: unknown) => Promise<unknown>)({ where: { nope: 1 } }).catch((error: unknown) => error);
+    const invalid = await (prisma.contract.findMany as (args: unknown) => Promise<unknown>)({
+      where: { nope: 1 },
+    }).catch((error: unknown) => error);
     const unreadable = await prisma.$queryRaw`SELECT 'a'::tsvector AS words`.catch((error: unknown) => error);
     expect(invalid).toBeInstanceOf(Prisma.PrismaClientValidationError);
-    expect(unreadable).toMatchObject({ meta: { driverAdapterError: { cause: { kind: 'UnsupportedNativeDataType' } } } });
+    expect(unreadable).toMatchObject({
+      meta: { driverAdapterError: { cause: { kind: 'UnsupportedNativeDataType' } } },
+    });
     for (const error of [invalid, unreadable]) {
       expect(failureKind(storeFailure(error))).toBe('unclassified');
       expect(isDatabaseUnavailable(error)).toBe(false);
     }
   });
 
-  it('for a connection lost in the middle of an HTTP request\'s transaction is answered 503, as an outage', async () => {
+  it("for a connection lost in the middle of an HTTP request's transaction is answered 503, as an outage", async () => {
     await viaCutProxy(async (proxied, proxy) => {
       const store = createDecisionStore(proxied);
       const cutAfterLocking = decoratedStore(store, (tx) => ({
@@ -282,17 +356,30 @@ describe('what Prisma really throws', () => {
           return locked;
         },
       }));
-      const app = await buildStubHttpApp({ decideBatch: createBatchDecider({ store: cutAfterLocking, clock: systemClock, auditEnabled: true }) });
+      const app = await buildStubHttpApp({
+        decideBatch: createBatchDecider({ store: cutAfterLocking, clock: systemClock, auditEnabled: true }),
+      });
       try {
-        const event = { type: 'supply_energy_start', contract_number: 'p-1', date: '2024-01-01', created_at: '2024-01-01T00:00:00Z', event_id: 'http-cut' };
+        const event = {
+          type: 'supply_energy_start',
+          contract_number: 'p-1',
+          date: '2024-01-01',
+          created_at: '2024-01-01T00:00:00Z',
+          event_id: 'http-cut',
+        };
         const response = await app.inject({ method: 'POST', url: '/events', payload: event });
         expect(response.statusCode).toBe(503);
-        expect(response.json()).toEqual({ code: 'SERVICE_UNAVAILABLE', message: 'The database is unavailable or busy; retry later.' });
+        expect(response.json()).toEqual({
+          code: 'SERVICE_UNAVAILABLE',
+          message: 'The database is unavailable or busy; retry later.',
+        });
         expect(response.headers['retry-after']).toBe('5');
       } finally {
         await app.close();
       }
     });
-    expect((await sql(`SELECT count(*)::int AS n FROM processed_events WHERE event_id = 'http-cut'`)).rows[0].n).toBe(0);
+    expect((await sql(`SELECT count(*)::int AS n FROM processed_events WHERE event_id = 'http-cut'`)).rows[0].n).toBe(
+      0,
+    );
   });
 });

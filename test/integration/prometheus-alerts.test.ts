@@ -25,7 +25,9 @@ interface Rule {
   labels: { severity: string };
   annotations: { summary: string; runbook: string };
 }
-const rules = (parse(readFileSync(`${ROOT}deploy/prometheus/alerts.yml`, 'utf8')) as { groups: { rules: Rule[] }[] }).groups.flatMap((group) => group.rules);
+const rules = (
+  parse(readFileSync(`${ROOT}deploy/prometheus/alerts.yml`, 'utf8')) as { groups: { rules: Rule[] }[] }
+).groups.flatMap((group) => group.rules);
 
 describe('the alert rules', () => {
   it('are valid, and the compose Prometheus config that loads them too', () => {
@@ -44,8 +46,14 @@ describe('the alert rules', () => {
     };
     const checks = cases.tests.flatMap((test) => test.alert_rule_test);
     for (const { alert } of rules) {
-      expect(checks.some((check) => check.alertname === alert && check.exp_alerts.length > 0), `${alert} fires somewhere`).toBe(true);
-      expect(checks.some((check) => check.alertname === alert && check.exp_alerts.length === 0), `${alert} is quiet somewhere`).toBe(true);
+      expect(
+        checks.some((check) => check.alertname === alert && check.exp_alerts.length > 0),
+        `${alert} fires somewhere`,
+      ).toBe(true);
+      expect(
+        checks.some((check) => check.alertname === alert && check.exp_alerts.length === 0),
+        `${alert} is quiet somewhere`,
+      ).toBe(true);
     }
   });
 

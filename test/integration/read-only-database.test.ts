@@ -22,7 +22,13 @@ let running: InProcessService;
 const lines: { level: number; msg: string; err?: { message?: string } }[] = [];
 
 const event = (type: string, eventId: string, minute: number) =>
-  JSON.stringify({ type, contract_number: CONTRACT, date: '2024-12-01', created_at: `2024-11-20T10:${String(minute).padStart(2, '0')}:00Z`, event_id: eventId });
+  JSON.stringify({
+    type,
+    contract_number: CONTRACT,
+    date: '2024-12-01',
+    created_at: `2024-11-20T10:${String(minute).padStart(2, '0')}:00Z`,
+    event_id: eventId,
+  });
 
 /**
  * Sets or resets read-only for new sessions of the test database, leaving the
@@ -32,7 +38,11 @@ const event = (type: string, eventId: string, minute: number) =>
 async function setReadOnly(on: boolean): Promise<void> {
   const name = new URL(db.url).pathname.slice(1);
   await withClient(inject('databaseUrl'), async (client) => {
-    await client.query(on ? `ALTER DATABASE "${name}" SET default_transaction_read_only = on` : `ALTER DATABASE "${name}" RESET default_transaction_read_only`);
+    await client.query(
+      on
+        ? `ALTER DATABASE "${name}" SET default_transaction_read_only = on`
+        : `ALTER DATABASE "${name}" RESET default_transaction_read_only`,
+    );
   });
 }
 
@@ -54,17 +64,32 @@ async function readinessBecomes(status: number): Promise<{ status: number; check
 }
 
 async function produce(values: string[]): Promise<void> {
-  const kafka = createKafkaClient({ clientId: 'it-read-only-producer', brokers: running.config.KAFKA_BROKERS, logger: createLogger('silent') });
+  const kafka = createKafkaClient({
+    clientId: 'it-read-only-producer',
+    brokers: running.config.KAFKA_BROKERS,
+    logger: createLogger('silent'),
+  });
   const publisher = await kafka.connectPublisher();
-  await publisher.send(running.config.EVENTS_TOPIC, values.map((value) => ({ key: CONTRACT, value, headers: {} })));
+  await publisher.send(
+    running.config.EVENTS_TOPIC,
+    values.map((value) => ({ key: CONTRACT, value, headers: {} })),
+  );
   await publisher.disconnect();
 }
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  await createContracts(db, [{ contractNumber: CONTRACT, components: ['energy_supply', 'battery_optimization', 'heatpump_optimization'] }]);
-  const logger = createLogger('info', { write: (chunk: string) => void lines.push(JSON.parse(chunk) as (typeof lines)[number]) });
-  running = await startInProcessService(db, logger, { RETRY_INITIAL_MS: '50', RETRY_MAX_MS: '500', DATABASE_CONNECTION_MAX_LIFETIME_SECONDS: String(MAX_LIFETIME_SECONDS) });
+  await createContracts(db, [
+    { contractNumber: CONTRACT, components: ['energy_supply', 'battery_optimization', 'heatpump_optimization'] },
+  ]);
+  const logger = createLogger('info', {
+    write: (chunk: string) => void lines.push(JSON.parse(chunk) as (typeof lines)[number]),
+  });
+  running = await startInProcessService(db, logger, {
+    RETRY_INITIAL_MS: '50',
+    RETRY_MAX_MS: '500',
+    DATABASE_CONNECTION_MAX_LIFETIME_SECONDS: String(MAX_LIFETIME_SECONDS),
+  });
 });
 afterAll(async () => {
   await running?.service.stop();
@@ -80,15 +105,27 @@ describe('a database that turned read-only', () => {
     await setReadOnly(true);
     // Every connection opened before is replaced by then.
     await new Promise((resolve) => setTimeout(resolve, MAX_LIFETIME_SECONDS * 1000 + 500));
-    const onHttp = { type: 'battery_optimization_start', contract_number: CONTRACT, date: '2024-12-01', created_at: '2024-11-20T11:00:00Z', event_id: 'ro-http' };
+    const onHttp = {
+      type: 'battery_optimization_start',
+      contract_number: CONTRACT,
+      date: '2024-12-01',
+      created_at: '2024-11-20T11:00:00Z',
+      event_id: 'ro-http',
+    };
     for (let i = 0; i < 2; i += 1) {
       const response = await running.service.http.inject({ method: 'POST', url: '/events', payload: onHttp });
       expect(response.statusCode).toBe(503);
-      expect(response.json()).toEqual({ code: 'SERVICE_UNAVAILABLE', message: 'The database is unavailable or busy; retry later.' });
+      expect(response.json()).toEqual({
+        code: 'SERVICE_UNAVAILABLE',
+        message: 'The database is unavailable or busy; retry later.',
+      });
       expect(response.headers['retry-after']).toBe('5');
     }
     // A warning per request that names the cause, no error line.
-    expect(lines.filter((l) => l.msg === 'database unavailable').map((l) => l.err?.message)).toEqual([expect.stringContaining('read-only'), expect.stringContaining('read-only')]);
+    expect(lines.filter((l) => l.msg === 'database unavailable').map((l) => l.err?.message)).toEqual([
+      expect.stringContaining('read-only'),
+      expect.stringContaining('read-only'),
+    ]);
     expect(lines.filter((l) => l.msg === 'request failed')).toEqual([]);
 
     // SELECT 1 would still succeed: readiness must ask whether the database takes writes, and keep saying no.
@@ -96,10 +133,20 @@ describe('a database that turned read-only', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_200));
     expect((await ready()).checks.database).toBe('failing');
 
-    await produce([event('supply_energy_end', 'ro-1', 1), event('heatpump_optimization_start', 'ro-2', 2), event('heatpump_optimization_end', 'ro-3', 3)]);
+    await produce([
+      event('supply_energy_end', 'ro-1', 1),
+      event('heatpump_optimization_start', 'ro-2', 2),
+      event('heatpump_optimization_end', 'ro-3', 3),
+    ]);
     await new Promise((resolve) => setTimeout(resolve, 3_000));
-    expect((await readOutcomes(running.config.KAFKA_BROKERS.join(','), running.config.OUTCOMES_TOPIC, 1, 10_000)).map((o) => o.message.event_id)).toEqual(['ro-before']);
-    expect(lines.some((l) => l.msg === 'deciding a batch failed; retrying' && l.err?.message?.includes('read-only'))).toBe(true);
+    expect(
+      (await readOutcomes(running.config.KAFKA_BROKERS.join(','), running.config.OUTCOMES_TOPIC, 1, 10_000)).map(
+        (o) => o.message.event_id,
+      ),
+    ).toEqual(['ro-before']);
+    expect(
+      lines.some((l) => l.msg === 'deciding a batch failed; retrying' && l.err?.message?.includes('read-only')),
+    ).toBe(true);
 
     // Requests keep both pools' connections busy, as traffic would: none of them
     // sits idle long enough to be closed (idleTimeoutMillis), so only their lifetime replaces them.
@@ -112,7 +159,10 @@ describe('a database that turned read-only', () => {
     })();
     await setReadOnly(false);
     try {
-      const outcomes = await readOutcomes(running.config.KAFKA_BROKERS.join(','), running.config.OUTCOMES_TOPIC, 4, { timeoutMs: 30_000, quietMs: 1_000 });
+      const outcomes = await readOutcomes(running.config.KAFKA_BROKERS.join(','), running.config.OUTCOMES_TOPIC, 4, {
+        timeoutMs: 30_000,
+        quietMs: 1_000,
+      });
       expect(outcomes.map((o) => [o.message.event_id, o.message.code])).toEqual([
         ['ro-before', 'ACCEPTED'],
         ['ro-1', 'ACCEPTED'],

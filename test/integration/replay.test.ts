@@ -62,21 +62,30 @@ function message(value: string | Record<string, string>): DecodedMessage {
   } catch {
     // not JSON: no key
   }
-  return decodeMessage({ key, value: Buffer.from(text), source: { transport: 'kafka', topic: 'contract-events', partition: 0, offset: String(offset++) } });
+  return decodeMessage({
+    key,
+    value: Buffer.from(text),
+    source: { transport: 'kafka', topic: 'contract-events', partition: 0, offset: String(offset++) },
+  });
 }
 
 const event = (id: string, type: string, contract: string, date: string, createdAt: string) =>
   message({ event_id: id, type, contract_number: contract, date, created_at: createdAt });
 
-const sql = (text: string, values: unknown[] = []) => withClient(db.url, async (client) => (await client.query(text, values)).rows);
+const sql = (text: string, values: unknown[] = []) =>
+  withClient(db.url, async (client) => (await client.query(text, values)).rows);
 
 async function reset(numbers: Record<string, readonly ComponentType[]>): Promise<void> {
   await sql('TRUNCATE contracts, component_states, processed_events, event_audit, outcome_outbox, event_revisions');
-  for (const [contractNumber, components] of Object.entries(numbers)) await contracts.create({ contractNumber, components: [...components] });
+  for (const [contractNumber, components] of Object.entries(numbers))
+    await contracts.create({ contractNumber, components: [...components] });
 }
 
 /** One stored state row as text (microseconds kept), or undefined when there is none. */
-async function storedState(contractNumber: string, component: string): Promise<Record<string, string | null> | undefined> {
+async function storedState(
+  contractNumber: string,
+  component: string,
+): Promise<Record<string, string | null> | undefined> {
   const rows = await sql(
     `SELECT to_char(s.start_date, 'YYYY-MM-DD') AS start_date,
             to_char(s.start_event_created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS start_at,
@@ -107,7 +116,10 @@ interface CliRun {
 /** `npm run replay -- <args>` as a child process, the way an operator runs it. */
 function replayCli(args: string[], env: Record<string, string>): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/replay/cli.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/replay/cli.ts', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -137,8 +149,17 @@ describe('replay --check and --repair, EVENT_ORDER=arrival', () => {
       event('d1-old-end', 'supply_energy_end', 'D-1', '2024-06-30', '2024-01-02T00:00:00Z'),
     ]);
     // Given up as PROCESSING_FAILED: audited against C-2 with its event, but it never touched a state.
-    const giveUp = createFailureRecorder({ store, clock: systemClock, auditEnabled: true, onUnrecorded: () => undefined });
-    await giveUp(event('c2-failed', 'battery_optimization_start', 'C-2', '2024-03-01', '2024-11-20T10:00:00Z'), new Error('refused'), 3);
+    const giveUp = createFailureRecorder({
+      store,
+      clock: systemClock,
+      auditEnabled: true,
+      onUnrecorded: () => undefined,
+    });
+    await giveUp(
+      event('c2-failed', 'battery_optimization_start', 'C-2', '2024-03-01', '2024-11-20T10:00:00Z'),
+      new Error('refused'),
+      3,
+    );
     // A deleted incarnation keeps its audit; the new contract under the number starts afresh.
     await contracts.delete('D-1', 'test');
     await contracts.create({ contractNumber: 'D-1', components: ['energy_supply'] });
@@ -154,7 +175,9 @@ describe('replay --check and --repair, EVENT_ORDER=arrival', () => {
     });
     const run = await replayCli(['--check'], env());
     expect(run.code, run.stderr).toBe(0);
-    expect(lines(run.stdout)).toEqual(['checked 3 contracts, 6 components against the audit (EVENT_ORDER=arrival): no differences']);
+    expect(lines(run.stdout)).toEqual([
+      'checked 3 contracts, 6 components against the audit (EVENT_ORDER=arrival): no differences',
+    ]);
   });
 
   it('recomputes in the configured order: created_at order would have accepted the end C-2 received first', async () => {
@@ -176,7 +199,12 @@ describe('replay --check and --repair, EVENT_ORDER=arrival', () => {
     await changeState('1234', 'energy_supply', `end_date = '2025-01-01'`);
     const result = await checkConsistency({ databaseUrl: db.url, eventOrder: 'arrival' });
     expect(result.differences).toEqual([
-      { contractId: expect.any(String), contractNumber: '1234', component: 'energy_supply', fields: [{ field: 'end_date', stored: '2025-01-01', expected: '2024-12-31' }] },
+      {
+        contractId: expect.any(String),
+        contractNumber: '1234',
+        component: 'energy_supply',
+        fields: [{ field: 'end_date', stored: '2025-01-01', expected: '2024-12-31' }],
+      },
     ]);
     const run = await replayCli(['--check'], env());
     expect(run.code, run.stderr).toBe(1);
@@ -189,24 +217,38 @@ describe('replay --check and --repair, EVENT_ORDER=arrival', () => {
   it('--contract limits the check to one live contract', async () => {
     const other = await replayCli(['--check', '--contract', 'C-2'], env());
     expect(other.code, other.stderr).toBe(0);
-    expect(lines(other.stdout)).toEqual(['checked 1 contract, 2 components against the audit (EVENT_ORDER=arrival): no differences']);
+    expect(lines(other.stdout)).toEqual([
+      'checked 1 contract, 2 components against the audit (EVENT_ORDER=arrival): no differences',
+    ]);
     const changed = await replayCli(['--check', '--contract', '1234'], env());
     expect(changed.code).toBe(1);
-    expect(lines(changed.stdout)[0]).toBe('contract "1234" energy_supply: end_date stored 2025-01-01, expected 2024-12-31');
+    expect(lines(changed.stdout)[0]).toBe(
+      'contract "1234" energy_supply: end_date stored 2025-01-01, expected 2024-12-31',
+    );
     const unknown = await replayCli(['--check', '--contract', 'no-such'], env());
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('There is no live contract "no-such".');
   });
 
   it('sees a difference of one microsecond and a missing row', async () => {
-    await changeState('1234', 'battery_optimization', `end_event_created_at = end_event_created_at + interval '1 microsecond'`);
+    await changeState(
+      '1234',
+      'battery_optimization',
+      `end_event_created_at = end_event_created_at + interval '1 microsecond'`,
+    );
     await sql(`DELETE FROM component_states WHERE component_type = 'heatpump_optimization'`);
     const { differences } = await checkConsistency({ databaseUrl: db.url, eventOrder: 'arrival', contract: '1234' });
     expect(differences.map(({ component, fields }) => ({ component, fields }))).toEqual([
       { component: 'energy_supply', fields: [{ field: 'end_date', stored: '2025-01-01', expected: '2024-12-31' }] },
       {
         component: 'battery_optimization',
-        fields: [{ field: 'end_event_created_at', stored: '2024-11-20T10:10:00.000001Z', expected: '2024-11-20T10:10:00.000000Z' }],
+        fields: [
+          {
+            field: 'end_event_created_at',
+            stored: '2024-11-20T10:10:00.000001Z',
+            expected: '2024-11-20T10:10:00.000000Z',
+          },
+        ],
       },
       {
         component: 'heatpump_optimization',
@@ -238,15 +280,25 @@ describe('replay --check and --repair, EVENT_ORDER=arrival', () => {
       folded_at: null,
       folded_event_id: null,
     });
-    expect(await storedState('1234', 'heatpump_optimization')).toMatchObject({ start_date: '2025-03-03', end_date: '2025-04-04' });
+    expect(await storedState('1234', 'heatpump_optimization')).toMatchObject({
+      start_date: '2025-03-03',
+      end_date: '2025-04-04',
+    });
     const again = await replayCli(['--check'], env());
     expect(again.code, again.stdout).toBe(0);
     const nothing = await replayCli(['--repair'], env());
-    expect(lines(nothing.stdout)).toEqual(['checked 3 contracts, 6 components against the audit (EVENT_ORDER=arrival): no differences; nothing to repair']);
+    expect(lines(nothing.stdout)).toEqual([
+      'checked 3 contracts, 6 components against the audit (EVENT_ORDER=arrival): no differences; nothing to repair',
+    ]);
   });
 
   it('refuses a wrong command line with exit 2', async () => {
-    for (const args of [[], ['--check', '--repair'], ['--check', '--from', '2026-01-01T00:00:00Z'], ['--check', '--bogus']]) {
+    for (const args of [
+      [],
+      ['--check', '--repair'],
+      ['--check', '--from', '2026-01-01T00:00:00Z'],
+      ['--check', '--bogus'],
+    ]) {
       const run = await replayCli(args, env());
       expect(run.code, args.join(' ')).toBe(2);
       expect(run.stderr).toContain('--help for usage');
@@ -267,7 +319,11 @@ describe('replay --check and --repair, EVENT_ORDER=created_at', () => {
   });
 
   it('agrees in created_at order, and differs in arrival order exactly where the order matters', async () => {
-    expect(await checkConsistency({ databaseUrl: db.url, eventOrder: 'created_at' })).toMatchObject({ contracts: 1, components: 2, differences: [] });
+    expect(await checkConsistency({ databaseUrl: db.url, eventOrder: 'created_at' })).toMatchObject({
+      contracts: 1,
+      components: 2,
+      differences: [],
+    });
     const inArrivalOrder = await checkConsistency({ databaseUrl: db.url, eventOrder: 'arrival' });
     // Arrival: e2 has no start yet (rejected), e3 starts it, a-tie is stale (equal created_at).
     expect(inArrivalOrder.differences.map(({ component, fields }) => ({ component, fields }))).toEqual([
@@ -286,10 +342,20 @@ describe('replay --check and --repair, EVENT_ORDER=created_at', () => {
   });
 
   it('repairs a changed row without a fold position, and the consumer re-folds from the audit at the next event', async () => {
-    await changeState('K-1', 'energy_supply', `start_date = '2024-11-16', folded_created_at = NULL, folded_event_id = NULL`);
+    await changeState(
+      'K-1',
+      'energy_supply',
+      `start_date = '2024-11-16', folded_created_at = NULL, folded_event_id = NULL`,
+    );
     const result = await repairStates({ databaseUrl: db.url, eventOrder: 'created_at' });
-    expect(result.repaired.map(({ contractNumber, component, fields }) => ({ contractNumber, component, fields }))).toEqual([
-      { contractNumber: 'K-1', component: 'energy_supply', fields: [{ field: 'start_date', stored: '2024-11-16', expected: '2024-11-15' }] },
+    expect(
+      result.repaired.map(({ contractNumber, component, fields }) => ({ contractNumber, component, fields })),
+    ).toEqual([
+      {
+        contractNumber: 'K-1',
+        component: 'energy_supply',
+        fields: [{ field: 'start_date', stored: '2024-11-16', expected: '2024-11-15' }],
+      },
     ]);
     expect(await storedState('K-1', 'energy_supply')).toEqual({
       start_date: '2024-11-15',
@@ -300,7 +366,9 @@ describe('replay --check and --repair, EVENT_ORDER=created_at', () => {
       folded_event_id: null,
     });
     // A later event re-folds the whole history and continues from there.
-    const [outcome] = await decider('created_at')([event('e5', 'supply_energy_end', 'K-1', '2025-01-10', '2024-11-20T10:06:00Z')]);
+    const [outcome] = await decider('created_at')([
+      event('e5', 'supply_energy_end', 'K-1', '2025-01-10', '2024-11-20T10:06:00Z'),
+    ]);
     expect(outcome!.message.code).toBe('ACCEPTED');
     expect(await storedState('K-1', 'energy_supply')).toMatchObject({ end_date: '2025-01-10', folded_event_id: 'e5' });
     expect((await checkConsistency({ databaseUrl: db.url, eventOrder: 'created_at' })).differences).toEqual([]);
@@ -316,7 +384,11 @@ describe('replay --repair while the consumer runs', () => {
 
     // A batch that has locked the contract and written its decision, but not committed yet.
     const { store: held, atCommit, release } = holdBeforeCommit(store);
-    const batch = decider('arrival', systemClock, held)([event('l-2', 'supply_energy_start', 'L-1', '2024-12-02', '2024-11-20T10:01:00Z')]);
+    const batch = decider(
+      'arrival',
+      systemClock,
+      held,
+    )([event('l-2', 'supply_energy_start', 'L-1', '2024-12-02', '2024-11-20T10:01:00Z')]);
     await atCommit;
 
     let repairDone = false;
@@ -334,7 +406,12 @@ describe('replay --repair while the consumer runs', () => {
       ],
     ]);
     // Both starts, in the order they were decided; the invented end is gone.
-    expect(await storedState('L-1', 'energy_supply')).toMatchObject({ start_date: '2024-12-02', start_at: '2024-11-20T10:01:00.000000Z', end_date: null, end_at: null });
+    expect(await storedState('L-1', 'energy_supply')).toMatchObject({
+      start_date: '2024-12-02',
+      start_at: '2024-11-20T10:01:00.000000Z',
+      end_date: null,
+      end_at: null,
+    });
     expect((await checkConsistency({ databaseUrl: db.url, eventOrder: 'arrival' })).differences).toEqual([]);
   });
 
@@ -357,7 +434,11 @@ describe('replay --repair while the consumer runs', () => {
         const second = String(round % 60).padStart(2, '0');
         const minute = String(10 + Math.floor(round / 60)).padStart(2, '0');
         const day = String(1 + (round % 28)).padStart(2, '0');
-        await decide(numbers.map((n) => event(`${n}-${round}`, 'supply_energy_start', n, `2024-12-${day}`, `2024-11-20T${minute}:${second}:00Z`)));
+        await decide(
+          numbers.map((n) =>
+            event(`${n}-${round}`, 'supply_energy_start', n, `2024-12-${day}`, `2024-11-20T${minute}:${second}:00Z`),
+          ),
+        );
         rounds += 1;
         if (repairing) roundsDuringRepair += 1;
       }
@@ -375,7 +456,8 @@ describe('replay --repair while the consumer runs', () => {
     expect(new Set(result.repaired.map((difference) => difference.contractNumber)).size).toBe(numbers.length);
     const final = await checkConsistency({ databaseUrl: db.url, eventOrder: 'arrival', pageSize: 7 });
     expect(final).toMatchObject({ contracts: numbers.length, components: numbers.length, differences: [] });
-    for (const n of numbers) expect(await storedState(n, 'energy_supply')).toMatchObject({ end_date: null, end_at: null });
+    for (const n of numbers)
+      expect(await storedState(n, 'energy_supply')).toMatchObject({ end_date: null, end_at: null });
   });
 });
 
@@ -385,34 +467,62 @@ describe('replay --republish', () => {
   const T1 = '2026-03-01T10:00:00.000000Z';
   const T2 = '2026-03-01T10:00:00.000001Z';
   const T3 = '2026-03-01T10:00:01.000000Z';
-  const clockAt = (instant: string): Clock => () => parseInstant(instant)!;
+  const clockAt =
+    (instant: string): Clock =>
+    () =>
+      parseInstant(instant)!;
   let inRange: Outcome[];
 
   beforeAll(async () => {
-    const kafka = createKafkaClient({ clientId: 'replay-test', brokers: brokers.split(','), logger: createLogger('silent') });
+    const kafka = createKafkaClient({
+      clientId: 'replay-test',
+      brokers: brokers.split(','),
+      logger: createLogger('silent'),
+    });
     // One partition, so the order of the re-published outcomes shows.
     await kafka.ensureTopics([{ topic, partitions: 1, replicationFactor: 1 }]);
     await reset({ 'P-1': ['energy_supply'] });
-    await decider('arrival', clockAt(T1))([event('p-a1', 'supply_energy_start', 'P-1', '2024-12-01', '2024-11-20T10:00:00Z')]);
-    inRange = await decider('arrival', clockAt(T2))([
+    await decider(
+      'arrival',
+      clockAt(T1),
+    )([event('p-a1', 'supply_energy_start', 'P-1', '2024-12-01', '2024-11-20T10:00:00Z')]);
+    inRange = await decider(
+      'arrival',
+      clockAt(T2),
+    )([
       event('p-b1', 'supply_energy_end', 'P-1', '2024-12-31', '2024-11-20T10:05:00.123456Z'),
       event('p-b2', 'supply_energy_end', 'P-1', '2024-12-30', '2024-11-20T10:04:00Z'),
       message('not json'),
-      message({ event_id: 'p-b3', type: 'supply_energy_start', contract_number: 'P-1', date: '2024-02-30', created_at: '2024-11-20T10:00:00Z' }),
+      message({
+        event_id: 'p-b3',
+        type: 'supply_energy_start',
+        contract_number: 'P-1',
+        date: '2024-02-30',
+        created_at: '2024-11-20T10:00:00Z',
+      }),
       event('p-b4', 'supply_energy_start', 'NOBODY', '2024-12-01', '2024-11-20T10:00:00Z'),
     ]);
-    await decider('arrival', clockAt(T3))([event('p-c1', 'supply_energy_start', 'P-1', '2024-12-02', '2024-11-20T10:09:00Z')]);
+    await decider(
+      'arrival',
+      clockAt(T3),
+    )([event('p-c1', 'supply_energy_start', 'P-1', '2024-12-02', '2024-11-20T10:09:00Z')]);
   });
 
   it('publishes the outcomes decided in [from, to) again, marked as replays, with their decisions', async () => {
     const env = { DATABASE_URL: db.url, KAFKA_BROKERS: brokers, OUTCOMES_TOPIC: topic };
     const run = await replayCli(['--republish', '--from', T2, '--to', T3], env);
     expect(run.code, run.stderr).toBe(0);
-    expect(lines(run.stdout)).toEqual([`republished 5 outcomes decided from ${T2} to ${T3} (exclusive) to ${topic}, marked replay: true`]);
+    expect(lines(run.stdout)).toEqual([
+      `republished 5 outcomes decided from ${T2} to ${T3} (exclusive) to ${topic}, marked replay: true`,
+    ]);
 
     const read = await readOutcomes(brokers, topic, 5, { timeoutMs: 30_000, quietMs: 1_000 });
     // Written out by hand: the batch decided at T2 and nothing else (T1 is a microsecond before, T3 is excluded).
-    expect(Object.fromEntries(read.map(({ message: m }) => [m.event_id, [m.status, m.code, m.replay, m.duplicate, m.processed_at]]))).toEqual({
+    expect(
+      Object.fromEntries(
+        read.map(({ message: m }) => [m.event_id, [m.status, m.code, m.replay, m.duplicate, m.processed_at]]),
+      ),
+    ).toEqual({
       'p-b1': ['accepted', 'ACCEPTED', true, false, T2],
       'p-b2': ['rejected', 'STALE_END', true, false, T2],
       [inRange[2]!.message.event_id]: ['error', 'INVALID_JSON', true, false, T2],
@@ -426,7 +536,11 @@ describe('replay --republish', () => {
       const first = original.get(replayed.event_id)!;
       const { source } = first.message;
       expect(raw).toEqual({ ...first.message, replay: true });
-      expect(key).toBe(first.message.event === null && source.transport === 'kafka' ? referencePositionId(source.topic, source.partition, source.offset) : first.key);
+      expect(key).toBe(
+        first.message.event === null && source.transport === 'kafka'
+          ? referencePositionId(source.topic, source.partition, source.offset)
+          : first.key,
+      );
       expect(headers['event-id']).toBe(replayed.event_id);
     }
     // In (processed_at, event_id) order: the ledger ids of the two invalid messages are hex digests, before "p-".
@@ -434,7 +548,11 @@ describe('replay --republish', () => {
   });
 
   it('refuses a range whose start is not before its end', async () => {
-    const run = await replayCli(['--republish', '--from', T3, '--to', T2], { DATABASE_URL: db.url, KAFKA_BROKERS: brokers, OUTCOMES_TOPIC: topic });
+    const run = await replayCli(['--republish', '--from', T3, '--to', T2], {
+      DATABASE_URL: db.url,
+      KAFKA_BROKERS: brokers,
+      OUTCOMES_TOPIC: topic,
+    });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`--from (${T3}) must be before --to (${T2})`);
   });

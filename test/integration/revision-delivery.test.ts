@@ -54,7 +54,10 @@ function failingOnce(client: KafkaClient): KafkaClient {
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  await createContracts(db, CONTRACTS.map((contractNumber) => ({ contractNumber, components: ['energy_supply'] })));
+  await createContracts(
+    db,
+    CONTRACTS.map((contractNumber) => ({ contractNumber, components: ['energy_supply'] })),
+  );
   prisma = createPrismaClient(db.url, 2);
   kafka = createKafkaClient({ clientId: `revisions-${run}`, brokers: [brokers], logger: createLogger('silent') });
   await kafka.ensureTopics([EVENTS, OUTCOMES].map((topic) => ({ topic, partitions: 1, replicationFactor: 1 })));
@@ -74,7 +77,12 @@ beforeAll(async () => {
   consumer = createEventConsumer({
     kafka: client,
     delivery,
-    decideBatch: createBatchDecider({ store: createDecisionStore(prisma), clock: systemClock, auditEnabled: true, eventOrder: 'created_at' }),
+    decideBatch: createBatchDecider({
+      store: createDecisionStore(prisma),
+      clock: systemClock,
+      auditEnabled: true,
+      eventOrder: 'created_at',
+    }),
     recordFailure: (decoded) => Promise.reject(new Error(`no event should fail here, yet ${decoded.eventId} did`)),
     maxAttempts: 3,
     logger: createLogger('silent'),

@@ -51,15 +51,27 @@ describe('with API_TOKEN and MANAGEMENT_PORT', () => {
     expect(await refused.json()).toMatchObject({ code: 'UNAUTHORIZED' });
     expect((await fetch(`${api}/contracts/auth-1`)).status).toBe(404);
 
-    expect((await post('/contracts', { contract_number: 'auth-1', components: ['energy_supply'] }, TOKEN)).status).toBe(201);
-    const event = { type: 'supply_energy_start', contract_number: 'auth-1', date: '2024-12-01', created_at: '2024-11-20T10:00:00Z', event_id: 'auth-event-1' };
+    expect((await post('/contracts', { contract_number: 'auth-1', components: ['energy_supply'] }, TOKEN)).status).toBe(
+      201,
+    );
+    const event = {
+      type: 'supply_energy_start',
+      contract_number: 'auth-1',
+      date: '2024-12-01',
+      created_at: '2024-11-20T10:00:00Z',
+      event_id: 'auth-event-1',
+    };
     expect((await post('/events', event)).status).toBe(401);
     const decided = await post('/events', event, TOKEN);
     expect(decided.status).toBe(200);
     expect(await decided.json()).toMatchObject({ status: 'accepted', event_id: 'auth-event-1', duplicate: false });
 
     const [outcome] = await readOutcomes(running.config.KAFKA_BROKERS.join(','), running.config.OUTCOMES_TOPIC, 1);
-    expect(outcome?.message).toMatchObject({ event_id: 'auth-event-1', code: 'ACCEPTED', source: { transport: 'http' } });
+    expect(outcome?.message).toMatchObject({
+      event_id: 'auth-event-1',
+      code: 'ACCEPTED',
+      source: { transport: 'http' },
+    });
     // Reads stay open while only API_TOKEN is set.
     expect((await fetch(`${api}/contracts/auth-1`)).status).toBe(200);
   });
@@ -69,20 +81,37 @@ describe('with API_TOKEN and MANAGEMENT_PORT', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'ok', kafka: 'ok', consumer: 'ok' } });
     expect((await fetch(`${management}/metrics`)).status).toBe(200);
-    for (const path of ['/health/live', '/health/ready', '/metrics']) expect((await fetch(`${api}${path}`)).status, path).toBe(404);
+    for (const path of ['/health/live', '/health/ready', '/metrics'])
+      expect((await fetch(`${api}${path}`)).status, path).toBe(404);
   });
 });
 
 describe('on an address beyond loopback (HTTP_HOST=0.0.0.0, as in the container)', () => {
-  const reads = (n: string) => [`/contracts/${n}`, `/contracts/${n}/timeline`, `/contracts/${n}/events`, `/contracts/${n}/history`, `/contract/${n}`, `/contract/${n}/contract_timeline`];
+  const reads = (n: string) => [
+    `/contracts/${n}`,
+    `/contracts/${n}/timeline`,
+    `/contracts/${n}/events`,
+    `/contracts/${n}/history`,
+    `/contract/${n}`,
+    `/contract/${n}/contract_timeline`,
+  ];
   const OPEN = ['/health/live', '/health/ready', '/livez', '/readyz', '/metrics', '/docs', '/docs/json'];
-  const logged = (text: string) => text.trim().split('\n').map((line) => JSON.parse(line) as { level: number; msg: string });
+  const logged = (text: string) =>
+    text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { level: number; msg: string });
   const start = async (env: Record<string, string>) => {
     let text = '';
-    const running = await startInProcessService(db, createLogger('info', { write: (chunk: string) => void (text += chunk) }), { HTTP_HOST: '0.0.0.0', API_TOKEN: TOKEN, ...env });
+    const running = await startInProcessService(
+      db,
+      createLogger('info', { write: (chunk: string) => void (text += chunk) }),
+      { HTTP_HOST: '0.0.0.0', API_TOKEN: TOKEN, ...env },
+    );
     return { running, api: urlOf(running.service.http.server.address()), log: () => logged(text) };
   };
-  const read = (api: string, path: string, token?: string) => fetch(`${api}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const read = (api: string, path: string, token?: string) =>
+    fetch(`${api}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
   const create = (api: string, contractNumber: string) =>
     fetch(`${api}/contracts`, {
       method: 'POST',
@@ -103,7 +132,8 @@ describe('on an address beyond loopback (HTTP_HOST=0.0.0.0, as in the container)
       for (const path of OPEN) expect((await read(api, path)).status, path).toBe(200);
       // Six refusals so far; a flood of wrong tokens gets 429 from the eleventh on, while the right token still works.
       const flood = [];
-      for (let i = 0; i < 6; i += 1) flood.push((await read(api, '/contracts/far-1', `wrong-token-${i}-0123456789abcdef`)).status);
+      for (let i = 0; i < 6; i += 1)
+        flood.push((await read(api, '/contracts/far-1', `wrong-token-${i}-0123456789abcdef`)).status);
       expect(flood).toEqual([401, 401, 401, 401, 429, 429]);
       expect((await read(api, '/contracts/far-1', TOKEN)).status).toBe(200);
     } finally {
@@ -124,7 +154,10 @@ describe('on an address beyond loopback (HTTP_HOST=0.0.0.0, as in the container)
       await running.service.stop();
     }
     const warnings = log().filter((line) => line.level === 40 && line.msg.startsWith('ALLOW_'));
-    expect(warnings.map((line) => line.msg.split(':')[0])).toEqual(['ALLOW_UNAUTHENTICATED_HTTP=true', 'ALLOW_ANONYMOUS_READS=true']);
+    expect(warnings.map((line) => line.msg.split(':')[0])).toEqual([
+      'ALLOW_UNAUTHENTICATED_HTTP=true',
+      'ALLOW_ANONYMOUS_READS=true',
+    ]);
   });
 });
 
@@ -151,11 +184,26 @@ describe('when Kafka cannot be reached', () => {
       expect((await fetch(`${api}/health/live`)).status).toBe(200);
       const notReady = await fetch(`${api}/health/ready`);
       expect(notReady.status).toBe(503);
-      expect(await notReady.json()).toEqual({ code: 'NOT_READY', message: 'The service is not ready.', details: { database: 'ok', kafka: 'failing', consumer: 'failing' } });
+      expect(await notReady.json()).toEqual({
+        code: 'NOT_READY',
+        message: 'The service is not ready.',
+        details: { database: 'ok', kafka: 'failing', consumer: 'failing' },
+      });
 
       // The outcome waits in the outbox until Kafka comes; the decision does not.
-      const event = { type: 'supply_energy_start', contract_number: 'nobody', date: '2024-12-01', created_at: '2024-11-20T10:00:00Z', event_id: 'unreached-1' };
-      const decide = () => fetch(`${api}/events`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(event) });
+      const event = {
+        type: 'supply_energy_start',
+        contract_number: 'nobody',
+        date: '2024-12-01',
+        created_at: '2024-11-20T10:00:00Z',
+        event_id: 'unreached-1',
+      };
+      const decide = () =>
+        fetch(`${api}/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+          body: JSON.stringify(event),
+        });
       let decided = await decide();
       for (let tries = 0; decided.status === 503 && tries < 100; tries += 1) {
         expect(decided.headers.get('retry-after')).toBe('5');
@@ -171,7 +219,10 @@ describe('when Kafka cannot be reached', () => {
       expect(Date.now() - stopAt).toBeLessThan(5_000);
     }
     expect(await started).toBeInstanceOf(StopRequested);
-    const lines = log.trim().split('\n').map((line) => JSON.parse(line) as { msg: string });
+    const lines = log
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { msg: string });
     expect(lines.filter((line) => line.msg === 'readiness: kafka is failing')).toHaveLength(1);
   });
 });

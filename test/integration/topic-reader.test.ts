@@ -37,7 +37,11 @@ beforeAll(async () => {
   await admin.connect();
   await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3, replicationFactor: 1 }] });
   await admin.disconnect();
-  producer = kafka.producer({ transactionalId: `topic-reader-${randomUUID()}`, idempotent: true, maxInFlightRequests: 1 });
+  producer = kafka.producer({
+    transactionalId: `topic-reader-${randomUUID()}`,
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
   await producer.connect();
   let n = 0;
   // Five committed transactions over all three partitions, one aborted in between.
@@ -45,7 +49,9 @@ beforeAll(async () => {
     const transaction = await producer.transaction();
     await transaction.send({
       topic,
-      messages: [0, 1, 2].flatMap((partition) => [0, 1].map(() => ({ partition, key: `k-${partition}`, value: outcome(partition, n, n++) }))),
+      messages: [0, 1, 2].flatMap((partition) =>
+        [0, 1].map(() => ({ partition, key: `k-${partition}`, value: outcome(partition, n, n++) })),
+      ),
     });
     if (t === 2) await transaction.abort();
     else await transaction.commit();
@@ -78,9 +84,15 @@ describe('topic reader', () => {
       expect(seconds).toBeLessThan(30);
       const values = records.map((r) => JSON.parse(r.value!.toString()) as { event_id: string });
       // The aborted transaction wrote records 12–17.
-      expect(values.map((v) => Number(v.event_id.slice(2))).sort((a, b) => a - b)).toEqual([...Array(36).keys()].filter((i) => i < 12 || i > 17));
+      expect(values.map((v) => Number(v.event_id.slice(2))).sort((a, b) => a - b)).toEqual(
+        [...Array(36).keys()].filter((i) => i < 12 || i > 17),
+      );
       // Kafka order: by partition, then offset (the markers leave gaps).
-      expect(records.map((r) => r.partition)).toEqual([...Array(10).fill(0), ...Array(10).fill(1), ...Array(10).fill(2)]);
+      expect(records.map((r) => r.partition)).toEqual([
+        ...Array(10).fill(0),
+        ...Array(10).fill(1),
+        ...Array(10).fill(2),
+      ]);
       expect(records.slice(0, 10).map((r) => Number(r.offset))).toEqual([0, 1, 3, 4, 9, 10, 12, 13, 15, 16]);
     }
   });
@@ -102,6 +114,11 @@ describe('topic reader', () => {
   it('reads outcomes with the source as published, transport included', async () => {
     const outcomes = await readOutcomes(brokers, topic, 30);
     expect(outcomes).toHaveLength(30);
-    expect(outcomes[0]).toMatchObject({ partition: 0, offset: '0', key: 'k-0', raw: { source: { transport: 'kafka', topic: 'in', partition: 0 } } });
+    expect(outcomes[0]).toMatchObject({
+      partition: 0,
+      offset: '0',
+      key: 'k-0',
+      raw: { source: { transport: 'kafka', topic: 'in', partition: 0 } },
+    });
   });
 });

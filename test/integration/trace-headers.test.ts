@@ -33,14 +33,24 @@ describe('the tracestate of a consumed message', () => {
     };
     let outcomes: ReadOutcome[] = [];
     for (const [name, tracestate] of Object.entries(tracestates)) {
-      const event = { type: 'supply_energy_start', contract_number: 'nobody', date: '2024-12-01', created_at: '2024-11-20T10:00:00Z', event_id: `trace-${name}` };
+      const event = {
+        type: 'supply_energy_start',
+        contract_number: 'nobody',
+        date: '2024-12-01',
+        created_at: '2024-11-20T10:00:00Z',
+        event_id: `trace-${name}`,
+      };
       outcomes = await running.sendAndAwait([JSON.stringify(event)], { traceparent, tracestate });
     }
-    const headersOf = (name: string) => outcomes.find((outcome) => outcome.message.event_id === `trace-${name}`)?.headers ?? expect.fail(`no outcome for ${name}`);
+    const headersOf = (name: string) =>
+      outcomes.find((outcome) => outcome.message.event_id === `trace-${name}`)?.headers ??
+      expect.fail(`no outcome for ${name}`);
     expect(headersOf('valid').tracestate).toBe(tracestates.valid);
     for (const name of ['crlf', 'lf', 'nul', 'esc']) {
       const headers = headersOf(name);
-      expect(headers.traceparent, name).toMatch(new RegExp(`^00-${PRODUCER.traceId}-(?!${PRODUCER.parentId})[0-9a-f]{16}-01$`));
+      expect(headers.traceparent, name).toMatch(
+        new RegExp(`^00-${PRODUCER.traceId}-(?!${PRODUCER.parentId})[0-9a-f]{16}-01$`),
+      );
       expect(headers, name).not.toHaveProperty('tracestate');
     }
   });

@@ -31,12 +31,32 @@ beforeAll(async () => {
     { contractNumber: 't-2', components: ['energy_supply'] },
   ]);
   receiver = await startOtlpReceiver();
-  running = await startInProcessService(db, createLogger('silent'), { OTEL_EXPORTER_OTLP_ENDPOINT: `${receiver.endpoint}/`, OTEL_SERVICE_NAME: 'contract-events-it' });
-  const line = JSON.stringify({ type: 'supply_energy_start', contract_number: 't-1', date: '2024-12-01', created_at: '2024-11-20T10:00:00Z', event_id: 't-1-1' });
+  running = await startInProcessService(db, createLogger('silent'), {
+    OTEL_EXPORTER_OTLP_ENDPOINT: `${receiver.endpoint}/`,
+    OTEL_SERVICE_NAME: 'contract-events-it',
+  });
+  const line = JSON.stringify({
+    type: 'supply_energy_start',
+    contract_number: 't-1',
+    date: '2024-12-01',
+    created_at: '2024-11-20T10:00:00Z',
+    event_id: 't-1-1',
+  });
   outcomesTopic = running.config.OUTCOMES_TOPIC;
   outcomes = await running.sendAndAwait([line], { traceparent: `00-${PRODUCER.traceId}-${PRODUCER.spanId}-01` });
-  const overHttp = { type: 'supply_energy_end', contract_number: 't-1', date: '2024-12-31', created_at: '2024-11-20T10:01:00Z', event_id: 't-1-http' };
-  const answer = await running.service.http.inject({ method: 'POST', url: '/events', payload: overHttp, headers: { traceparent: `00-${CALLER.traceId}-${CALLER.spanId}-01` } });
+  const overHttp = {
+    type: 'supply_energy_end',
+    contract_number: 't-1',
+    date: '2024-12-31',
+    created_at: '2024-11-20T10:01:00Z',
+    event_id: 't-1-http',
+  };
+  const answer = await running.service.http.inject({
+    method: 'POST',
+    url: '/events',
+    payload: overHttp,
+    headers: { traceparent: `00-${CALLER.traceId}-${CALLER.spanId}-01` },
+  });
   expect(answer.statusCode).toBe(200);
   // Stopping sends the spans still buffered.
   await running.service.stop();
@@ -50,7 +70,9 @@ afterAll(async () => {
 
 describe('with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
   it('exports one span per chunk, linked to the producer span, with the database and Kafka transactions inside', () => {
-    expect(receiver.requests.every((request) => request.path === '/v1/traces' && request.contentType === 'application/json')).toBe(true);
+    expect(
+      receiver.requests.every((request) => request.path === '/v1/traces' && request.contentType === 'application/json'),
+    ).toBe(true);
     const chunks = receiver.spans.filter((span) => span.kind === CONSUMER_KIND);
     expect(chunks).toHaveLength(1);
     const chunk = chunks[0]!;
@@ -59,7 +81,11 @@ describe('with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
       parentSpanId: undefined,
       links: [PRODUCER],
       resource: { 'service.name': 'contract-events-it', 'service.version': '0.1.0' },
-      attributes: { 'messaging.system': 'kafka', 'messaging.batch.message_count': 1, 'contract_events.outcomes.accepted': 1 },
+      attributes: {
+        'messaging.system': 'kafka',
+        'messaging.batch.message_count': 1,
+        'contract_events.outcomes.accepted': 1,
+      },
     });
     const children = receiver.spans.filter((span) => span.parentSpanId === chunk.spanId);
     const shape = (span: ReceivedSpan) => ({ name: span.name, kind: span.kind, traceId: span.traceId });
@@ -92,9 +118,17 @@ describe('with a collector that never answers', () => {
     const { port } = silent.address() as AddressInfo;
     let log = '';
     const logger = createLogger('info', { write: (chunk: string) => void (log += chunk) });
-    const service = await startInProcessService(db, logger, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${port}/v1/traces` });
+    const service = await startInProcessService(db, logger, {
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${port}/v1/traces`,
+    });
     try {
-      const line = JSON.stringify({ type: 'supply_energy_start', contract_number: 't-2', date: '2024-12-01', created_at: '2024-11-20T10:00:00Z', event_id: 't-2-1' });
+      const line = JSON.stringify({
+        type: 'supply_energy_start',
+        contract_number: 't-2',
+        date: '2024-12-01',
+        created_at: '2024-11-20T10:00:00Z',
+        event_id: 't-2-1',
+      });
       const [outcome] = await service.sendAndAwait([line]);
       expect(outcome!.message).toMatchObject({ event_id: 't-2-1', status: 'accepted' });
     } finally {

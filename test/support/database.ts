@@ -18,7 +18,10 @@ export async function createTestDatabase(options: { migrate: boolean } = { migra
   if (options.migrate) await applyMigrations(url.toString());
   return {
     url: url.toString(),
-    drop: () => withClient(serverUrl.toString(), (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
+    drop: () =>
+      withClient(serverUrl.toString(), (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(
+        () => undefined,
+      ),
   };
 }
 

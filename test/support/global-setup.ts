@@ -36,11 +36,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   project.provide('kafkaBrokers', infra.kafkaBrokers);
   project.provide('databaseUrl', withDatabase(infra.serverUrl, database));
-  console.log(`[global-setup] ${infra.description}; Kafka ${infra.kafkaBrokers}, database ${database}; ready in ${seconds(started)}`);
+  console.log(
+    `[global-setup] ${infra.description}; Kafka ${infra.kafkaBrokers}, database ${database}; ready in ${seconds(started)}`,
+  );
 
   return async () => {
     if (infra.external) {
-      await dropDatabase(infra.serverUrl, database).catch((error: unknown) => console.warn(`[global-setup] could not drop ${database}: ${String(error)}`));
+      await dropDatabase(infra.serverUrl, database).catch((error: unknown) =>
+        console.warn(`[global-setup] could not drop ${database}: ${String(error)}`),
+      );
     }
     await infra.stop();
   };
@@ -50,7 +54,13 @@ async function provideInfra(): Promise<Infra> {
   const kafkaBrokers = process.env.KAFKA_BROKERS;
   const databaseUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL;
   if (kafkaBrokers && databaseUrl) {
-    return { description: 'using KAFKA_BROKERS and (TEST_)DATABASE_URL from the environment', kafkaBrokers, serverUrl: databaseUrl, external: true, stop: async () => {} };
+    return {
+      description: 'using KAFKA_BROKERS and (TEST_)DATABASE_URL from the environment',
+      kafkaBrokers,
+      serverUrl: databaseUrl,
+      external: true,
+      stop: async () => {},
+    };
   }
   if (dockerAvailable()) return fromTestcontainers();
   return fromLocalLauncher();
@@ -62,7 +72,10 @@ function dockerAvailable(): boolean {
 
 /** (b) Containers; imported lazily so machines without Docker never load testcontainers. */
 async function fromTestcontainers(): Promise<Infra> {
-  const [{ KafkaContainer }, { PostgreSqlContainer }] = await Promise.all([import('@testcontainers/kafka'), import('@testcontainers/postgresql')]);
+  const [{ KafkaContainer }, { PostgreSqlContainer }] = await Promise.all([
+    import('@testcontainers/kafka'),
+    import('@testcontainers/postgresql'),
+  ]);
   const [kafka, postgres] = await Promise.all([
     // cp-kafka 8.x is Apache Kafka 4.x in KRaft mode.
     new KafkaContainer(process.env.TEST_KAFKA_IMAGE || 'confluentinc/cp-kafka:8.0.0')
@@ -72,7 +85,10 @@ async function fromTestcontainers(): Promise<Infra> {
         KAFKA_NUM_PARTITIONS: '3',
       })
       .start(),
-    new PostgreSqlContainer(process.env.TEST_POSTGRES_IMAGE || 'postgres:17-alpine').withUsername('postgres').withPassword('postgres').start(),
+    new PostgreSqlContainer(process.env.TEST_POSTGRES_IMAGE || 'postgres:17-alpine')
+      .withUsername('postgres')
+      .withPassword('postgres')
+      .start(),
   ]);
   return {
     description: 'using Docker (testcontainers)',
@@ -93,13 +109,20 @@ async function fromLocalLauncher(): Promise<Infra> {
   // children on exit, and the throw-away data goes too.
   const removeBase = () => rmSync(base, { recursive: true, force: true });
   process.once('exit', removeBase);
-  const [kafkaPort, controllerPort, postgresPort] = await getFreePorts(3) as [number, number, number];
+  const [kafkaPort, controllerPort, postgresPort] = (await getFreePorts(3)) as [number, number, number];
   const [kafka, postgres] = await Promise.allSettled([
     startKafka({ port: kafkaPort, controllerPort, dataDir: join(base, 'kafka'), logFile: join(base, 'kafka.log') }),
-    startPostgres({ port: postgresPort, dataDir: join(base, 'postgres'), logFile: join(base, 'postgres.log'), persistent: false }),
+    startPostgres({
+      port: postgresPort,
+      dataDir: join(base, 'postgres'),
+      logFile: join(base, 'postgres.log'),
+      persistent: false,
+    }),
   ]);
   const stop = async () => {
-    await Promise.all([kafka, postgres].map((result) => (result.status === 'fulfilled' ? result.value.stop() : undefined)));
+    await Promise.all(
+      [kafka, postgres].map((result) => (result.status === 'fulfilled' ? result.value.stop() : undefined)),
+    );
     removeBase();
     process.off('exit', removeBase);
   };
@@ -107,5 +130,11 @@ async function fromLocalLauncher(): Promise<Infra> {
     await stop();
     throw kafka.status === 'rejected' ? kafka.reason : (postgres as PromiseRejectedResult).reason;
   }
-  return { description: 'using the local launcher (no Docker)', kafkaBrokers: kafka.value.brokers, serverUrl: postgres.value.url, external: false, stop };
+  return {
+    description: 'using the local launcher (no Docker)',
+    kafkaBrokers: kafka.value.brokers,
+    serverUrl: postgres.value.url,
+    external: false,
+    stop,
+  };
 }

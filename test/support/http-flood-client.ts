@@ -16,7 +16,12 @@ function post(body: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const outgoing = request(
       `${options.url}/events`,
-      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, timeout: options.answerWithinMs },
+      {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        timeout: options.answerWithinMs,
+      },
       (response) => {
         response.resume();
         response.on('end', () => resolve(response.statusCode ?? 0));

@@ -18,7 +18,11 @@ export interface InProcessService {
   sendAndAwait(lines: string[], headers?: Record<string, string>): Promise<ReadOutcome[]>;
 }
 
-export async function startInProcessService(db: TestDatabase, logger: Logger, env: Record<string, string> = {}): Promise<InProcessService> {
+export async function startInProcessService(
+  db: TestDatabase,
+  logger: Logger,
+  env: Record<string, string> = {},
+): Promise<InProcessService> {
   const run = randomUUID().slice(0, 8);
   const brokers = inject('kafkaBrokers');
   const config = loadConfig({
@@ -49,8 +53,12 @@ export async function startInProcessService(db: TestDatabase, logger: Logger, en
         logger: createLogger('silent'),
       });
       const publisher = await kafka.connectPublisher();
-      const keyOf = (value: string) => (value.startsWith('{') ? (JSON.parse(value) as { contract_number?: string }).contract_number ?? null : null);
-      await publisher.send(config.EVENTS_TOPIC, lines.map((value) => ({ key: keyOf(value), value, headers })));
+      const keyOf = (value: string) =>
+        value.startsWith('{') ? ((JSON.parse(value) as { contract_number?: string }).contract_number ?? null) : null;
+      await publisher.send(
+        config.EVENTS_TOPIC,
+        lines.map((value) => ({ key: keyOf(value), value, headers })),
+      );
       await publisher.disconnect();
       sent += lines.length;
       return readOutcomes(brokers, config.OUTCOMES_TOPIC, sent);
@@ -59,7 +67,13 @@ export async function startInProcessService(db: TestDatabase, logger: Logger, en
 }
 
 /** Creates contracts straight in the database, before their events arrive. */
-export async function createContracts(db: TestDatabase, contracts: { contractNumber: string; components: ('energy_supply' | 'battery_optimization' | 'heatpump_optimization')[] }[]): Promise<void> {
+export async function createContracts(
+  db: TestDatabase,
+  contracts: {
+    contractNumber: string;
+    components: ('energy_supply' | 'battery_optimization' | 'heatpump_optimization')[];
+  }[],
+): Promise<void> {
   const prisma = createPrismaClient(db.url, 1);
   try {
     const repository = createContractRepository(prisma);
@@ -79,7 +93,12 @@ export function mixedTraffic(contractNumber: string): string[] {
     event('supply_energy_end', '2024-12-31', '2024-11-20T10:01:00Z', `${contractNumber}-2`),
     event('supply_energy_start', '2024-12-02', '2024-11-20T10:02:00Z', `${contractNumber}-3`),
     start,
-    JSON.stringify({ type: 'battery_optimization_start', contract_number: `${contractNumber}-unknown`, date: '2024-01-01', created_at: '2024-01-01T00:00:00Z' }),
+    JSON.stringify({
+      type: 'battery_optimization_start',
+      contract_number: `${contractNumber}-unknown`,
+      date: '2024-01-01',
+      created_at: '2024-01-01T00:00:00Z',
+    }),
     'not json {',
   ];
 }

@@ -1,5 +1,12 @@
 import type { AclEntry, Admin } from 'kafkajs';
-import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, logLevel, ResourcePatternTypes } from '../../src/kafka/kafkajs/patched.js';
+import {
+  AclOperationTypes,
+  AclPermissionTypes,
+  AclResourceTypes,
+  Kafka,
+  logLevel,
+  ResourcePatternTypes,
+} from '../../src/kafka/kafkajs/patched.js';
 import { kafkajsSecurity } from '../../src/kafka/kafkajs/security.js';
 import type { SecureKafka } from './secure-kafka.js';
 
@@ -36,12 +43,22 @@ export interface ScriptAclNames {
 
 /** The service's ACLs, as docs/security.md's table lists them. */
 export function serviceGrants(names: ServiceAclNames): Grant[] {
-  const create = names.createTopics ?? true ? (['Create'] as const) : [];
+  const create = (names.createTopics ?? true) ? (['Create'] as const) : [];
   return [
     { resource: 'topic', name: names.eventsTopic, pattern: 'literal', operations: ['Read', 'Describe', ...create] },
-    { resource: 'topic', name: names.outcomesTopic, pattern: 'literal', operations: ['Write', 'Describe', 'DescribeConfigs', ...create] },
+    {
+      resource: 'topic',
+      name: names.outcomesTopic,
+      pattern: 'literal',
+      operations: ['Write', 'Describe', 'DescribeConfigs', ...create],
+    },
     { resource: 'group', name: names.groupId, pattern: 'prefixed', operations: ['Read', 'Describe'] },
-    { resource: 'transactional-id', name: `${names.transactionalIdPrefix}-`, pattern: 'prefixed', operations: ['Write', 'Describe'] },
+    {
+      resource: 'transactional-id',
+      name: `${names.transactionalIdPrefix}-`,
+      pattern: 'prefixed',
+      operations: ['Write', 'Describe'],
+    },
   ];
 }
 
@@ -54,10 +71,16 @@ export function scriptGrants(names: ScriptAclNames): Grant[] {
   ];
 }
 
-export const grantServiceAcls = (secure: SecureKafka, names: ServiceAclNames) => grant(secure, names.principal, serviceGrants(names));
-export const grantScriptAcls = (secure: SecureKafka, names: ScriptAclNames) => grant(secure, names.principal, scriptGrants(names));
+export const grantServiceAcls = (secure: SecureKafka, names: ServiceAclNames) =>
+  grant(secure, names.principal, serviceGrants(names));
+export const grantScriptAcls = (secure: SecureKafka, names: ScriptAclNames) =>
+  grant(secure, names.principal, scriptGrants(names));
 
-const RESOURCE = { topic: AclResourceTypes.TOPIC, group: AclResourceTypes.GROUP, 'transactional-id': AclResourceTypes.TRANSACTIONAL_ID };
+const RESOURCE = {
+  topic: AclResourceTypes.TOPIC,
+  group: AclResourceTypes.GROUP,
+  'transactional-id': AclResourceTypes.TRANSACTIONAL_ID,
+};
 const PATTERN = { literal: ResourcePatternTypes.LITERAL, prefixed: ResourcePatternTypes.PREFIXED };
 const OPERATION = {
   Read: AclOperationTypes.READ,
@@ -83,14 +106,19 @@ export async function grant(secure: SecureKafka, principal: string, grants: read
   await withSuperUser(secure, (admin) => admin.createAcls({ acl }));
 }
 
-const nameOf = (values: object, value: unknown) => Object.entries(values).find(([, v]) => v === value)?.[0] ?? String(value);
+const nameOf = (values: object, value: unknown) =>
+  Object.entries(values).find(([, v]) => v === value)?.[0] ?? String(value);
 const aclLine = (principal: string, operation: number, resourceType: number, pattern: number, name: string) =>
   `${principal} ${nameOf(AclOperationTypes, operation)} ${nameOf(AclResourceTypes, resourceType)}:${nameOf(ResourcePatternTypes, pattern)}:${name}`;
 
 /** `grants` as `listAcls` shows them, sorted. */
 export const aclLines = (principal: string, grants: readonly Grant[]): string[] =>
   grants
-    .flatMap((entry) => entry.operations.map((operation) => aclLine(principal, OPERATION[operation], RESOURCE[entry.resource], PATTERN[entry.pattern], entry.name)))
+    .flatMap((entry) =>
+      entry.operations.map((operation) =>
+        aclLine(principal, OPERATION[operation], RESOURCE[entry.resource], PATTERN[entry.pattern], entry.name),
+      ),
+    )
     .sort();
 
 /** Every ACL on the broker, as `<principal> <operation> <resource type>:<pattern>:<name>` lines, sorted. */
@@ -105,13 +133,24 @@ export async function listAcls(secure: SecureKafka): Promise<string[]> {
   );
   return resources
     .flatMap((resource) =>
-      resource.acls.map((acl) => aclLine(acl.principal, acl.operation, resource.resourceType, resource.resourcePatternType, resource.resourceName)),
+      resource.acls.map((acl) =>
+        aclLine(
+          acl.principal,
+          acl.operation,
+          resource.resourceType,
+          resource.resourcePatternType,
+          resource.resourceName,
+        ),
+      ),
     )
     .sort();
 }
 
 async function withSuperUser<T>(secure: SecureKafka, work: (admin: Admin) => Promise<T>): Promise<T> {
-  if (!secure.admin) throw new Error('The secure broker runs without an authorizer: start it with startSecureKafka({ authorizer: true }).');
+  if (!secure.admin)
+    throw new Error(
+      'The secure broker runs without an authorizer: start it with startSecureKafka({ authorizer: true }).',
+    );
   const kafka = new Kafka({
     clientId: 'kafka-acls-test',
     brokers: [secure.brokers],

@@ -32,7 +32,13 @@ export async function describePartitions(brokers: string, topics?: readonly stri
     await admin.connect();
     const metadata = await admin.fetchTopicMetadata({ topics: topics ? [...topics] : await admin.listTopics() });
     return metadata.topics.flatMap(({ name, partitions }) =>
-      partitions.map(({ partitionId, leader, replicas, isr }) => ({ topic: name, partition: partitionId, leader, replicas, isr })),
+      partitions.map(({ partitionId, leader, replicas, isr }) => ({
+        topic: name,
+        partition: partitionId,
+        leader,
+        replicas,
+        isr,
+      })),
     );
   } finally {
     await admin.disconnect().catch(() => undefined);
@@ -47,10 +53,15 @@ export function leaderCounts(partitions: readonly PartitionState[]): Map<number,
 }
 
 /** The node that leads the most partitions of `topics` (the lowest id on a tie). */
-export async function busiestLeader(brokers: string, topics: readonly string[]): Promise<{ nodeId: number; leads: number; of: number }> {
+export async function busiestLeader(
+  brokers: string,
+  topics: readonly string[],
+): Promise<{ nodeId: number; leads: number; of: number }> {
   const partitions = await describePartitions(brokers, topics);
-  const [nodeId, leads] = [...leaderCounts(partitions)].sort(([a, countA], [b, countB]) => countB - countA || a - b)[0] ?? [];
-  if (nodeId === undefined || leads === undefined) throw new Error(`No partition of ${topics.join(', ')} has a leader.`);
+  const [nodeId, leads] =
+    [...leaderCounts(partitions)].sort(([a, countA], [b, countB]) => countB - countA || a - b)[0] ?? [];
+  if (nodeId === undefined || leads === undefined)
+    throw new Error(`No partition of ${topics.join(', ')} has a leader.`);
   return { nodeId, leads, of: partitions.length };
 }
 
@@ -59,7 +70,12 @@ export async function busiestLeader(brokers: string, topics: readonly string[]):
  * leader and `inSync` in-sync replicas (e.g. a restarted node caught up and
  * rejoined the ISR); throws on timeout.
  */
-export async function waitForInSyncReplicas(brokers: string, topics: readonly string[] | undefined, inSync: number, timeoutMs = 60_000): Promise<void> {
+export async function waitForInSyncReplicas(
+  brokers: string,
+  topics: readonly string[] | undefined,
+  inSync: number,
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no metadata';
   for (;;) {
@@ -70,20 +86,31 @@ export async function waitForInSyncReplicas(brokers: string, topics: readonly st
     if (partitions) {
       const behind = partitions.filter(({ leader, isr }) => leader < 0 || isr.length < inSync);
       if (partitions.length > 0 && behind.length === 0) return;
-      last = behind.map(({ topic, partition, leader, isr }) => `${topic}[${partition}] leader ${leader} isr [${isr.join(',')}]`).join('; ');
+      last = behind
+        .map(({ topic, partition, leader, isr }) => `${topic}[${partition}] leader ${leader} isr [${isr.join(',')}]`)
+        .join('; ');
     }
-    if (Date.now() > deadline) throw new Error(`Not every partition has ${inSync} in-sync replicas after ${timeoutMs / 1000} s: ${last}`);
+    if (Date.now() > deadline)
+      throw new Error(`Not every partition has ${inSync} in-sync replicas after ${timeoutMs / 1000} s: ${last}`);
     await sleep(250);
   }
 }
 
 /** Waits until no partition of `topics` is led by `nodeId` (a killed node's leaderships moved). */
-export async function waitForLeadershipToLeave(brokers: string, topics: readonly string[], nodeId: number, timeoutMs = 30_000): Promise<void> {
+export async function waitForLeadershipToLeave(
+  brokers: string,
+  topics: readonly string[],
+  nodeId: number,
+  timeoutMs = 30_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const partitions = await describePartitions(brokers, topics).catch(() => undefined);
     if (partitions && partitions.every(({ leader }) => leader >= 0 && leader !== nodeId)) return;
-    if (Date.now() > deadline) throw new Error(`Node ${nodeId} still leads partitions of ${topics.join(', ')} (or some have none) after ${timeoutMs / 1000} s`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `Node ${nodeId} still leads partitions of ${topics.join(', ')} (or some have none) after ${timeoutMs / 1000} s`,
+      );
     await sleep(250);
   }
 }

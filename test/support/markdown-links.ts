@@ -66,7 +66,8 @@ export function brokenLinks(file: string): string[] {
       problems.push(`${file}: ${target}: no such file`);
     } else if (anchor !== undefined) {
       if (!targetFile.endsWith('.md')) problems.push(`${file}: ${target}: an anchor into a file that is not Markdown`);
-      else if (!headingAnchors(readFileSync(targetFile, 'utf8')).has(anchor)) problems.push(`${file}: ${target}: no heading with that anchor`);
+      else if (!headingAnchors(readFileSync(targetFile, 'utf8')).has(anchor))
+        problems.push(`${file}: ${target}: no heading with that anchor`);
     }
   }
   return problems;

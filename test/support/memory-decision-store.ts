@@ -34,9 +34,13 @@ export interface MemoryDecisionStore extends DecisionStore {
   committed(): Data;
 }
 
-export function createMemoryDecisionStore(contracts: { contractNumber: string; components: ComponentType[] }[]): MemoryDecisionStore {
+export function createMemoryDecisionStore(
+  contracts: { contractNumber: string; components: ComponentType[] }[],
+): MemoryDecisionStore {
   let data: Data = {
-    contracts: new Map(contracts.map((c, index) => [c.contractNumber, { ...c, id: String(index + 1), states: {}, folded: {} }])),
+    contracts: new Map(
+      contracts.map((c, index) => [c.contractNumber, { ...c, id: String(index + 1), states: {}, folded: {} }]),
+    ),
     ledger: new Map(),
     audit: [],
     revisions: [],
@@ -58,7 +62,12 @@ function transaction(data: Data): DecisionTransaction {
   const byId = (id: string) => [...data.contracts.values()].find((contract) => contract.id === id)!;
   const pastEvent = (entry: DecisionEntry): PastEvent => ({
     eventId: entry.eventId,
-    event: { type: entry.eventType!, contractNumber: entry.contractNumber!, date: entry.eventDate!, createdAt: entry.eventCreatedAt! },
+    event: {
+      type: entry.eventType!,
+      contractNumber: entry.contractNumber!,
+      date: entry.eventDate!,
+      createdAt: entry.eventCreatedAt!,
+    },
     decision: data.ledger.get(entry.eventId)!,
     source: entry.source,
   });
@@ -71,7 +80,9 @@ function transaction(data: Data): DecisionTransaction {
       .sort((a, b) => compareEventKeys(keyOf(a), keyOf(b)));
   return {
     async lockContracts(numbers) {
-      return new Map(numbers.flatMap((n) => (data.contracts.has(n) ? [[n, structuredClone(data.contracts.get(n)!)] as const] : [])));
+      return new Map(
+        numbers.flatMap((n) => (data.contracts.has(n) ? [[n, structuredClone(data.contracts.get(n)!)] as const] : [])),
+      );
     },
     async findDecisions(eventIds) {
       return new Map(eventIds.flatMap((id) => (data.ledger.has(id) ? [[id, data.ledger.get(id)!] as const] : [])));
@@ -106,23 +117,43 @@ function transaction(data: Data): DecisionTransaction {
     async statesBefore(positions) {
       const states = new Map<string, ComponentState>();
       for (const { ref, key } of positions) {
-        const accepted = foldable(ref).filter((e) => e.decision.status === 'accepted' && compareEventKeys(keyOf(e), key) < 0);
-        states.set(componentKey(ref), accepted.reduce((state, e) => acceptedState(state, e.event), EMPTY_COMPONENT_STATE));
+        const accepted = foldable(ref).filter(
+          (e) => e.decision.status === 'accepted' && compareEventKeys(keyOf(e), key) < 0,
+        );
+        states.set(
+          componentKey(ref),
+          accepted.reduce((state, e) => acceptedState(state, e.event), EMPTY_COMPONENT_STATE),
+        );
       }
       return states;
     },
     async revisionsCausedBy(eventIds) {
       return data.revisions
         .filter((r) => eventIds.includes(r.causedBy) && data.ledger.get(r.event.eventId)?.revision === r.revision)
-        .map(({ event, revises, revisedAt }) => ({ event: pastEvent(data.audit.find((e) => e.eventId === event.eventId)!), revises, revisedAt }));
+        .map(({ event, revises, revisedAt }) => ({
+          event: pastEvent(data.audit.find((e) => e.eventId === event.eventId)!),
+          revises,
+          revisedAt,
+        }));
     },
     async reviseDecisions(revisions, revisedAt) {
       for (const r of revisions) {
         const before = data.ledger.get(r.eventId)!;
         data.ledger.set(r.eventId, { ...before, ...r.decision, revision: r.revision });
         const entry = data.audit.find((e) => e.eventId === r.eventId)!;
-        const revises = { revision: r.revision - 1, status: r.previous.status, code: r.previous.code, caused_by: r.causedBy };
-        data.revisions.push({ event: pastEvent(entry), revises, revisedAt, causedBy: r.causedBy, revision: r.revision });
+        const revises = {
+          revision: r.revision - 1,
+          status: r.previous.status,
+          code: r.previous.code,
+          caused_by: r.causedBy,
+        };
+        data.revisions.push({
+          event: pastEvent(entry),
+          revises,
+          revisedAt,
+          causedBy: r.causedBy,
+          revision: r.revision,
+        });
       }
     },
     async enqueueOutcomes(outcomes) {

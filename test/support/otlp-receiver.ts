@@ -80,5 +80,13 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
 }
 
 function plain(attributes: KeyValue[] = []): Record<string, unknown> {
-  return Object.fromEntries(attributes.map(({ key, value }) => [key, value.stringValue ?? (value.intValue === undefined ? undefined : Number(value.intValue)) ?? value.boolValue ?? value.doubleValue]));
+  return Object.fromEntries(
+    attributes.map(({ key, value }) => [
+      key,
+      value.stringValue ??
+        (value.intValue === undefined ? undefined : Number(value.intValue)) ??
+        value.boolValue ??
+        value.doubleValue,
+    ]),
+  );
 }

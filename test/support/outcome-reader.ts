@@ -17,12 +17,20 @@ export interface ReadOutcome {
  * checking every message against the outcome schema. Stops once `expected`
  * outcomes arrived and every partition is read to its end (see readTopic).
  */
-export async function readOutcomes(brokers: string, topic: string, expected: number, options: number | ReadTopicOptions = 60_000): Promise<ReadOutcome[]> {
+export async function readOutcomes(
+  brokers: string,
+  topic: string,
+  expected: number,
+  options: number | ReadTopicOptions = 60_000,
+): Promise<ReadOutcome[]> {
   const records = await readTopic(brokers, topic, expected, options);
   return records.map(({ key, headers, value, partition, offset }) => {
     const raw: unknown = JSON.parse(value?.toString('utf8') ?? 'null');
     const parsed = outcomeMessageSchema.safeParse(raw);
-    if (!parsed.success) throw new Error(`Outcome ${topic}/${partition}/${offset} does not match the outcome schema: ${parsed.error.message}\n${value?.toString('utf8').slice(0, 2000)}`);
+    if (!parsed.success)
+      throw new Error(
+        `Outcome ${topic}/${partition}/${offset} does not match the outcome schema: ${parsed.error.message}\n${value?.toString('utf8').slice(0, 2000)}`,
+      );
     return { key, headers, message: parsed.data, raw, partition, offset };
   });
 }

@@ -13,7 +13,11 @@ export interface OutcomeTally {
 
 export async function startOutcomeTally(brokers: string, topic: string): Promise<OutcomeTally> {
   const kafka = new Kafka({ clientId: 'test-outcome-tally', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `test-tally-${randomUUID()}`, allowAutoTopicCreation: false, maxWaitTimeInMs: 100 });
+  const consumer = kafka.consumer({
+    groupId: `test-tally-${randomUUID()}`,
+    allowAutoTopicCreation: false,
+    maxWaitTimeInMs: 100,
+  });
   const counts = new Map<string, number>();
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
@@ -31,7 +35,8 @@ export async function startOutcomeTally(brokers: string, topic: string): Promise
     async reach(tag, count, timeoutMs) {
       const deadline = Date.now() + timeoutMs;
       while ((counts.get(tag) ?? 0) < count) {
-        if (Date.now() > deadline) throw new Error(`${counts.get(tag) ?? 0} of ${count} outcomes tagged ${tag} read after ${timeoutMs} ms`);
+        if (Date.now() > deadline)
+          throw new Error(`${counts.get(tag) ?? 0} of ${count} outcomes tagged ${tag} read after ${timeoutMs} ms`);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     },

@@ -20,7 +20,12 @@ interface DmmfField {
 interface Dmmf {
   models: { name: string; dbName: string | null; fields: DmmfField[] }[];
   enums: { name: string; dbName?: string | null; values: { name: string; dbName: string | null }[] }[];
-  indexes: { model: string; type: 'id' | 'unique' | 'normal' | 'fulltext'; dbName?: string; fields: { name: string }[] }[];
+  indexes: {
+    model: string;
+    type: 'id' | 'unique' | 'normal' | 'fulltext';
+    dbName?: string;
+    fields: { name: string }[];
+  }[];
 }
 
 const require = createRequire(import.meta.url);
@@ -28,6 +33,8 @@ const require = createRequire(import.meta.url);
 export async function getDMMF(): Promise<Dmmf> {
   const wasm = require('@prisma/prisma-schema-wasm') as { get_dmmf(params: string): string };
   const schema = await readFile(new URL('../../prisma/schema.prisma', import.meta.url), 'utf8');
-  const result = JSON.parse(wasm.get_dmmf(JSON.stringify({ prismaSchema: [['schema.prisma', schema]] }))) as { datamodel: Dmmf };
+  const result = JSON.parse(wasm.get_dmmf(JSON.stringify({ prismaSchema: [['schema.prisma', schema]] }))) as {
+    datamodel: Dmmf;
+  };
   return result.datamodel;
 }

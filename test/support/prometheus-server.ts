@@ -46,7 +46,12 @@ export async function startPrometheus({ job, targets, ruleFile }: PrometheusScra
   const url = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(
     prometheus,
-    [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let log = '';
@@ -60,13 +65,21 @@ export async function startPrometheus({ job, targets, ruleFile }: PrometheusScra
   const api = async <T>(path: string): Promise<T> => {
     const response = await fetch(`${url}${path}`);
     const body = (await response.json()) as { status: string; data: T; error?: string };
-    if (body.status !== 'success') throw new Error(`Prometheus answered ${response.status} to ${path}: ${body.error ?? ''}`);
+    if (body.status !== 'success')
+      throw new Error(`Prometheus answered ${response.status} to ${path}: ${body.error ?? ''}`);
     return body.data;
   };
   const abortReason = () => (child.exitCode === null ? undefined : `exited with ${child.exitCode}:\n${log}`);
   try {
-    await waitFor('Prometheus', async () => (await fetch(`${url}/-/ready`).catch(() => undefined))?.ok === true, { timeoutMs: 30_000, abortReason });
-    await waitFor(`Prometheus's first scrape of ${targets.join(', ')}`, async () => (await scraped(api)) === targets.length, { timeoutMs: 30_000, abortReason });
+    await waitFor('Prometheus', async () => (await fetch(`${url}/-/ready`).catch(() => undefined))?.ok === true, {
+      timeoutMs: 30_000,
+      abortReason,
+    });
+    await waitFor(
+      `Prometheus's first scrape of ${targets.join(', ')}`,
+      async () => (await scraped(api)) === targets.length,
+      { timeoutMs: 30_000, abortReason },
+    );
   } catch (error) {
     await stop();
     throw error;
@@ -74,7 +87,9 @@ export async function startPrometheus({ job, targets, ruleFile }: PrometheusScra
   return {
     url,
     api,
-    query: async (expr) => (await api<{ resultType: string; result: PromSeries[] }>(`/api/v1/query?query=${encodeURIComponent(expr)}`)).result,
+    query: async (expr) =>
+      (await api<{ resultType: string; result: PromSeries[] }>(`/api/v1/query?query=${encodeURIComponent(expr)}`))
+        .result,
     stop,
   };
 }

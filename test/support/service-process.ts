@@ -27,7 +27,8 @@ export async function startServiceProcess(env: Record<string, string>): Promise<
   const deadline = Date.now() + 90_000;
   let lastAnswer = 'no answer';
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`The service exited with ${child.exitCode} during start-up:\n${output}`);
+    if (child.exitCode !== null)
+      throw new Error(`The service exited with ${child.exitCode} during start-up:\n${output}`);
     const ready = await fetch(`${baseUrl}/health/ready`).then(
       async (r) => {
         lastAnswer = `${r.status} ${await r.text()}`;
@@ -56,10 +57,15 @@ export async function startServiceProcess(env: Record<string, string>): Promise<
 /** Runs a project script (e.g. `npm run produce`) the way a user would, and returns its output. */
 export function runScript(script: string, args: string[], env: Record<string, string>): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('exit', (code) => (code === 0 ? resolve(output) : reject(new Error(`${script} exited with ${code}:\n${output}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(output) : reject(new Error(`${script} exited with ${code}:\n${output}`)),
+    );
   });
 }

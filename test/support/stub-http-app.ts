@@ -15,7 +15,12 @@ export function stubHttpDependencies(overrides: Partial<HttpDependencies> = {}):
   return {
     logger: createLogger('silent'),
     metrics: createMetrics(),
-    contracts: { create: unexpected('create'), find: unexpected('find'), findWithStates: unexpected('findWithStates'), delete: unexpected('delete') },
+    contracts: {
+      create: unexpected('create'),
+      find: unexpected('find'),
+      findWithStates: unexpected('findWithStates'),
+      delete: unexpected('delete'),
+    },
     auditLog: { contractEvents: unexpected('contractEvents'), contractHistory: unexpected('contractHistory') },
     decideBatch: unexpected('decideBatch'),
     readiness: async () => ({ ready: true, checks: { database: 'ok', kafka: 'ok', consumer: 'ok' } }),

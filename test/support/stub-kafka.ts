@@ -1,4 +1,14 @@
-import type { BatchControl, ConsumedOffset, InboundBatch, KafkaClient, OutboundMessage, Publisher, Subscriber, SubscriberOptions, TransactionalPublisher } from '../../src/kafka/port.js';
+import type {
+  BatchControl,
+  ConsumedOffset,
+  InboundBatch,
+  KafkaClient,
+  OutboundMessage,
+  Publisher,
+  Subscriber,
+  SubscriberOptions,
+  TransactionalPublisher,
+} from '../../src/kafka/port.js';
 
 // A stand-in for the Kafka client module, for fast tests of the consumer loop
 // (the way kafkajs tests its own runner): batches are handed in by the test,
@@ -96,7 +106,8 @@ export function createStubKafka(options: { maxMessageBytes?: number } = {}): Stu
     const epoch = stub.connects.push(transactionalId);
     return {
       async sendInTransaction(_topic, requests, consumed) {
-        if (stub.connects.lastIndexOf(transactionalId) + 1 !== epoch) throw Object.assign(new Error('fenced'), { type: 'INVALID_PRODUCER_EPOCH' });
+        if (stub.connects.lastIndexOf(transactionalId) + 1 !== epoch)
+          throw Object.assign(new Error('fenced'), { type: 'INVALID_PRODUCER_EPOCH' });
         failIfScripted();
         stub.transactions.push({ transactionalId, requests: requests.map((r) => [...r]), consumed });
         stub.groupOffsets.set(consumed.partition, BigInt(consumed.nextOffset));
@@ -118,7 +129,10 @@ export function createStubKafka(options: { maxMessageBytes?: number } = {}): Stu
   stub.client = {
     listTopics: async () => [],
     committedOffsets: async () => new Map(stub.groupOffsets),
-    committedOffset: async (_groupId, _topic, partition) => ({ nextOffset: stub.groupOffsets.get(partition) ?? -1n, metadata: stub.groupMetadata.get(partition) ?? null }),
+    committedOffset: async (_groupId, _topic, partition) => ({
+      nextOffset: stub.groupOffsets.get(partition) ?? -1n,
+      metadata: stub.groupMetadata.get(partition) ?? null,
+    }),
     endOffsets: async () => new Map(),
     ensureTopics: async () => [],
     topicMaxMessageBytes: async () => options.maxMessageBytes ?? 1_048_588,

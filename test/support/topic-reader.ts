@@ -34,7 +34,12 @@ export interface ReadTopicOptions {
  *
  * The fourth argument may be a timeout in milliseconds (the older form).
  */
-export async function readTopic(brokers: string, topic: string, expected: number, options: number | ReadTopicOptions = {}): Promise<TopicRecord[]> {
+export async function readTopic(
+  brokers: string,
+  topic: string,
+  expected: number,
+  options: number | ReadTopicOptions = {},
+): Promise<TopicRecord[]> {
   const { timeoutMs = 60_000, quietMs = 0 } = typeof options === 'number' ? { timeoutMs: options } : options;
   const kafka = new Kafka({ clientId: 'test-topic-reader', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
   const deadline = Date.now() + timeoutMs;
@@ -42,7 +47,11 @@ export async function readTopic(brokers: string, topic: string, expected: number
   /** Per partition, the offset after the last one fetched (messages, markers and aborted records alike). */
   const positions = new Map<number, bigint>();
   const admin = kafka.admin();
-  const consumer = kafka.consumer({ groupId: `test-reader-${randomUUID()}`, allowAutoTopicCreation: false, maxWaitTimeInMs: 250 });
+  const consumer = kafka.consumer({
+    groupId: `test-reader-${randomUUID()}`,
+    allowAutoTopicCreation: false,
+    maxWaitTimeInMs: 250,
+  });
   consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
     if (payload.topic !== topic || payload.lastOffset === null || payload.lastOffset === undefined) return;
     const next = BigInt(payload.lastOffset) + 1n;

@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 
 /** The worked example of SPEC section 2, as shipped in examples/events.jsonl. */
-export const WORKED_EXAMPLE_LINES: string[] = readFileSync(new URL('../../examples/events.jsonl', import.meta.url), 'utf8')
+export const WORKED_EXAMPLE_LINES: string[] = readFileSync(
+  new URL('../../examples/events.jsonl', import.meta.url),
+  'utf8',
+)
   .split('\n')
   .filter((line) => line.trim() !== '');
 

@@ -18,7 +18,12 @@ describe('loadConfig', () => {
   });
 
   it('reads and converts the environment', () => {
-    const config = loadConfig({ KAFKA_BROKERS: 'a:1, b:2', HTTP_PORT: '9000', ENABLE_EVENT_AUDIT: 'false', EVENTS_TOPIC: 'in' });
+    const config = loadConfig({
+      KAFKA_BROKERS: 'a:1, b:2',
+      HTTP_PORT: '9000',
+      ENABLE_EVENT_AUDIT: 'false',
+      EVENTS_TOPIC: 'in',
+    });
     expect(config.KAFKA_BROKERS).toEqual(['a:1', 'b:2']);
     expect(config.HTTP_PORT).toBe(9000);
     expect(config.ENABLE_EVENT_AUDIT).toBe(false);
@@ -32,14 +37,24 @@ describe('loadConfig', () => {
   it('reports one line per invalid variable and never echoes the database URL', () => {
     let caught: unknown;
     try {
-      loadConfig({ HTTP_PORT: 'eighty', KAFKA_BROKERS: 'nohost', ENABLE_EVENT_AUDIT: 'maybe', DATABASE_URL: 'mysql://secret@x' });
+      loadConfig({
+        HTTP_PORT: 'eighty',
+        KAFKA_BROKERS: 'nohost',
+        ENABLE_EVENT_AUDIT: 'maybe',
+        DATABASE_URL: 'mysql://secret@x',
+      });
     } catch (error) {
       caught = error;
     }
     expect(caught).toBeInstanceOf(ConfigError);
     const { problems, message } = caught as ConfigError;
     expect(problems).toHaveLength(4);
-    expect(problems.map((line) => line.split(':')[0]).sort()).toEqual(['DATABASE_URL', 'ENABLE_EVENT_AUDIT', 'HTTP_PORT', 'KAFKA_BROKERS']);
+    expect(problems.map((line) => line.split(':')[0]).sort()).toEqual([
+      'DATABASE_URL',
+      'ENABLE_EVENT_AUDIT',
+      'HTTP_PORT',
+      'KAFKA_BROKERS',
+    ]);
     expect(message).not.toContain('secret');
     expect(message.split('\n')).toHaveLength(5);
   });
@@ -103,15 +118,26 @@ describe('secrets', () => {
   });
 
   it('never echoes an invalid secret', () => {
-    const problems = problemsOf({ API_TOKEN: 'short-secret', KAFKA_SSL: 'true', KAFKA_SSL_KEY: 'not-pem-secret', KAFKA_SSL_CERT: 'x' });
+    const problems = problemsOf({
+      API_TOKEN: 'short-secret',
+      KAFKA_SSL: 'true',
+      KAFKA_SSL_KEY: 'not-pem-secret',
+      KAFKA_SSL_CERT: 'x',
+    });
     expect(problems.map((line) => line.split(':')[0]).sort()).toEqual(['API_TOKEN', 'KAFKA_SSL_CERT', 'KAFKA_SSL_KEY']);
     expect(problems.join('\n')).not.toMatch(/secret|"x"/);
   });
 
   it('wants SASL mechanism, username and password together, and TLS material only with KAFKA_SSL', () => {
-    expect(problemsOf({ KAFKA_SASL_USERNAME: 'svc' })).toEqual([expect.stringMatching(/^KAFKA_SASL_MECHANISM: SASL needs/)]);
-    expect(problemsOf({ KAFKA_SSL_CA: '-----BEGIN CERTIFICATE-----' })).toEqual([expect.stringMatching(/^KAFKA_SSL: .*KAFKA_SSL=true/)]);
-    expect(problemsOf({ KAFKA_SSL: 'true', KAFKA_SSL_CERT: '-----BEGIN CERTIFICATE-----' })).toEqual([expect.stringMatching(/^KAFKA_SSL_CERT: mutual TLS/)]);
+    expect(problemsOf({ KAFKA_SASL_USERNAME: 'svc' })).toEqual([
+      expect.stringMatching(/^KAFKA_SASL_MECHANISM: SASL needs/),
+    ]);
+    expect(problemsOf({ KAFKA_SSL_CA: '-----BEGIN CERTIFICATE-----' })).toEqual([
+      expect.stringMatching(/^KAFKA_SSL: .*KAFKA_SSL=true/),
+    ]);
+    expect(problemsOf({ KAFKA_SSL: 'true', KAFKA_SSL_CERT: '-----BEGIN CERTIFICATE-----' })).toEqual([
+      expect.stringMatching(/^KAFKA_SSL_CERT: mutual TLS/),
+    ]);
     expect(problemsOf({ KAFKA_SSL: 'true', KAFKA_SSL_REJECT_UNAUTHORIZED: 'false' })).toEqual([]);
   });
 });
@@ -132,19 +158,37 @@ describe('HTTP exposure', () => {
   });
 
   // A DNS name that starts with `127.` resolves wherever its owner points it: only an address or localhost is loopback.
-  it.each(['0.0.0.0', '::', '10.1.2.3', 'example.internal', '127.example.com', '127.0.0.1.nip.io'])('refuses %s without a token, in one line', (host) => {
-    const message = refusal({ HTTP_HOST: host });
-    expect(message).toMatch(new RegExp(`^HTTP_HOST: ${host.replace(/\./g, '\\.')} is reachable from other machines, so set API_TOKEN`));
-    expect(message?.split('\n')).toHaveLength(1);
-  });
+  it.each(['0.0.0.0', '::', '10.1.2.3', 'example.internal', '127.example.com', '127.0.0.1.nip.io'])(
+    'refuses %s without a token, in one line',
+    (host) => {
+      const message = refusal({ HTTP_HOST: host });
+      expect(message).toMatch(
+        new RegExp(`^HTTP_HOST: ${host.replace(/\./g, '\\.')} is reachable from other machines, so set API_TOKEN`),
+      );
+      expect(message?.split('\n')).toHaveLength(1);
+    },
+  );
 
-  it.each(['127.0.0.1', '127.0.0.53', '::1', '[::1]', 'localhost'])('accepts the loopback address %s without a token', (host) => {
-    expect(refusal({ HTTP_HOST: host })).toBeUndefined();
-  });
+  it.each(['127.0.0.1', '127.0.0.53', '::1', '[::1]', 'localhost'])(
+    'accepts the loopback address %s without a token',
+    (host) => {
+      expect(refusal({ HTTP_HOST: host })).toBeUndefined();
+    },
+  );
 
   it('counts only addresses in 127.0.0.0/8, ::1 and the localhost names as loopback', () => {
-    for (const host of ['127.0.0.1', '127.255.255.254', '::1', '[::1]', '::ffff:127.0.0.1', 'localhost', 'LOCALHOST']) expect(isLoopbackHost(host), host).toBe(true);
-    for (const host of ['127.example.com', '127.0.0.1.nip.io', '127.0.0.1.', '1270.0.0.1', '128.0.0.1', '0.0.0.0', '::', 'localhost.example.com']) {
+    for (const host of ['127.0.0.1', '127.255.255.254', '::1', '[::1]', '::ffff:127.0.0.1', 'localhost', 'LOCALHOST'])
+      expect(isLoopbackHost(host), host).toBe(true);
+    for (const host of [
+      '127.example.com',
+      '127.0.0.1.nip.io',
+      '127.0.0.1.',
+      '1270.0.0.1',
+      '128.0.0.1',
+      '0.0.0.0',
+      '::',
+      'localhost.example.com',
+    ]) {
       expect(isLoopbackHost(host), host).toBe(false);
     }
   });
@@ -154,7 +198,9 @@ describe('HTTP exposure', () => {
     expect(readsNeedToken(loadConfig({ HTTP_HOST: 'localhost', API_TOKEN: token }))).toBe(false);
     expect(readsNeedToken(loadConfig({ HTTP_HOST: '0.0.0.0', API_TOKEN: token }))).toBe(true);
     expect(readsNeedToken(loadConfig({ HTTP_HOST: '127.example.com', API_TOKEN: token }))).toBe(true);
-    expect(readsNeedToken(loadConfig({ HTTP_HOST: '0.0.0.0', API_TOKEN: token, ALLOW_ANONYMOUS_READS: 'true' }))).toBe(false);
+    expect(readsNeedToken(loadConfig({ HTTP_HOST: '0.0.0.0', API_TOKEN: token, ALLOW_ANONYMOUS_READS: 'true' }))).toBe(
+      false,
+    );
   });
 
   it('refuses ALLOW_ANONYMOUS_READS beside API_READ_TOKEN, which asks for a token on reads', () => {
@@ -168,15 +214,21 @@ describe('HTTP exposure', () => {
     expect(warnings({})).toEqual([]);
     expect(warnings({ HTTP_HOST: '0.0.0.0', API_TOKEN: token })).toEqual([]);
     expect(warnings({ HTTP_HOST: '0.0.0.0', ALLOW_UNAUTHENTICATED_HTTP: 'true' })).toEqual([
-      expect.stringMatching(/^ALLOW_UNAUTHENTICATED_HTTP=true: the API on 0\.0\.0\.0 asks for no token; anyone who reaches it may create and delete contracts/),
+      expect.stringMatching(
+        /^ALLOW_UNAUTHENTICATED_HTTP=true: the API on 0\.0\.0\.0 asks for no token; anyone who reaches it may create and delete contracts/,
+      ),
       // Reads are open with everything else; ALLOW_ANONYMOUS_READS is not set, so it says nothing.
     ]);
     expect(warnings({ HTTP_HOST: '0.0.0.0', API_TOKEN: token, ALLOW_UNAUTHENTICATED_HTTP: 'true' })).toEqual([
       expect.stringMatching(/^ALLOW_UNAUTHENTICATED_HTTP=true: no effect while API_TOKEN is set/),
     ]);
-    expect(warnings({ ALLOW_UNAUTHENTICATED_HTTP: 'true' })).toEqual([expect.stringMatching(/^ALLOW_UNAUTHENTICATED_HTTP=true: no effect/)]);
+    expect(warnings({ ALLOW_UNAUTHENTICATED_HTTP: 'true' })).toEqual([
+      expect.stringMatching(/^ALLOW_UNAUTHENTICATED_HTTP=true: no effect/),
+    ]);
     expect(warnings({ HTTP_HOST: '10.1.2.3', API_TOKEN: token, ALLOW_ANONYMOUS_READS: 'true' })).toEqual([
-      expect.stringMatching(/^ALLOW_ANONYMOUS_READS=true: reads on 10\.1\.2\.3 ask for no token; anyone who reaches it may read contracts, timelines, audited events/),
+      expect.stringMatching(
+        /^ALLOW_ANONYMOUS_READS=true: reads on 10\.1\.2\.3 ask for no token; anyone who reaches it may read contracts, timelines, audited events/,
+      ),
     ]);
     // On loopback reads are open anyway: nothing to warn of.
     expect(warnings({ API_TOKEN: token, ALLOW_ANONYMOUS_READS: 'true' })).toEqual([]);
@@ -189,7 +241,9 @@ describe('HTTP exposure', () => {
 
   it('wants a read token only beside an admin token, and a different one', () => {
     expect(refusal({ API_READ_TOKEN: token })).toMatch(/^API_READ_TOKEN: set API_TOKEN too/);
-    expect(refusal({ API_READ_TOKEN: token, API_TOKEN: `${'c'.repeat(20)},${token}` })).toMatch(/^API_READ_TOKEN: must differ/);
+    expect(refusal({ API_READ_TOKEN: token, API_TOKEN: `${'c'.repeat(20)},${token}` })).toMatch(
+      /^API_READ_TOKEN: must differ/,
+    );
     expect(refusal({ API_TOKEN: `${token}\u00e9` })).toMatch(/^API_TOKEN: expected tokens of printable ASCII/);
     expect(refusal({ API_TOKEN: `${token},short` })).toMatch(/^API_TOKEN: expected tokens of at least 16 characters/);
   });

@@ -26,7 +26,11 @@ export function registerContractEventRoutes(app: FastifyInstance, auditLog: Audi
     handler: async (request) => {
       const { contract_number: contractNumber } = request.params;
       const { limit, cursor, incarnation } = request.query;
-      const page = await auditLog.contractEvents(contractNumber, { limit, ...(cursor && { after: cursor }), ...(incarnation && { incarnation }) });
+      const page = await auditLog.contractEvents(contractNumber, {
+        limit,
+        ...(cursor && { after: cursor }),
+        ...(incarnation && { incarnation }),
+      });
       if (!page) throw notFound(contractNumber, incarnation);
       return {
         contract_number: contractNumber,

@@ -24,7 +24,10 @@ export function registerContractRoutes(app: FastifyInstance, contracts: Contract
         summary: alias ? 'Create a contract (alias of POST /contracts)' : 'Create a contract',
         deprecated: alias,
         body: createContractSchema,
-        response: { 201: contractSchema, ...errorResponses(HttpErrorCode.CONTRACT_EXISTS, HttpErrorCode.SERVICE_UNAVAILABLE, ...JSON_BODY_ERRORS) },
+        response: {
+          201: contractSchema,
+          ...errorResponses(HttpErrorCode.CONTRACT_EXISTS, HttpErrorCode.SERVICE_UNAVAILABLE, ...JSON_BODY_ERRORS),
+        },
       },
       handler: async (request, reply) => {
         const { contract_number: contractNumber, components, created_at: createdAt } = request.body;

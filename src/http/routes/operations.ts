@@ -17,28 +17,52 @@ const readySchema = z
     status: z.literal('ready'),
     checks: z.object({ database: checkState, kafka: checkState, consumer: checkState }),
   })
-  .meta({ description: 'Ready', example: { status: 'ready', checks: { database: 'ok', kafka: 'ok', consumer: 'ok' } } });
+  .meta({
+    description: 'Ready',
+    example: { status: 'ready', checks: { database: 'ok', kafka: 'ok', consumer: 'ok' } },
+  });
 
 const liveSchema = z.object({ status: z.literal('live') }).meta({ description: 'Alive', example: { status: 'live' } });
 
 // Not JSON: documented here, sent as text by the handler.
 const metricsResponse = {
   description: 'Prometheus text exposition format (version 0.0.4).',
-  content: { 'text/plain': { schema: z.string().meta({ example: 'contract_events_processed_total{status="accepted",code="ACCEPTED",type="supply_energy_start",duplicate="false"} 12' }) } },
+  content: {
+    'text/plain': {
+      schema: z.string().meta({
+        example:
+          'contract_events_processed_total{status="accepted",code="ACCEPTED",type="supply_energy_start",duplicate="false"} 12',
+      }),
+    },
+  },
 };
 
 /** Liveness, readiness and Prometheus metrics, open to probes and scrapers whatever tokens are set. */
-export function registerOperationsRoutes(app: FastifyInstance, metrics: Metrics, readiness: () => Promise<ReadinessReport>): void {
+export function registerOperationsRoutes(
+  app: FastifyInstance,
+  metrics: Metrics,
+  readiness: () => Promise<ReadinessReport>,
+): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
   // Each probe also answers under the name Kubernetes' own components use (/livez, /readyz).
-  for (const [url, alias] of [['/health/live', ''], ['/livez', ' (alias of /health/live)']] as const) {
+  for (const [url, alias] of [
+    ['/health/live', ''],
+    ['/livez', ' (alias of /health/live)'],
+  ] as const) {
     routes.get(url, {
       config: { access: 'open' },
-      schema: { tags: ['operations'], summary: `The process is up${alias}`, response: { 200: liveSchema, ...errorResponses() } },
+      schema: {
+        tags: ['operations'],
+        summary: `The process is up${alias}`,
+        response: { 200: liveSchema, ...errorResponses() },
+      },
       handler: async () => ({ status: 'live' as const }),
     });
   }
-  for (const [url, alias] of [['/health/ready', ''], ['/readyz', ' (alias of /health/ready)']] as const) {
+  for (const [url, alias] of [
+    ['/health/ready', ''],
+    ['/readyz', ' (alias of /health/ready)'],
+  ] as const) {
     routes.get(url, {
       config: { access: 'open' },
       schema: {
@@ -59,7 +83,11 @@ export function registerOperationsRoutes(app: FastifyInstance, metrics: Metrics,
   }
   routes.get('/metrics', {
     config: { access: 'open' },
-    schema: { tags: ['operations'], summary: 'Prometheus metrics (text exposition format)', response: { 200: metricsResponse, ...errorResponses() } },
+    schema: {
+      tags: ['operations'],
+      summary: 'Prometheus metrics (text exposition format)',
+      response: { 200: metricsResponse, ...errorResponses() },
+    },
     handler: async (_request, reply) => {
       const body = await metrics.registry.metrics();
       return reply.type(metrics.registry.contentType).send(body);

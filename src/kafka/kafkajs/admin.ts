@@ -15,7 +15,10 @@ export async function withAdmin<T>(kafka: Kafka, work: (admin: Admin) => Promise
   }
 }
 
-export type AdminOperations = Pick<KafkaClient, 'listTopics' | 'topicMaxMessageBytes' | 'committedOffsets' | 'committedOffset' | 'endOffsets' | 'ensureTopics'>;
+export type AdminOperations = Pick<
+  KafkaClient,
+  'listTopics' | 'topicMaxMessageBytes' | 'committedOffsets' | 'committedOffset' | 'endOffsets' | 'ensureTopics'
+>;
 
 /** The port's topic and offset operations, each over an admin connection of its own. */
 export function adminOperations(kafka: Kafka): AdminOperations {
@@ -34,7 +37,11 @@ export function adminOperations(kafka: Kafka): AdminOperations {
         return { nextOffset: BigInt(committed?.offset ?? -1), metadata: committed?.metadata ?? null };
       }),
     endOffsets: (topic) =>
-      withAdmin(kafka, async (admin) => new Map((await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => [partition, BigInt(high)]))),
+      withAdmin(
+        kafka,
+        async (admin) =>
+          new Map((await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => [partition, BigInt(high)])),
+      ),
     ensureTopics: (topics) => ensureTopics(kafka, topics),
   };
 }
@@ -61,8 +68,14 @@ function ensureTopics(kafka: Kafka, topics: readonly TopicSpec[]): Promise<strin
 const TOPIC_RESOURCE = 2; // kafkajs ConfigResourceTypes.TOPIC
 
 async function topicMaxMessageBytes(admin: Admin, topic: string): Promise<number> {
-  const described = await admin.describeConfigs({ resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: ['max.message.bytes'] }], includeSynonyms: false });
-  const value = Number(described.resources[0]?.configEntries.find((entry) => entry.configName === 'max.message.bytes')?.configValue);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`Topic ${topic} reports no usable max.message.bytes.`);
+  const described = await admin.describeConfigs({
+    resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: ['max.message.bytes'] }],
+    includeSynonyms: false,
+  });
+  const value = Number(
+    described.resources[0]?.configEntries.find((entry) => entry.configName === 'max.message.bytes')?.configValue,
+  );
+  if (!Number.isSafeInteger(value) || value <= 0)
+    throw new Error(`Topic ${topic} reports no usable max.message.bytes.`);
   return value;
 }

@@ -25,12 +25,20 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
   });
   const partitionsOf = cachedPartitions(kafka);
   // As the broker names it by default; a TLS client's principal is its certificate's, unknown here.
-  const principal = options.security?.sasl ? `principal User:${options.security.sasl.username}` : "the client's principal";
+  const principal = options.security?.sasl
+    ? `principal User:${options.security.sasl.username}`
+    : "the client's principal";
   return {
     ...adminOperations(kafka),
-    connectPublisher: (publisherOptions) => connectPublisher(kafka, partitionsOf, publisherOptions?.compression ?? 'none'),
+    connectPublisher: (publisherOptions) =>
+      connectPublisher(kafka, partitionsOf, publisherOptions?.compression ?? 'none'),
     connectTransactionalPublisher: (transactionalId, publisherOptions) =>
-      connectTransactionalPublisher(kafka, partitionsOf, { transactionalId, principal }, publisherOptions?.compression ?? 'none'),
+      connectTransactionalPublisher(
+        kafka,
+        partitionsOf,
+        { transactionalId, principal },
+        publisherOptions?.compression ?? 'none',
+      ),
     createSubscriber: (subscription) => createSubscriber(kafka, subscription),
     createProbe: () => createProbe(kafka),
   };

@@ -11,7 +11,12 @@ const SASL_LINE = /\bsasl/i;
 const ROUTINE_ANSWER = /another concurrent operation on the same transaction was ongoing/;
 
 /** The level a kafkajs log line is written at: its own, except for lines the service handles or expects. */
-export function kafkaLineLevel(level: LogEntry['level'], message: string, fields: Record<string, unknown>, quiet: boolean): 'debug' | 'info' | 'warn' | 'error' {
+export function kafkaLineLevel(
+  level: LogEntry['level'],
+  message: string,
+  fields: Record<string, unknown>,
+  quiet: boolean,
+): 'debug' | 'info' | 'warn' | 'error' {
   if (quiet || SASL_LINE.test(message)) return 'debug';
   if (typeof fields.error === 'string' && ROUTINE_ANSWER.test(fields.error)) return 'debug';
   if (level === KafkaLogLevel.ERROR) return 'error';

@@ -18,7 +18,10 @@ export function cachedPartitions(kafka: Kafka): PartitionsOf {
   return (topic) => {
     let metadata = partitions.get(topic);
     if (!metadata) {
-      metadata = withAdmin(kafka, async (admin) => (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions ?? []);
+      metadata = withAdmin(
+        kafka,
+        async (admin) => (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions ?? [],
+      );
       partitions.set(topic, metadata);
       metadata.catch(() => partitions.delete(topic));
     }
@@ -38,7 +41,8 @@ export function createPartitionedSender(partitionsOf: PartitionsOf, compression:
   return async (send: Send, topic: string, messages: readonly OutboundMessage[]): Promise<void> => {
     if (messages.length === 0) return;
     const partitions = await partitionsOf(topic);
-    if (partitions.length === 0) throw toKafkaError(new Error(`Topic ${topic} has no partitions in the cluster metadata.`));
+    if (partitions.length === 0)
+      throw toKafkaError(new Error(`Topic ${topic} has no partitions in the cluster metadata.`));
     const byPartition = new Map<number, Message[]>();
     for (const message of messages) {
       const partition = partitioner({ topic, partitionMetadata: partitions, message: message as Message });
@@ -49,7 +53,9 @@ export function createPartitionedSender(partitionsOf: PartitionsOf, compression:
     }
     const compressionType = compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
     for (const group of byPartition.values()) {
-      await send({ topic, acks: -1, compression: compressionType, messages: group }).catch((error: unknown) => Promise.reject(toKafkaError(error)));
+      await send({ topic, acks: -1, compression: compressionType, messages: group }).catch((error: unknown) =>
+        Promise.reject(toKafkaError(error)),
+      );
     }
   };
 }

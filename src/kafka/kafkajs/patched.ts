@@ -9,5 +9,19 @@ import { applyKafkajsPatches } from './patches/index.js';
 applyKafkajsPatches();
 const kafkajs = createRequire(import.meta.url)('kafkajs') as typeof KafkaJs;
 
-export const { Kafka, logLevel, Partitioners, CompressionTypes, AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } = kafkajs;
-export const { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSSASLAuthenticationError } = kafkajs;
+export const {
+  Kafka,
+  logLevel,
+  Partitioners,
+  CompressionTypes,
+  AclOperationTypes,
+  AclPermissionTypes,
+  AclResourceTypes,
+  ResourcePatternTypes,
+} = kafkajs;
+export const {
+  KafkaJSConnectionError,
+  KafkaJSNonRetriableError,
+  KafkaJSNumberOfRetriesExceeded,
+  KafkaJSSASLAuthenticationError,
+} = kafkajs;

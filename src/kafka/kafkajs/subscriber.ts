@@ -16,9 +16,16 @@ export function createSubscriber(kafka: Kafka, options: SubscriberOptions): Subs
     // After a crash (e.g. the broker went away for longer than the retries),
     // rejoin: the service must continue by itself when Kafka returns. A
     // failure that no retry can fix stops the consumer instead of looping.
-    retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10, restartOnFailure: async (error) => classifyCrash(error).retriable },
+    retry: {
+      initialRetryTime: 300,
+      maxRetryTime: 10_000,
+      retries: 10,
+      restartOnFailure: async (error) => classifyCrash(error).retriable,
+    },
   });
-  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => options.onGroupJoin?.(payload.memberAssignment[options.topic] ?? []));
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
+    options.onGroupJoin?.(payload.memberAssignment[options.topic] ?? []),
+  );
   consumer.on(consumer.events.CRASH, ({ payload }) => options.onCrash?.(payload.error, payload.restart));
   consumer.on(consumer.events.STOP, () => options.onStop?.());
   return {
@@ -29,17 +36,32 @@ export function createSubscriber(kafka: Kafka, options: SubscriberOptions): Subs
         autoCommit: options.autoCommit ?? true,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: options.concurrency,
-        eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, uncommittedOffsets, isRunning, isStale }) => {
+        eachBatch: async ({
+          batch,
+          resolveOffset,
+          heartbeat,
+          commitOffsetsIfNecessary,
+          uncommittedOffsets,
+          isRunning,
+          isStale,
+        }) => {
           await onBatch(
             // kafkajs messages already have the InboundMessage shape: no copy per message.
-            { topic: batch.topic, partition: batch.partition, highWatermark: batch.highWatermark, messages: batch.messages },
+            {
+              topic: batch.topic,
+              partition: batch.partition,
+              highWatermark: batch.highWatermark,
+              messages: batch.messages,
+            },
             {
               isRunning,
               isStale,
               heartbeat,
               async commitThrough(offset) {
                 resolveOffset(offset);
-                await commitOffsetsIfNecessary(uncommittedOffsets()).catch((error: unknown) => Promise.reject(toKafkaError(error)));
+                await commitOffsetsIfNecessary(uncommittedOffsets()).catch((error: unknown) =>
+                  Promise.reject(toKafkaError(error)),
+                );
               },
               resolveThrough: resolveOffset,
             },

@@ -47,8 +47,15 @@ export async function connectTransactionalPublisher(
       try {
         for (const messages of requests) await sendPartitioned((request) => transaction.send(request), topic, messages);
         // kafkajs sends a partition's metadata with its offset, although its types leave it out.
-        const offset: PartitionOffset & { metadata: string | null } = { partition: consumed.partition, offset: consumed.nextOffset, metadata: consumed.metadata ?? null };
-        await transaction.sendOffsets({ consumerGroupId: consumed.groupId, topics: [{ topic: consumed.topic, partitions: [offset] }] });
+        const offset: PartitionOffset & { metadata: string | null } = {
+          partition: consumed.partition,
+          offset: consumed.nextOffset,
+          metadata: consumed.metadata ?? null,
+        };
+        await transaction.sendOffsets({
+          consumerGroupId: consumed.groupId,
+          topics: [{ topic: consumed.topic, partitions: [offset] }],
+        });
         await transaction.commit();
       } catch (error) {
         if (transaction.isActive()) await transaction.abort().catch(() => undefined);

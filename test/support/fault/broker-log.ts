@@ -15,18 +15,24 @@ export interface SkippedMarkers {
   partitions: string[];
 }
 
-const SKIPPED = /Couldn't find leader endpoint for partitions Set\(([^)]*)\) while trying to send transaction markers for (\S+?),/g;
+const SKIPPED =
+  /Couldn't find leader endpoint for partitions Set\(([^)]*)\) while trying to send transaction markers for (\S+?),/g;
 
 /** Every transaction whose markers the log says were skipped, in log order. */
 export function skippedTransactionMarkers(log: string): SkippedMarkers[] {
   return [...log.matchAll(SKIPPED)].map((match) => ({
     transactionalId: match[2]!,
-    partitions: match[1]!.split(',').map((partition) => partition.trim()).filter(Boolean),
+    partitions: match[1]!
+      .split(',')
+      .map((partition) => partition.trim())
+      .filter(Boolean),
   }));
 }
 
 /** The partition numbers of `topic` among `partitions` (`topic-N` names). */
 export function partitionsOfTopic(partitions: readonly string[], topic: string): number[] {
   const prefix = `${topic}-`;
-  return partitions.filter((name) => name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length))).map((name) => Number(name.slice(prefix.length)));
+  return partitions
+    .filter((name) => name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)))
+    .map((name) => Number(name.slice(prefix.length)));
 }

@@ -82,7 +82,12 @@ export interface Expectations {
 }
 
 const positionOf = (partition: number, offset: string) => `${partition}/${offset}`;
-const wire = (event: ReferenceDecodedEvent): WireEvent => ({ type: event.type, contract_number: event.contract, date: event.date, created_at: event.createdAt });
+const wire = (event: ReferenceDecodedEvent): WireEvent => ({
+  type: event.type,
+  contract_number: event.contract,
+  date: event.date,
+  created_at: event.createdAt,
+});
 
 /**
  * Decides, message by message in Kafka's order, what each outcome must be:
@@ -92,7 +97,11 @@ const wire = (event: ReferenceDecodedEvent): WireEvent => ({ type: event.type, c
  * EVENT_ID_CONFLICT error; an invalid message is an error of its own, never a
  * duplicate and never making a later event one.
  */
-export function expectOutcomes(topic: string, produced: readonly ProducedRecord[], contracts: ReadonlyMap<string, readonly string[]>): Expectations {
+export function expectOutcomes(
+  topic: string,
+  produced: readonly ProducedRecord[],
+  contracts: ReadonlyMap<string, readonly string[]>,
+): Expectations {
   const ordered = [...produced].sort((a, b) => a.partition - b.partition || compare(a.offset, b.offset));
   const model = new ReferenceModel(contracts);
   const decided = new Map<string, ExpectedOutcome>();
@@ -101,7 +110,13 @@ export function expectOutcomes(topic: string, produced: readonly ProducedRecord[
   const messages: ExpectedOutcome[] = [];
   for (const record of ordered) {
     const position = positionOf(record.partition, record.offset);
-    const decoded = referenceDecode({ topic, partition: record.partition, offset: record.offset, key: record.keyBytes ?? record.key, value: record.value });
+    const decoded = referenceDecode({
+      topic,
+      partition: record.partition,
+      offset: record.offset,
+      key: record.keyBytes ?? record.key,
+      value: record.value,
+    });
     const base = { partition: record.partition, offset: record.offset, position, eventId: decoded.eventId };
     if (decoded.kind === 'invalid') {
       const expected: ExpectedOutcome = {
@@ -122,12 +137,23 @@ export function expectOutcomes(topic: string, produced: readonly ProducedRecord[
     const first = decided.get(decoded.eventId);
     if (first && !sameEvent(first.events![0]!, event)) {
       // The same id for other content: refused, nothing applied.
-      messages.push({ ...base, kind: 'valid', status: 'error', code: 'EVENT_ID_CONFLICT', duplicate: false, events: [event], keys: [event.contract_number], decidedAt: position });
+      messages.push({
+        ...base,
+        kind: 'valid',
+        status: 'error',
+        code: 'EVENT_ID_CONFLICT',
+        duplicate: false,
+        events: [event],
+        keys: [event.contract_number],
+        decidedAt: position,
+      });
       continue;
     }
     if (first) {
       if (first.partition !== record.partition) {
-        workloadProblems.push(`event id ${decoded.eventId} was produced to partitions ${first.partition} and ${record.partition}: which came first is not defined`);
+        workloadProblems.push(
+          `event id ${decoded.eventId} was produced to partitions ${first.partition} and ${record.partition}: which came first is not defined`,
+        );
       }
       messages.push({
         ...base,
@@ -170,7 +196,9 @@ export class Mismatches {
 
   /** The lines, at most `limit` of them and a last one saying how many more there were. */
   list(limit = 200): string[] {
-    return this.lines.length <= limit ? [...this.lines] : [...this.lines.slice(0, limit), `… and ${this.lines.length - limit} more mismatches`];
+    return this.lines.length <= limit
+      ? [...this.lines]
+      : [...this.lines.slice(0, limit), `… and ${this.lines.length - limit} more mismatches`];
   }
 }
 
@@ -227,7 +255,10 @@ export function compareOutcomes(
   for (const [position, copies] of byPosition) {
     if (expectedPositions.has(position)) continue;
     unknown += copies.length;
-    mismatches.add('outcome for no produced message', `${position} (${copies.length} outcomes, event id ${copies[0]!.message.event_id})`);
+    mismatches.add(
+      'outcome for no produced message',
+      `${position} (${copies.length} outcomes, event id ${copies[0]!.message.event_id})`,
+    );
   }
 
   let missing = 0;
@@ -237,21 +268,32 @@ export function compareOutcomes(
     const copies = byPosition.get(expected.position) ?? [];
     if (copies.length === 0) {
       missing += 1;
-      mismatches.add('missing outcome', `${expected.position} (${expected.kind} ${expected.eventId}, expected ${expected.status}/${expected.code})`);
+      mismatches.add(
+        'missing outcome',
+        `${expected.position} (${expected.kind} ${expected.eventId}, expected ${expected.status}/${expected.code})`,
+      );
       continue;
     }
     if (copies.length > 1) {
       extra += copies.length - 1;
-      repeated.push({ position: expected.position, copies: copies.map(({ partition, offset }) => ({ partition, offset })) });
+      repeated.push({
+        position: expected.position,
+        copies: copies.map(({ partition, offset }) => ({ partition, offset })),
+      });
       if (delivery === 'transactional') {
         // Where the copies sit on the outcome topic, when the reader said: the place to look in a dump of the log.
-        const where = copies.every((c) => c.partition !== undefined) ? ` (outcome topic ${copies.map((c) => `${c.partition}/${c.offset}`).join(', ')})` : '';
+        const where = copies.every((c) => c.partition !== undefined)
+          ? ` (outcome topic ${copies.map((c) => `${c.partition}/${c.offset}`).join(', ')})`
+          : '';
         mismatches.add('extra outcome', `${expected.position} answered ${copies.length} times${where}`);
       }
       const first = JSON.stringify(rawOf(copies[0]!));
       for (const copy of copies.slice(1)) {
         if (JSON.stringify(rawOf(copy)) !== first) {
-          mismatches.add('copies differ', `${expected.position}: copies differ in ${differingFields(rawOf(copies[0]!), rawOf(copy)).join(', ')}`);
+          mismatches.add(
+            'copies differ',
+            `${expected.position}: copies differ in ${differingFields(rawOf(copies[0]!), rawOf(copy)).join(', ')}`,
+          );
         }
       }
     }
@@ -267,36 +309,67 @@ export function compareOutcomes(
   };
 }
 
-function checkOutcome(expected: ExpectedOutcome, outcome: ObservedOutcome, topic: string, mismatches: Mismatches): void {
+function checkOutcome(
+  expected: ExpectedOutcome,
+  outcome: ObservedOutcome,
+  topic: string,
+  mismatches: Mismatches,
+): void {
   const { message } = outcome;
   const at = expected.position;
-  if (message.event_id !== expected.eventId) mismatches.add('wrong event id', `${at}: ${message.event_id}, expected ${expected.eventId} (${expected.kind})`);
+  if (message.event_id !== expected.eventId)
+    mismatches.add('wrong event id', `${at}: ${message.event_id}, expected ${expected.eventId} (${expected.kind})`);
   if (message.status !== expected.status || message.code !== expected.code) {
-    mismatches.add('wrong decision', `${at}: ${message.status}/${message.code}, expected ${expected.status}/${expected.code}${expected.reason ? ` (${expected.reason})` : ''}`);
+    mismatches.add(
+      'wrong decision',
+      `${at}: ${message.status}/${message.code}, expected ${expected.status}/${expected.code}${expected.reason ? ` (${expected.reason})` : ''}`,
+    );
   }
   if (message.duplicate !== expected.duplicate) {
     mismatches.add(
       'wrong duplicate flag',
-      `${at}: duplicate ${message.duplicate}, expected ${expected.duplicate}` + (expected.duplicate ? ` (already decided at ${expected.decidedAt})` : ` (${expected.kind})`),
+      `${at}: duplicate ${message.duplicate}, expected ${expected.duplicate}` +
+        (expected.duplicate ? ` (already decided at ${expected.decidedAt})` : ` (${expected.kind})`),
     );
   }
   if (expected.status === 'error' ? message.error?.code !== expected.code : message.error !== null) {
-    mismatches.add('wrong error', `${at}: error ${JSON.stringify(message.error?.code ?? null)} with status ${message.status}`);
+    mismatches.add(
+      'wrong error',
+      `${at}: error ${JSON.stringify(message.error?.code ?? null)} with status ${message.status}`,
+    );
   }
   if (expected.events && !expected.events.some((event) => sameEvent(event, message.event))) {
-    mismatches.add('wrong event', `${at}: event ${JSON.stringify(message.event)}, expected ${JSON.stringify(expected.events[0])}`);
+    mismatches.add(
+      'wrong event',
+      `${at}: event ${JSON.stringify(message.event)}, expected ${JSON.stringify(expected.events[0])}`,
+    );
   }
-  if (expected.keys && !expected.keys.includes(outcome.key)) mismatches.add('wrong key', `${at}: key ${JSON.stringify(outcome.key)}, expected ${JSON.stringify(expected.keys[0])}`);
+  if (expected.keys && !expected.keys.includes(outcome.key))
+    mismatches.add(
+      'wrong key',
+      `${at}: key ${JSON.stringify(outcome.key)}, expected ${JSON.stringify(expected.keys[0])}`,
+    );
   if (outcome.headers['event-id'] !== message.event_id) {
-    mismatches.add('wrong event-id header', `${at}: header ${JSON.stringify(outcome.headers['event-id'] ?? null)}, event_id ${message.event_id}`);
+    mismatches.add(
+      'wrong event-id header',
+      `${at}: header ${JSON.stringify(outcome.headers['event-id'] ?? null)}, event_id ${message.event_id}`,
+    );
   }
-  if (!PROCESSED_AT.test(message.processed_at)) mismatches.add('wrong processed_at', `${at}: ${JSON.stringify(message.processed_at)}`);
+  if (!PROCESSED_AT.test(message.processed_at))
+    mismatches.add('wrong processed_at', `${at}: ${JSON.stringify(message.processed_at)}`);
   const source = sourceOf(outcome);
-  if (typeof source !== 'string' && source.topic !== topic) mismatches.add('wrong source', `${at}: topic ${source.topic}, expected ${topic}`);
+  if (typeof source !== 'string' && source.topic !== topic)
+    mismatches.add('wrong source', `${at}: topic ${source.topic}, expected ${topic}`);
 }
 
 function sameEvent(a: WireEvent, b: WireEvent | null): boolean {
-  return b !== null && a.type === b.type && a.contract_number === b.contract_number && a.date === b.date && a.created_at === b.created_at;
+  return (
+    b !== null &&
+    a.type === b.type &&
+    a.contract_number === b.contract_number &&
+    a.date === b.date &&
+    a.created_at === b.created_at
+  );
 }
 
 /**
@@ -323,7 +396,9 @@ const rawOf = (outcome: ObservedOutcome): unknown => outcome.raw ?? outcome.mess
 function differingFields(a: unknown, b: unknown): string[] {
   const left = (a ?? {}) as Record<string, unknown>;
   const right = (b ?? {}) as Record<string, unknown>;
-  return [...new Set([...Object.keys(left), ...Object.keys(right)])].filter((name) => JSON.stringify(left[name]) !== JSON.stringify(right[name]));
+  return [...new Set([...Object.keys(left), ...Object.keys(right)])].filter(
+    (name) => JSON.stringify(left[name]) !== JSON.stringify(right[name]),
+  );
 }
 
 /** One `event_audit` row, as the reconciliation reads it. */
@@ -352,23 +427,40 @@ export interface StateRow {
  * message, at its position), nothing else audited, and every component state
  * equal to the reference model's.
  */
-export function compareDatabase(expectations: Expectations, rows: { audit?: readonly AuditRow[]; states: readonly StateRow[] }, mismatches: Mismatches): void {
+export function compareDatabase(
+  expectations: Expectations,
+  rows: { audit?: readonly AuditRow[]; states: readonly StateRow[] },
+  mismatches: Mismatches,
+): void {
   if (rows.audit) compareAudit(expectations, rows.audit, mismatches);
   const model = expectations.model.states;
   const actual = new Map(rows.states.map((row) => [`${row.contract_number}/${row.component}`, row]));
   for (const key of new Set([...actual.keys(), ...model.keys()])) {
     const want = model.get(key) ?? {};
     const got = actual.get(key);
-    const expectedState = JSON.stringify([want.start?.date ?? null, want.start?.createdAt ?? null, want.end?.date ?? null, want.end?.createdAt ?? null]);
-    const actualState = JSON.stringify([got?.start_date ?? null, got?.start_at ?? null, got?.end_date ?? null, got?.end_at ?? null]);
-    if (expectedState !== actualState) mismatches.add('wrong state', `${key}: ${actualState}, reference ${expectedState}`);
+    const expectedState = JSON.stringify([
+      want.start?.date ?? null,
+      want.start?.createdAt ?? null,
+      want.end?.date ?? null,
+      want.end?.createdAt ?? null,
+    ]);
+    const actualState = JSON.stringify([
+      got?.start_date ?? null,
+      got?.start_at ?? null,
+      got?.end_date ?? null,
+      got?.end_at ?? null,
+    ]);
+    if (expectedState !== actualState)
+      mismatches.add('wrong state', `${key}: ${actualState}, reference ${expectedState}`);
   }
 }
 
 function compareAudit(expectations: Expectations, audit: readonly AuditRow[], mismatches: Mismatches): void {
   const claimed = new Set<AuditRow>();
   const rowPosition = (row: AuditRow) =>
-    row.kafka_topic === expectations.topic && row.kafka_partition !== null && row.kafka_offset !== null ? positionOf(row.kafka_partition, String(row.kafka_offset)) : undefined;
+    row.kafka_topic === expectations.topic && row.kafka_partition !== null && row.kafka_offset !== null
+      ? positionOf(row.kafka_partition, String(row.kafka_offset))
+      : undefined;
   const byPosition = new Map<string, AuditRow[]>();
   const byEventId = new Map<string, AuditRow[]>();
   for (const row of audit) {
@@ -386,8 +478,13 @@ function compareAudit(expectations: Expectations, audit: readonly AuditRow[], mi
     const row = rows[0]!;
     claimed.add(row);
     const positionId = referencePositionId(expectations.topic, expected.partition, expected.offset);
-    if (row.code !== expected.code) mismatches.add('audit rows', `invalid message ${expected.position} audited as ${row.code}, expected ${expected.code}`);
-    if (row.event_id !== expected.eventId && row.event_id !== positionId) mismatches.add('audit rows', `invalid message ${expected.position} audited under event id ${row.event_id}`);
+    if (row.code !== expected.code)
+      mismatches.add(
+        'audit rows',
+        `invalid message ${expected.position} audited as ${row.code}, expected ${expected.code}`,
+      );
+    if (row.event_id !== expected.eventId && row.event_id !== positionId)
+      mismatches.add('audit rows', `invalid message ${expected.position} audited under event id ${row.event_id}`);
   }
   for (const [eventId, expected] of expectations.decided) {
     const rows = (byEventId.get(eventId) ?? []).filter((row) => !claimed.has(row));
@@ -398,11 +495,21 @@ function compareAudit(expectations: Expectations, audit: readonly AuditRow[], mi
     }
     const row = rows[0]!;
     claimed.add(row);
-    if (row.status !== expected.status || row.code !== expected.code) mismatches.add('audit rows', `${eventId} audited as ${row.status}/${row.code}, expected ${expected.status}/${expected.code}`);
+    if (row.status !== expected.status || row.code !== expected.code)
+      mismatches.add(
+        'audit rows',
+        `${eventId} audited as ${row.status}/${row.code}, expected ${expected.status}/${expected.code}`,
+      );
     const position = rowPosition(row);
-    if (position !== undefined && position !== expected.decidedAt) mismatches.add('audit rows', `${eventId} audited at ${position}, decided at ${expected.decidedAt}`);
+    if (position !== undefined && position !== expected.decidedAt)
+      mismatches.add('audit rows', `${eventId} audited at ${position}, decided at ${expected.decidedAt}`);
   }
-  for (const row of audit) if (!claimed.has(row)) mismatches.add('audit rows', `audit row for no expected decision: ${row.event_id} ${row.status}/${row.code} at ${rowPosition(row) ?? 'no position'}`);
+  for (const row of audit)
+    if (!claimed.has(row))
+      mismatches.add(
+        'audit rows',
+        `audit row for no expected decision: ${row.event_id} ${row.status}/${row.code} at ${rowPosition(row) ?? 'no position'}`,
+      );
 }
 
 /**
@@ -424,7 +531,8 @@ export function offsetViolations(
     const isRecorded =
       expected.kind === 'valid'
         ? recorded.ledger.has(expected.eventId)
-        : recorded.ledger.has(referencePositionId(expectations.topic, expected.partition, expected.offset)) || recorded.auditPositions.has(expected.position);
+        : recorded.ledger.has(referencePositionId(expectations.topic, expected.partition, expected.offset)) ||
+          recorded.auditPositions.has(expected.position);
     if (!isRecorded) violations.push(`${expected.position} committed but not recorded`);
   }
   return { committed: below, violations };

@@ -79,7 +79,10 @@ export async function reconcile(options: {
   const rows = await readDatabase(options.databaseUrl, options.audit ?? true);
   compareDatabase(expectations, rows, mismatches);
   // Without an audit there is nothing to recompute from.
-  const replay = (options.audit ?? true) ? await checkConsistency({ databaseUrl: options.databaseUrl, eventOrder: options.eventOrder ?? 'arrival' }) : null;
+  const replay =
+    (options.audit ?? true)
+      ? await checkConsistency({ databaseUrl: options.databaseUrl, eventOrder: options.eventOrder ?? 'arrival' })
+      : null;
   for (const difference of replay?.differences ?? []) mismatches.add('replay-check', differenceLine(difference));
 
   const result: Reconciliation = {
@@ -151,7 +154,10 @@ export async function committedOffsetViolations(options: {
         [options.topic],
       )
     ).rows;
-    return { ledger: new Set(ledger.map((row) => row.event_id)), auditPositions: new Set(audit.map((row) => `${row.kafka_partition}/${row.kafka_offset}`)) };
+    return {
+      ledger: new Set(ledger.map((row) => row.event_id)),
+      auditPositions: new Set(audit.map((row) => `${row.kafka_partition}/${row.kafka_offset}`)),
+    };
   });
   return offsetViolations(expectations, committed, recorded);
 }

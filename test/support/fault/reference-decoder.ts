@@ -137,7 +137,14 @@ const INSTANT = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9
 export function normaliseReferenceInstant(text: string): string | undefined {
   const match = INSTANT.exec(text);
   if (!match) return undefined;
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const fraction = (match[7] ?? '').slice(0, 6).padEnd(6, '0');
   const sign = match[9];
   const offsetHours = Number(match[10] ?? 0);
@@ -214,10 +221,12 @@ export function referenceDecode(input: ReferenceInput): ReferenceDecoded {
   } catch {
     return invalid('INVALID_JSON', 'not JSON');
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) return invalid('VALIDATION_ERROR', 'not an object');
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    return invalid('VALIDATION_ERROR', 'not an object');
 
   const fields = json as Record<string, unknown>;
-  const own = (name: string): unknown => (Object.prototype.hasOwnProperty.call(fields, name) ? fields[name] : undefined);
+  const own = (name: string): unknown =>
+    Object.prototype.hasOwnProperty.call(fields, name) ? fields[name] : undefined;
   const producerId = own('event_id');
   const type = own('type');
   const contract = own('contract_number');
@@ -225,7 +234,8 @@ export function referenceDecode(input: ReferenceInput): ReferenceDecoded {
   const createdAtText = own('created_at');
   const createdAt = typeof createdAtText === 'string' ? normaliseReferenceInstant(createdAtText) : undefined;
 
-  if (typeof type !== 'string' || !REFERENCE_EVENT_TYPES.includes(type)) return invalid('VALIDATION_ERROR', 'type', producerId);
+  if (typeof type !== 'string' || !REFERENCE_EVENT_TYPES.includes(type))
+    return invalid('VALIDATION_ERROR', 'type', producerId);
   if (!isStringOfLength(contract, 1, 64)) return invalid('VALIDATION_ERROR', 'contract_number', producerId);
   if (!isReferenceDate(date)) return invalid('VALIDATION_ERROR', 'date', producerId);
   if (createdAt === undefined) return invalid('VALIDATION_ERROR', 'created_at', producerId);

@@ -57,7 +57,13 @@ export class ReferenceModel {
     const configured = this.contracts.get(event.contract);
     const current = this.states.get(key) ?? {};
     const isStart = event.type.endsWith('_start');
-    const input: RuleInput = { exists: configured !== undefined, configured: configured?.includes(component) ?? false, isStart, current, event };
+    const input: RuleInput = {
+      exists: configured !== undefined,
+      configured: configured?.includes(component) ?? false,
+      isStart,
+      current,
+      event,
+    };
     const code = RULES.find(([, applies]) => applies(input))?.[0] ?? 'ACCEPTED';
     if (code === 'ACCEPTED') {
       const mark = { date: event.date, createdAt: event.createdAt };

@@ -26,7 +26,11 @@ export interface Scenario {
   /** The events topic as Kafka holds it. */
   produced(expected: number): Promise<TopicRecord[]>;
   /** Delivery defaults to the scenario env's OUTCOME_DELIVERY (itself defaulting to transactional). */
-  reconcile(contracts: ReadonlyMap<string, readonly string[]>, expectedMessages: number, options?: { delivery?: OutcomeDelivery }): Promise<Reconciliation>;
+  reconcile(
+    contracts: ReadonlyMap<string, readonly string[]>,
+    expectedMessages: number,
+    options?: { delivery?: OutcomeDelivery },
+  ): Promise<Reconciliation>;
   dispose(): Promise<void>;
 }
 
@@ -50,10 +54,24 @@ export async function createScenario(options: ScenarioOptions): Promise<Scenario
   const outcomesTopic = `${run}-outcomes`;
   const groupId = `${run}-service`;
   const replicationFactor = options.replicationFactor ?? 1;
-  const kafka = createKafkaClient({ clientId: `fault-${options.name}`, brokers: options.brokers.split(','), logger: createLogger('silent') });
+  const kafka = createKafkaClient({
+    clientId: `fault-${options.name}`,
+    brokers: options.brokers.split(','),
+    logger: createLogger('silent'),
+  });
   const topics: TopicSpec[] = [
-    { topic: eventsTopic, partitions: options.partitions, replicationFactor, config: { ...options.topicConfig, ...options.eventsTopicConfig } },
-    { topic: outcomesTopic, partitions: options.partitions, replicationFactor, config: { ...options.topicConfig, ...options.outcomesTopicConfig } },
+    {
+      topic: eventsTopic,
+      partitions: options.partitions,
+      replicationFactor,
+      config: { ...options.topicConfig, ...options.eventsTopicConfig },
+    },
+    {
+      topic: outcomesTopic,
+      partitions: options.partitions,
+      replicationFactor,
+      config: { ...options.topicConfig, ...options.outcomesTopicConfig },
+    },
   ];
   // On a multi-broker cluster the broker asked for the new topics' leaders may
   // not know them yet (UNKNOWN_TOPIC_OR_PARTITION): ask again; existing topics are not created twice.
@@ -96,7 +114,10 @@ export async function createScenario(options: ScenarioOptions): Promise<Scenario
       const numbers = [...contracts.keys()];
       const components = numbers.map((n) => `{${contracts.get(n)!.join(',')}}`);
       await withClient(db.url, (client) =>
-        client.query('INSERT INTO contracts (contract_number, components) SELECT n, c::component_type[] FROM unnest($1::text[], $2::text[]) AS t(n, c)', [numbers, components]),
+        client.query(
+          'INSERT INTO contracts (contract_number, components) SELECT n, c::component_type[] FROM unnest($1::text[], $2::text[]) AS t(n, c)',
+          [numbers, components],
+        ),
       );
     },
     async produce(messages, perSecond) {
@@ -104,7 +125,10 @@ export async function createScenario(options: ScenarioOptions): Promise<Scenario
       const started = Date.now();
       for (let start = 0; start < messages.length; start += chunk) {
         await publisher.send(eventsTopic, messages.slice(start, start + chunk));
-        if (perSecond) await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + ((start + chunk) / perSecond) * 1000 - Date.now())));
+        if (perSecond)
+          await new Promise((resolve) =>
+            setTimeout(resolve, Math.max(0, started + ((start + chunk) / perSecond) * 1000 - Date.now())),
+          );
       }
     },
     outcomes: (expected, timeoutMs = 120_000) => readOutcomes(options.brokers, outcomesTopic, expected, timeoutMs),
@@ -143,7 +167,8 @@ export async function groupPosition(scenario: Scenario): Promise<number> {
 export async function waitForProgress(scenario: Scenario, than = 0, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while ((await groupPosition(scenario)) <= than) {
-    if (Date.now() > deadline) throw new Error(`${scenario.name}: no progress past ${than} messages in ${timeoutMs / 1000} s`);
+    if (Date.now() > deadline)
+      throw new Error(`${scenario.name}: no progress past ${than} messages in ${timeoutMs / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
@@ -153,9 +178,10 @@ export async function waitUntilConsumed(scenario: Scenario, timeoutMs = 180_000)
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     // Right after a broker restart the group coordinator may still be loading: ask again.
-    const offsets = await Promise.all([scenario.kafka.endOffsets(scenario.eventsTopic), scenario.kafka.committedOffsets(scenario.groupId, scenario.eventsTopic)]).catch(
-      () => undefined,
-    );
+    const offsets = await Promise.all([
+      scenario.kafka.endOffsets(scenario.eventsTopic),
+      scenario.kafka.committedOffsets(scenario.groupId, scenario.eventsTopic),
+    ]).catch(() => undefined);
     if (!offsets) {
       await new Promise((resolve) => setTimeout(resolve, 500));
       continue;
@@ -167,7 +193,8 @@ export async function waitUntilConsumed(scenario: Scenario, timeoutMs = 180_000)
       lag += end - (position < 0n ? 0n : position);
     }
     if (lag <= 0n) return;
-    if (Date.now() > deadline) throw new Error(`${scenario.name}: ${lag} messages still unconsumed after ${timeoutMs / 1000} s`);
+    if (Date.now() > deadline)
+      throw new Error(`${scenario.name}: ${lag} messages still unconsumed after ${timeoutMs / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }

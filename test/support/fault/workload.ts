@@ -21,7 +21,12 @@ export function seededRandom(seed: number): (n: number) => number {
  * reordered events happen), every event type, a few unknown contracts, half of
  * the events with a producer event_id, and about 1% sent twice.
  */
-export function generateWorkload(options: { contracts: number; events: number; seed: number; prefix: string }): Workload {
+export function generateWorkload(options: {
+  contracts: number;
+  events: number;
+  seed: number;
+  prefix: string;
+}): Workload {
   const next = seededRandom(options.seed);
   const contracts = new Map<string, readonly string[]>();
   for (let i = 0; i < options.contracts; i += 1) {

@@ -40,7 +40,14 @@ describe('checkTargets', () => {
   });
 
   it('counts a figure exactly at its threshold as met', () => {
-    const targets = checkTargets({ ...figures, serviceEventsPerS: 20_000, combinedLimitEventsPerS: 25_000, p99At2000Ms: 250, peakRssMb: 300, dbRoundTripsPerEvent: 0.1 });
+    const targets = checkTargets({
+      ...figures,
+      serviceEventsPerS: 20_000,
+      combinedLimitEventsPerS: 25_000,
+      p99At2000Ms: 250,
+      peakRssMb: 300,
+      dbRoundTripsPerEvent: 0.1,
+    });
     expect(targets.service_vs_ceiling).toMatchObject({ value: 0.5, met: true });
     expect(targets.service_vs_combined_limit).toMatchObject({ value: 0.8, met: true });
     expect(targets.p99_at_2000_ms.met).toBe(true);
@@ -49,7 +56,10 @@ describe('checkTargets', () => {
   });
 
   it('counts round trips that were not measured as missed', () => {
-    expect(checkTargets({ ...figures, dbRoundTripsPerEvent: null }).db_round_trips_per_event).toMatchObject({ value: null, met: false });
+    expect(checkTargets({ ...figures, dbRoundTripsPerEvent: null }).db_round_trips_per_event).toMatchObject({
+      value: null,
+      met: false,
+    });
   });
 
   it('says by how much a target is missed', () => {

@@ -50,7 +50,12 @@ describe('docker-compose.yml', () => {
     const published = services.flatMap(([name, svc]) => (svc.ports ?? []).map((port) => ({ name, port })));
     expect(published.length).toBeGreaterThan(0);
     for (const { name, port } of published) {
-      const hostIp = typeof port === 'object' ? port.host_ip : String(port).split(':').length === 3 ? String(port).split(':')[0] : undefined;
+      const hostIp =
+        typeof port === 'object'
+          ? port.host_ip
+          : String(port).split(':').length === 3
+            ? String(port).split(':')[0]
+            : undefined;
       expect(hostIp, `${name}: ${JSON.stringify(port)}`).toBe('127.0.0.1');
     }
   });
@@ -58,7 +63,8 @@ describe('docker-compose.yml', () => {
   it('gives no service a secret value in its environment', () => {
     for (const [name, svc] of services) {
       for (const [variable, value] of Object.entries(environment(svc))) {
-        if (SECRET_NAME.test(variable)) expect(variable, `${name}: ${variable} holds a secret itself`).toMatch(/_FILE$/);
+        if (SECRET_NAME.test(variable))
+          expect(variable, `${name}: ${variable} holds a secret itself`).toMatch(/_FILE$/);
         expect(value, `${name}: ${variable}`).not.toMatch(CREDENTIALS_IN_URL);
       }
     }
@@ -70,10 +76,16 @@ describe('docker-compose.yml', () => {
     const svc = service('service');
     const env = environment(svc);
     secretBehind(svc, env.API_TOKEN_FILE);
-    expect(secretBehind(svc, env.DATABASE_URL_FILE)).not.toBe(secretBehind(service('migrate'), environment(service('migrate')).DATABASE_URL_FILE));
+    expect(secretBehind(svc, env.DATABASE_URL_FILE)).not.toBe(
+      secretBehind(service('migrate'), environment(service('migrate')).DATABASE_URL_FILE),
+    );
     const postgres = environment(service('postgres'));
-    expect(secretBehind(service('postgres'), postgres.APP_DATABASE_URL_FILE)).toBe(secretBehind(svc, env.DATABASE_URL_FILE));
-    expect(secretBehind(service('postgres'), postgres.MIGRATOR_DATABASE_URL_FILE)).toBe(secretBehind(service('migrate'), environment(service('migrate')).DATABASE_URL_FILE));
+    expect(secretBehind(service('postgres'), postgres.APP_DATABASE_URL_FILE)).toBe(
+      secretBehind(svc, env.DATABASE_URL_FILE),
+    );
+    expect(secretBehind(service('postgres'), postgres.MIGRATOR_DATABASE_URL_FILE)).toBe(
+      secretBehind(service('migrate'), environment(service('migrate')).DATABASE_URL_FILE),
+    );
     secretBehind(service('postgres'), postgres.POSTGRES_PASSWORD_FILE);
     expect(service('postgres').volumes).toContain('./deploy/postgres/initdb:/docker-entrypoint-initdb.d:ro');
   });

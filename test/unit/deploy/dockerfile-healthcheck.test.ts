@@ -15,8 +15,11 @@ const dockerfile = readFileSync(new URL('../../../Dockerfile', import.meta.url),
 
 /** The exec form of the HEALTHCHECK's CMD, its line continuations joined. */
 function healthcheckCommand(): string[] {
-  const instruction = /^HEALTHCHECK\b((?:.*\\\n)*.*)$/m.exec(dockerfile)?.[1] ?? expect.fail('the Dockerfile has no HEALTHCHECK');
-  const exec = /\bCMD\s+(\[.*\])\s*$/.exec(instruction.replace(/\\\n/g, ' '))?.[1] ?? expect.fail('HEALTHCHECK has no exec-form CMD');
+  const instruction =
+    /^HEALTHCHECK\b((?:.*\\\n)*.*)$/m.exec(dockerfile)?.[1] ?? expect.fail('the Dockerfile has no HEALTHCHECK');
+  const exec =
+    /\bCMD\s+(\[.*\])\s*$/.exec(instruction.replace(/\\\n/g, ' '))?.[1] ??
+    expect.fail('HEALTHCHECK has no exec-form CMD');
   return JSON.parse(exec) as string[];
 }
 
@@ -26,7 +29,9 @@ function runHealthcheck(env: Record<string, string>): Promise<number> {
   expect(command).toBe('node');
   const { MANAGEMENT_PORT: _management, HTTP_PORT: _http, ...inherited } = process.env;
   return new Promise((resolve) => {
-    execFile(process.execPath, args, { env: { ...inherited, ...env }, timeout: 10_000 }, (error) => resolve(error ? Number(error.code ?? 1) : 0));
+    execFile(process.execPath, args, { env: { ...inherited, ...env }, timeout: 10_000 }, (error) =>
+      resolve(error ? Number(error.code ?? 1) : 0),
+    );
   });
 }
 
@@ -35,7 +40,9 @@ afterEach(() => app?.close());
 
 /** The HTTP app, up but not ready (Kafka away), listening on a free port of 127.0.0.1. */
 async function notReadyApp(): Promise<string> {
-  app = await buildStubHttpApp({ readiness: async () => ({ ready: false, checks: { database: 'ok', kafka: 'failing', consumer: 'failing' } }) });
+  app = await buildStubHttpApp({
+    readiness: async () => ({ ready: false, checks: { database: 'ok', kafka: 'failing', consumer: 'failing' } }),
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   expect((await app.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(503);
   return String((app.server.address() as AddressInfo).port);

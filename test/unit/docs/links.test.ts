@@ -14,13 +14,22 @@ const markdownIn = (folder: string) =>
 const GUIDES = [join(ROOT, 'README.md'), ...markdownIn('docs'), ...markdownIn('bench')];
 
 describe('links in README.md, docs/ and bench/', () => {
-  it.each(GUIDES.map((file) => [file.slice(ROOT.length), file]))('%s: every relative link and anchor resolves', (_name, file) => {
-    expect(brokenLinks(file)).toEqual([]);
-  });
+  it.each(GUIDES.map((file) => [file.slice(ROOT.length), file]))(
+    '%s: every relative link and anchor resolves',
+    (_name, file) => {
+      expect(brokenLinks(file)).toEqual([]);
+    },
+  );
 
   it('covers the guides', () => {
     expect(GUIDES.map((file) => file.slice(ROOT.length))).toEqual(
-      expect.arrayContaining(['README.md', 'docs/architecture.md', 'docs/configuration.md', 'docs/operations.md', 'bench/RESULTS.md']),
+      expect.arrayContaining([
+        'README.md',
+        'docs/architecture.md',
+        'docs/configuration.md',
+        'docs/operations.md',
+        'bench/RESULTS.md',
+      ]),
     );
   });
 });

@@ -2,9 +2,12 @@ import { describe, it, expect } from 'vitest';
 import { isCalendarDate } from '../../../src/domain/calendar-date.js';
 
 describe('isCalendarDate', () => {
-  it.each(['2024-02-29', '2000-02-29', '2023-12-31', '0001-01-01', '9999-12-31', '2024-04-30'])('accepts %s', (text) => {
-    expect(isCalendarDate(text)).toBe(true);
-  });
+  it.each(['2024-02-29', '2000-02-29', '2023-12-31', '0001-01-01', '9999-12-31', '2024-04-30'])(
+    'accepts %s',
+    (text) => {
+      expect(isCalendarDate(text)).toBe(true);
+    },
+  );
 
   it.each([
     ['2024-02-30', 'no 30 February'],

@@ -1,5 +1,11 @@
 import { describe, it, expect } from 'vitest';
-import { COMPONENT_TYPES, EVENT_CATALOGUE, EVENT_TYPES, isComponentType, isEventType } from '../../../src/domain/catalogue.js';
+import {
+  COMPONENT_TYPES,
+  EVENT_CATALOGUE,
+  EVENT_TYPES,
+  isComponentType,
+  isEventType,
+} from '../../../src/domain/catalogue.js';
 
 describe('catalogue', () => {
   it('maps the upstream supply_energy events to the energy_supply component', () => {
@@ -9,7 +15,9 @@ describe('catalogue', () => {
 
   it('has one start and one end event for every component', () => {
     for (const component of COMPONENT_TYPES) {
-      const actions = EVENT_TYPES.filter((type) => EVENT_CATALOGUE[type].component === component).map((type) => EVENT_CATALOGUE[type].action);
+      const actions = EVENT_TYPES.filter((type) => EVENT_CATALOGUE[type].component === component).map(
+        (type) => EVENT_CATALOGUE[type].action,
+      );
       expect(actions.sort()).toEqual(['end', 'start']);
     }
   });

@@ -113,7 +113,12 @@ const eventsArb = fc
   .record({
     pooled: fc.boolean(),
     steps: fc.array(
-      fc.record({ type: fc.constantFrom(...EVENT_TYPES), contract: contractArb, date: fc.constantFrom(...DATES), jitter: fc.integer({ min: -3, max: 1 }) }),
+      fc.record({
+        type: fc.constantFrom(...EVENT_TYPES),
+        contract: contractArb,
+        date: fc.constantFrom(...DATES),
+        jitter: fc.integer({ min: -3, max: 1 }),
+      }),
       // Full-length sequences: the rarer codes need a start, an end and then a late-arriving start.
       { minLength: 1, maxLength: 40, size: 'max' },
     ),
@@ -137,7 +142,8 @@ function expectInvariant(s: ComponentState): void {
   expect(s.endDate === null).toBe(s.endEventCreatedAt === null);
   if (s.endDate !== null) expect(s.startDate).not.toBeNull();
   if (s.startDate !== null && s.endDate !== null) expect(s.startDate <= s.endDate).toBe(true);
-  if (s.startEventCreatedAt !== null && s.endEventCreatedAt !== null) expect(s.startEventCreatedAt <= s.endEventCreatedAt).toBe(true);
+  if (s.startEventCreatedAt !== null && s.endEventCreatedAt !== null)
+    expect(s.startEventCreatedAt <= s.endEventCreatedAt).toBe(true);
 }
 
 function expectSameState(actual: ComponentState | undefined, expected: ModelComponent | undefined): void {

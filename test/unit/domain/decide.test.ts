@@ -13,7 +13,8 @@ const T4 = at('2024-06-01T10:00:00.000004Z');
 const started = state({ startDate: '2024-03-10', startEventCreatedAt: T2 });
 /** The same component, ended on 2024-03-20 (at T3). */
 const ended = state({ ...started, endDate: '2024-03-20', endEventCreatedAt: T3 });
-const withBattery = (componentState = EMPTY_COMPONENT_STATE) => deepFrozen(contract({ battery_optimization: componentState }));
+const withBattery = (componentState = EMPTY_COMPONENT_STATE) =>
+  deepFrozen(contract({ battery_optimization: componentState }));
 
 describe('decide: contract and component', () => {
   it('rejects an event for a contract that does not exist', () => {
@@ -77,12 +78,19 @@ describe('decide: start events', () => {
 
   it('rejects a start as stale when created at the same instant as the existing start', () => {
     const decision = decide(withBattery(started), event('battery_optimization_start', '2024-05-01', T2));
-    expect(decision).toMatchObject({ status: 'rejected', code: 'STALE_START', message: DECISION_MESSAGES.STALE_START, nextState: null });
+    expect(decision).toMatchObject({
+      status: 'rejected',
+      code: 'STALE_START',
+      message: DECISION_MESSAGES.STALE_START,
+      nextState: null,
+    });
     expect(decision.message).toBe('Start event ignored: older or equal to existing start event.');
   });
 
   it('rejects a start as stale when created before the existing start', () => {
-    expect(decide(withBattery(started), event('battery_optimization_start', '2024-05-01', T1)).code).toBe('STALE_START');
+    expect(decide(withBattery(started), event('battery_optimization_start', '2024-05-01', T1)).code).toBe(
+      'STALE_START',
+    );
   });
 
   it('rejects a start created after the end: a terminated component cannot restart', () => {
@@ -92,7 +100,9 @@ describe('decide: start events', () => {
   });
 
   it('checks restart-after-end before the date, even for a start date beyond the end date', () => {
-    expect(decide(withBattery(ended), event('battery_optimization_start', '2024-12-31', T4)).code).toBe('RESTART_AFTER_END');
+    expect(decide(withBattery(ended), event('battery_optimization_start', '2024-12-31', T4)).code).toBe(
+      'RESTART_AFTER_END',
+    );
   });
 
   it('does not call a start created at the same instant as the end a restart: it is accepted when its date fits', () => {
@@ -102,7 +112,9 @@ describe('decide: start events', () => {
   });
 
   it('rejects a start created at the same instant as the end when its date is after the end date', () => {
-    expect(decide(withBattery(ended), event('battery_optimization_start', '2024-03-21', T3)).code).toBe('START_AFTER_END_DATE');
+    expect(decide(withBattery(ended), event('battery_optimization_start', '2024-03-21', T3)).code).toBe(
+      'START_AFTER_END_DATE',
+    );
   });
 
   it('rejects a start dated after the end date, with its message', () => {
@@ -149,11 +161,15 @@ describe('decide: end events', () => {
   });
 
   it('rejects an end created before the start', () => {
-    expect(decide(withBattery(started), event('battery_optimization_end', '2024-03-20', T1)).code).toBe('END_BEFORE_START');
+    expect(decide(withBattery(started), event('battery_optimization_end', '2024-03-20', T1)).code).toBe(
+      'END_BEFORE_START',
+    );
   });
 
   it('rejects an end dated before the start date', () => {
-    expect(decide(withBattery(started), event('battery_optimization_end', '2024-03-09', T3)).code).toBe('END_BEFORE_START');
+    expect(decide(withBattery(started), event('battery_optimization_end', '2024-03-09', T3)).code).toBe(
+      'END_BEFORE_START',
+    );
   });
 
   it('lets a newer end overwrite the end, to a later or an earlier date', () => {
@@ -182,12 +198,21 @@ describe('decide: end events', () => {
 
   it('prefers end-before-start by creation over stale-end', () => {
     // The end was recorded before a newer start arrived (start and end created at the same instant).
-    const sameInstant = state({ startDate: '2024-03-10', startEventCreatedAt: T3, endDate: '2024-03-20', endEventCreatedAt: T3 });
-    expect(decide(withBattery(sameInstant), event('battery_optimization_end', '2024-03-25', T2)).code).toBe('END_BEFORE_START');
+    const sameInstant = state({
+      startDate: '2024-03-10',
+      startEventCreatedAt: T3,
+      endDate: '2024-03-20',
+      endEventCreatedAt: T3,
+    });
+    expect(decide(withBattery(sameInstant), event('battery_optimization_end', '2024-03-25', T2)).code).toBe(
+      'END_BEFORE_START',
+    );
   });
 
   it('rejects a newer end dated before the start date', () => {
-    expect(decide(withBattery(ended), event('battery_optimization_end', '2024-03-09', T4)).code).toBe('END_BEFORE_START');
+    expect(decide(withBattery(ended), event('battery_optimization_end', '2024-03-09', T4)).code).toBe(
+      'END_BEFORE_START',
+    );
   });
 });
 

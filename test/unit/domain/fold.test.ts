@@ -19,15 +19,18 @@ const keyed = (names: string) =>
   });
 
 describe('folding a component', () => {
-  it.each(['ABC', 'ACB', 'BAC', 'BCA', 'CAB', 'CBA'])('in created_at order gives the same state and decisions for arrival %s', (arrival) => {
-    const { state, decided } = foldInOrder(contract(), 'energy_supply', EMPTY_COMPONENT_STATE, keyed(arrival));
-    expect({ start: state.startDate, end: state.endDate }).toEqual({ start: '2024-01-01', end: '2024-01-05' });
-    expect(decided.map(({ item, decision }) => [item, decision.code])).toEqual([
-      ['A', 'ACCEPTED'],
-      ['B', 'ACCEPTED'],
-      ['C', 'RESTART_AFTER_END'],
-    ]);
-  });
+  it.each(['ABC', 'ACB', 'BAC', 'BCA', 'CAB', 'CBA'])(
+    'in created_at order gives the same state and decisions for arrival %s',
+    (arrival) => {
+      const { state, decided } = foldInOrder(contract(), 'energy_supply', EMPTY_COMPONENT_STATE, keyed(arrival));
+      expect({ start: state.startDate, end: state.endDate }).toEqual({ start: '2024-01-01', end: '2024-01-05' });
+      expect(decided.map(({ item, decision }) => [item, decision.code])).toEqual([
+        ['A', 'ACCEPTED'],
+        ['B', 'ACCEPTED'],
+        ['C', 'RESTART_AFTER_END'],
+      ]);
+    },
+  );
 
   it('as given depends on the arrival, as EVENT_ORDER=arrival does', () => {
     const { state, decided } = foldAsGiven(contract(), 'energy_supply', EMPTY_COMPONENT_STATE, keyed('CAB'));

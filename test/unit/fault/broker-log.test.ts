@@ -3,7 +3,7 @@ import { partitionsOfTopic, skippedTransactionMarkers } from '../../support/faul
 
 // Lines as Kafka 4.4 wrote them in a broker-restart run (topic names shortened).
 const log = [
-  "[2026-12-02 15:32:23,668] INFO [Transaction State Manager 1]: Sending txn markers for TransactionalIdCoordinatorEpochAndTransitMetadata[transactionalId=br-service-br-events-1, coordinatorEpoch=0, result=COMMIT] after loading partition 1 (kafka.coordinator.transaction.TransactionStateManager)",
+  '[2026-12-02 15:32:23,668] INFO [Transaction State Manager 1]: Sending txn markers for TransactionalIdCoordinatorEpochAndTransitMetadata[transactionalId=br-service-br-events-1, coordinatorEpoch=0, result=COMMIT] after loading partition 1 (kafka.coordinator.transaction.TransactionStateManager)',
   "[2026-12-02 15:32:30,634] INFO [Transaction Marker Channel Manager 1]: Couldn't find leader endpoint for partitions Set(br-outcomes-1, __consumer_offsets-3) while trying to send transaction markers for br-service-br-events-1, these partitions are likely deleted already and hence can be skipped (kafka.coordinator.transaction.TransactionMarkerChannelManager)",
   "[2026-12-02 15:32:30,640] INFO [Transaction Marker Channel Manager 1]: Couldn't find leader endpoint for partitions Set(__consumer_offsets-7) while trying to send transaction markers for br-service-br-events-0, these partitions are likely deleted already and hence can be skipped (kafka.coordinator.transaction.TransactionMarkerChannelManager)",
 ].join('\n');
@@ -21,6 +21,8 @@ describe('markers a broker says it skipped', () => {
   });
 
   it("picks one topic's partition numbers, not those of a topic whose name merely starts the same", () => {
-    expect(partitionsOfTopic(['br-outcomes-1', '__consumer_offsets-3', 'br-outcomes-x-2', 'br-outcomes-12'], 'br-outcomes')).toEqual([1, 12]);
+    expect(
+      partitionsOfTopic(['br-outcomes-1', '__consumer_offsets-3', 'br-outcomes-x-2', 'br-outcomes-12'], 'br-outcomes'),
+    ).toEqual([1, 12]);
   });
 });

@@ -24,14 +24,42 @@ const record = (partition: number, offset: number, key: string | null, value: un
   key,
   value: Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)),
 });
-const energyStart = { type: 'supply_energy_start', contract_number: 'k-1', date: '2024-01-01', created_at: '2024-01-01T00:00:00Z', event_id: 'e-1' };
-const batteryStart = { type: 'battery_optimization_start', contract_number: 'k-1', date: '2024-03-01', created_at: '2024-03-01T12:00:00.000001Z', event_id: 'e-3' };
-const batteryAgainNoId = { type: 'battery_optimization_start', contract_number: 'k-1', date: '2024-03-01', created_at: '2024-03-01T14:00:00.000001+02:00' };
+const energyStart = {
+  type: 'supply_energy_start',
+  contract_number: 'k-1',
+  date: '2024-01-01',
+  created_at: '2024-01-01T00:00:00Z',
+  event_id: 'e-1',
+};
+const batteryStart = {
+  type: 'battery_optimization_start',
+  contract_number: 'k-1',
+  date: '2024-03-01',
+  created_at: '2024-03-01T12:00:00.000001Z',
+  event_id: 'e-3',
+};
+const batteryAgainNoId = {
+  type: 'battery_optimization_start',
+  contract_number: 'k-1',
+  date: '2024-03-01',
+  created_at: '2024-03-01T14:00:00.000001+02:00',
+};
 const produced: ProducedRecord[] = [
   // Listed out of Kafka order on purpose: the reconciliation orders by (partition, offset).
-  record(1, 0, 'nobody', { type: 'supply_energy_start', contract_number: 'nobody', date: '2024-05-01', created_at: '2024-05-01T00:00:00Z' }),
+  record(1, 0, 'nobody', {
+    type: 'supply_energy_start',
+    contract_number: 'nobody',
+    date: '2024-05-01',
+    created_at: '2024-05-01T00:00:00Z',
+  }),
   record(0, 0, 'k-1', energyStart),
-  record(0, 1, 'k-1', { type: 'supply_energy_end', contract_number: 'k-1', date: '2023-12-01', created_at: '2024-01-02T00:00:00Z', event_id: 'e-2' }),
+  record(0, 1, 'k-1', {
+    type: 'supply_energy_end',
+    contract_number: 'k-1',
+    date: '2023-12-01',
+    created_at: '2024-01-02T00:00:00Z',
+    event_id: 'e-2',
+  }),
   record(0, 2, 'k-1', '{"type":'),
   record(0, 3, 'k-1', { ...batteryStart, date: '2024-13-01' }), // invalid, with the id a later valid event uses
   record(0, 4, 'k-1', energyStart), // re-produced
@@ -45,8 +73,17 @@ const ID_NOBODY = 'derived:33de83a6a29f432e39426849d001daa0bb57a6c7dc56e1db52d9e
 const PROCESSED_AT = '2026-01-01T00:00:00.000000Z';
 
 type Fields = Partial<ObservedOutcome['message']>;
-const wireEvent = (fields: Record<string, string>) => ({ type: fields.type!, contract_number: fields.contract_number!, date: fields.date!, created_at: '' });
-function outcome(partition: number, offset: number, fields: Fields & { key?: string | null; transport?: boolean }): ObservedOutcome {
+const wireEvent = (fields: Record<string, string>) => ({
+  type: fields.type!,
+  contract_number: fields.contract_number!,
+  date: fields.date!,
+  created_at: '',
+});
+function outcome(
+  partition: number,
+  offset: number,
+  fields: Fields & { key?: string | null; transport?: boolean },
+): ObservedOutcome {
   const { key = 'k-1', transport = false, ...rest } = fields;
   const message = {
     event_id: '',
@@ -71,7 +108,12 @@ const correct = (): ObservedOutcome[] => [
     event_id: 'e-2',
     status: 'rejected',
     code: 'END_BEFORE_START',
-    event: { type: 'supply_energy_end', contract_number: 'k-1', date: '2023-12-01', created_at: '2024-01-02T00:00:00.000000Z' },
+    event: {
+      type: 'supply_energy_end',
+      contract_number: 'k-1',
+      date: '2023-12-01',
+      created_at: '2024-01-02T00:00:00.000000Z',
+    },
   }),
   outcome(0, 2, { event_id: ID_0_2, status: 'error', code: 'INVALID_JSON', error: { code: 'INVALID_JSON' } }),
   outcome(0, 3, { event_id: 'e-3', status: 'error', code: 'VALIDATION_ERROR', error: { code: 'VALIDATION_ERROR' } }),
@@ -84,7 +126,12 @@ const correct = (): ObservedOutcome[] => [
     status: 'rejected',
     code: 'CONTRACT_NOT_FOUND',
     key: 'nobody',
-    event: { type: 'supply_energy_start', contract_number: 'nobody', date: '2024-05-01', created_at: '2024-05-01T00:00:00.000000Z' },
+    event: {
+      type: 'supply_energy_start',
+      contract_number: 'nobody',
+      date: '2024-05-01',
+      created_at: '2024-05-01T00:00:00.000000Z',
+    },
   }),
 ];
 
@@ -117,19 +164,35 @@ describe('reconciliation of outcomes', () => {
 
   it('reports an extra outcome in transactional delivery, and only counts it in at-least-once delivery', () => {
     const outcomes = [...correct(), outcome(0, 1, { ...correct()[1]!.message })];
-    expect(compare(outcomes, 'transactional')).toMatchObject({ extraOutcomes: 1, mismatches: ['extra outcome: 0/1 answered 2 times'] });
+    expect(compare(outcomes, 'transactional')).toMatchObject({
+      extraOutcomes: 1,
+      mismatches: ['extra outcome: 0/1 answered 2 times'],
+    });
     expect(compare(outcomes, 'at-least-once')).toMatchObject({ extraOutcomes: 1, mismatches: [] });
   });
 
   it('lists the messages answered more than once with where their copies sit on the outcome topic', () => {
     const outcomes = correct().map((o, index) => ({ ...o, partition: index === 1 ? 2 : 0, offset: String(index) }));
     outcomes.push({ ...outcomes[1]!, partition: 2, offset: '40' });
-    expect(compare(outcomes).repeated).toEqual([{ position: '0/1', copies: [{ partition: 2, offset: '1' }, { partition: 2, offset: '40' }] }]);
+    expect(compare(outcomes).repeated).toEqual([
+      {
+        position: '0/1',
+        copies: [
+          { partition: 2, offset: '1' },
+          { partition: 2, offset: '40' },
+        ],
+      },
+    ]);
   });
 
   it('reports redelivered copies that differ, e.g. in processed_at, in either mode', () => {
-    const outcomes = [...correct(), outcome(0, 4, { ...correct()[4]!.message, processed_at: '2026-01-01T00:00:01.000000Z' })];
-    expect(compare(outcomes, 'at-least-once').mismatches).toEqual(['copies differ: 0/4: copies differ in processed_at']);
+    const outcomes = [
+      ...correct(),
+      outcome(0, 4, { ...correct()[4]!.message, processed_at: '2026-01-01T00:00:01.000000Z' }),
+    ];
+    expect(compare(outcomes, 'at-least-once').mismatches).toEqual([
+      'copies differ: 0/4: copies differ in processed_at',
+    ]);
     expect(compare(outcomes, 'transactional').kinds).toEqual({ 'extra outcome': 1, 'copies differ': 1 });
   });
 
@@ -164,10 +227,15 @@ describe('reconciliation of outcomes', () => {
   it('reports a wrong event id: the position id where the producer id is due, and the reverse', () => {
     const outcomes = correct();
     // Today's service: an error outcome with a valid producer id still gets the position id.
-    outcomes[3] = outcome(0, 3, { ...outcomes[3]!.message, event_id: 'derived:3c29b6f97eddfc678462d2ab89a1b01afa3511f8a139e5e42d335bb158b1b4c8' });
+    outcomes[3] = outcome(0, 3, {
+      ...outcomes[3]!.message,
+      event_id: 'derived:3c29b6f97eddfc678462d2ab89a1b01afa3511f8a139e5e42d335bb158b1b4c8',
+    });
     outcomes[2] = outcome(0, 2, { ...outcomes[2]!.message, event_id: 'e-x' });
     expect(compare(outcomes).kinds).toEqual({ 'wrong event id': 2 });
-    expect(compare(outcomes).mismatches[1]).toBe('wrong event id: 0/3: derived:3c29b6f97eddfc678462d2ab89a1b01afa3511f8a139e5e42d335bb158b1b4c8, expected e-3 (invalid)');
+    expect(compare(outcomes).mismatches[1]).toBe(
+      'wrong event id: 0/3: derived:3c29b6f97eddfc678462d2ab89a1b01afa3511f8a139e5e42d335bb158b1b4c8, expected e-3 (invalid)',
+    );
   });
 
   it('reports a wrong event, key, header or processed_at', () => {
@@ -178,11 +246,20 @@ describe('reconciliation of outcomes', () => {
     outcomes[2] = { ...outcomes[2]!, key: null };
     outcomes[8] = { ...outcomes[8]!, headers: {} };
     outcomes[5] = outcome(0, 5, { ...outcomes[5]!.message, processed_at: '2026-01-01T00:00:00.000Z' });
-    expect(compare(outcomes).kinds).toEqual({ 'wrong event': 1, 'wrong key': 2, 'wrong event-id header': 1, 'wrong processed_at': 1 });
+    expect(compare(outcomes).kinds).toEqual({
+      'wrong event': 1,
+      'wrong key': 2,
+      'wrong event-id header': 1,
+      'wrong processed_at': 1,
+    });
   });
 
   it('reports outcomes for messages never produced', () => {
-    const outcomes = [...correct(), outcome(0, 99, { event_id: 'ghost' }), { ...outcome(0, 0, { event_id: 'http' }), raw: { source: { transport: 'http' } } }];
+    const outcomes = [
+      ...correct(),
+      outcome(0, 99, { event_id: 'ghost' }),
+      { ...outcome(0, 0, { event_id: 'http' }), raw: { source: { transport: 'http' } } },
+    ];
     const result = compare(outcomes, 'at-least-once');
     expect(result.extraOutcomes).toBe(2);
     expect(result.kinds).toEqual({ 'outcome for no produced message': 2 });
@@ -190,23 +267,88 @@ describe('reconciliation of outcomes', () => {
 
   it('reports an event id produced to two partitions as a problem of the workload', () => {
     const expectations = expectOutcomes(TOPIC, [...produced, record(1, 1, 'k-1', energyStart)], contracts);
-    expect(expectations.workloadProblems).toEqual(['event id e-1 was produced to partitions 0 and 1: which came first is not defined']);
+    expect(expectations.workloadProblems).toEqual([
+      'event id e-1 was produced to partitions 0 and 1: which came first is not defined',
+    ]);
   });
 });
 
 describe('reconciliation of the database', () => {
   const audit = (): AuditRow[] => [
-    { event_id: 'e-1', status: 'accepted', code: 'ACCEPTED', kafka_topic: TOPIC, kafka_partition: 0, kafka_offset: '0' },
-    { event_id: 'e-2', status: 'rejected', code: 'END_BEFORE_START', kafka_topic: TOPIC, kafka_partition: 0, kafka_offset: '1' },
-    { event_id: ID_0_2, status: 'error', code: 'INVALID_JSON', kafka_topic: TOPIC, kafka_partition: 0, kafka_offset: '2' },
-    { event_id: 'e-3', status: 'error', code: 'VALIDATION_ERROR', kafka_topic: TOPIC, kafka_partition: 0, kafka_offset: '3' },
-    { event_id: 'e-3', status: 'accepted', code: 'ACCEPTED', kafka_topic: TOPIC, kafka_partition: 0, kafka_offset: '5' },
-    { event_id: ID_BATTERY, status: 'rejected', code: 'STALE_START', kafka_topic: TOPIC, kafka_partition: 0, kafka_offset: '6' },
-    { event_id: ID_NOBODY, status: 'rejected', code: 'CONTRACT_NOT_FOUND', kafka_topic: TOPIC, kafka_partition: 1, kafka_offset: '0' },
+    {
+      event_id: 'e-1',
+      status: 'accepted',
+      code: 'ACCEPTED',
+      kafka_topic: TOPIC,
+      kafka_partition: 0,
+      kafka_offset: '0',
+    },
+    {
+      event_id: 'e-2',
+      status: 'rejected',
+      code: 'END_BEFORE_START',
+      kafka_topic: TOPIC,
+      kafka_partition: 0,
+      kafka_offset: '1',
+    },
+    {
+      event_id: ID_0_2,
+      status: 'error',
+      code: 'INVALID_JSON',
+      kafka_topic: TOPIC,
+      kafka_partition: 0,
+      kafka_offset: '2',
+    },
+    {
+      event_id: 'e-3',
+      status: 'error',
+      code: 'VALIDATION_ERROR',
+      kafka_topic: TOPIC,
+      kafka_partition: 0,
+      kafka_offset: '3',
+    },
+    {
+      event_id: 'e-3',
+      status: 'accepted',
+      code: 'ACCEPTED',
+      kafka_topic: TOPIC,
+      kafka_partition: 0,
+      kafka_offset: '5',
+    },
+    {
+      event_id: ID_BATTERY,
+      status: 'rejected',
+      code: 'STALE_START',
+      kafka_topic: TOPIC,
+      kafka_partition: 0,
+      kafka_offset: '6',
+    },
+    {
+      event_id: ID_NOBODY,
+      status: 'rejected',
+      code: 'CONTRACT_NOT_FOUND',
+      kafka_topic: TOPIC,
+      kafka_partition: 1,
+      kafka_offset: '0',
+    },
   ];
   const states = (): StateRow[] => [
-    { contract_number: 'k-1', component: 'energy_supply', start_date: '2024-01-01', start_at: '2024-01-01T00:00:00.000000Z', end_date: null, end_at: null },
-    { contract_number: 'k-1', component: 'battery_optimization', start_date: '2024-03-01', start_at: '2024-03-01T12:00:00.000001Z', end_date: null, end_at: null },
+    {
+      contract_number: 'k-1',
+      component: 'energy_supply',
+      start_date: '2024-01-01',
+      start_at: '2024-01-01T00:00:00.000000Z',
+      end_date: null,
+      end_at: null,
+    },
+    {
+      contract_number: 'k-1',
+      component: 'battery_optimization',
+      start_date: '2024-03-01',
+      start_at: '2024-03-01T12:00:00.000001Z',
+      end_date: null,
+      end_at: null,
+    },
   ];
   const check = (rows: { audit?: AuditRow[]; states: StateRow[] }) => {
     const mismatches = new Mismatches();
@@ -217,15 +359,23 @@ describe('reconciliation of the database', () => {
   it('accepts one audit row per decision and the reference states', () => {
     expect(check({ audit: audit(), states: states() })).toEqual([]);
     // The invalid message's row may also carry its position id.
-    const positionId = audit().map((row) => (row.kafka_offset === '3' ? { ...row, event_id: 'derived:3c29b6f97eddfc678462d2ab89a1b01afa3511f8a139e5e42d335bb158b1b4c8' } : row));
+    const positionId = audit().map((row) =>
+      row.kafka_offset === '3'
+        ? { ...row, event_id: 'derived:3c29b6f97eddfc678462d2ab89a1b01afa3511f8a139e5e42d335bb158b1b4c8' }
+        : row,
+    );
     expect(check({ audit: positionId, states: states() })).toEqual([]);
   });
 
   it('reports a missing, doubled, misplaced or unexpected audit row', () => {
     const rows = audit();
     expect(check({ audit: rows.slice(1), states: states() })).toEqual(['audit rows: e-1 has 0 audit rows']);
-    expect(check({ audit: [...rows, { ...rows[0]!, kafka_offset: '4' }], states: states() })).toEqual(['audit rows: e-1 has 2 audit rows']);
-    expect(check({ audit: [{ ...rows[0]!, kafka_offset: '4' }, ...rows.slice(1)], states: states() })).toEqual(['audit rows: e-1 audited at 0/4, decided at 0/0']);
+    expect(check({ audit: [...rows, { ...rows[0]!, kafka_offset: '4' }], states: states() })).toEqual([
+      'audit rows: e-1 has 2 audit rows',
+    ]);
+    expect(check({ audit: [{ ...rows[0]!, kafka_offset: '4' }, ...rows.slice(1)], states: states() })).toEqual([
+      'audit rows: e-1 audited at 0/4, decided at 0/0',
+    ]);
     expect(check({ audit: [...rows, { ...rows[1]!, event_id: 'stray' }], states: states() })).toEqual([
       'audit rows: audit row for no expected decision: stray rejected/END_BEFORE_START at 0/1',
     ]);
@@ -244,12 +394,22 @@ describe('committed offsets', () => {
   it('reports messages below the committed offset whose decision is not recorded', () => {
     const expectations = expectOutcomes(TOPIC, produced, contracts);
     const committed = new Map([[0, 4n]]);
-    expect(offsetViolations(expectations, committed, { ledger: new Set(['e-1', 'e-2', ID_0_2]), auditPositions: new Set(['0/3']) })).toEqual({
+    expect(
+      offsetViolations(expectations, committed, {
+        ledger: new Set(['e-1', 'e-2', ID_0_2]),
+        auditPositions: new Set(['0/3']),
+      }),
+    ).toEqual({
       committed: 4,
       violations: [],
     });
     // The invalid message at 0/3 is not recorded by the valid event e-3's ledger row.
-    expect(offsetViolations(expectations, committed, { ledger: new Set(['e-1', 'e-2', ID_0_2, 'e-3']), auditPositions: new Set() })).toEqual({
+    expect(
+      offsetViolations(expectations, committed, {
+        ledger: new Set(['e-1', 'e-2', ID_0_2, 'e-3']),
+        auditPositions: new Set(),
+      }),
+    ).toEqual({
       committed: 4,
       violations: ['0/3 committed but not recorded'],
     });

@@ -1,18 +1,33 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseReferenceInstant, referenceDecode, type ReferenceInput } from '../../support/fault/reference-decoder.js';
+import {
+  normaliseReferenceInstant,
+  referenceDecode,
+  type ReferenceInput,
+} from '../../support/fault/reference-decoder.js';
 
 // The fault suite's own decoder, checked against hand-written expectations
 // (the hashes were computed outside JavaScript, with `printf … | sha256sum`).
 
-const base = { type: 'supply_energy_start', contract_number: '1234', date: '2024-12-01', created_at: '2024-11-20T10:00:00.123456+01:00' };
+const base = {
+  type: 'supply_energy_start',
+  contract_number: '1234',
+  date: '2024-12-01',
+  created_at: '2024-11-20T10:00:00.123456+01:00',
+};
 const message = (value: unknown, key: string | Buffer | null = '1234', offset = '42'): ReferenceInput => ({
   topic: 'contract-events',
   partition: 0,
   offset,
   key,
-  value: value === null ? null : Buffer.isBuffer(value) ? value : Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)),
+  value:
+    value === null
+      ? null
+      : Buffer.isBuffer(value)
+        ? value
+        : Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)),
 });
-const event = (fields: Record<string, unknown>, key: string | Buffer | null = '1234') => message({ ...base, ...fields }, key);
+const event = (fields: Record<string, unknown>, key: string | Buffer | null = '1234') =>
+  message({ ...base, ...fields }, key);
 /** `derived:` and sha256('invalid\ncontract-events\n0\n42') */
 const POSITION_ID = 'derived:0e698a5bbc48b505fb2d8f55f4a121392af5dffea4351859be1eb613076c0572';
 
@@ -65,7 +80,12 @@ describe('reference decoder', () => {
     expect(referenceDecode(event({ event_id: 'crm-7f3a2c' }))).toEqual({
       kind: 'valid',
       eventId: 'crm-7f3a2c',
-      event: { type: 'supply_energy_start', contract: '1234', date: '2024-12-01', createdAt: '2024-11-20T09:00:00.123456Z' },
+      event: {
+        type: 'supply_energy_start',
+        contract: '1234',
+        date: '2024-12-01',
+        createdAt: '2024-11-20T09:00:00.123456Z',
+      },
     });
     // `derived:` and sha256('supply_energy_start\n1234\n2024-12-01\n2024-11-20T09:00:00.123456Z')
     const derived = 'derived:69ed9f10704b59418011902246ed5dbcf84e0b71958bc38ca71d18088082459e';
@@ -80,7 +100,8 @@ describe('reference decoder', () => {
   });
 
   it('counts characters as code points and refuses text Postgres cannot store', () => {
-    const valid = (fields: Record<string, unknown>, key?: string) => referenceDecode(event(fields, key ?? String(fields.contract_number ?? '1234'))).kind;
+    const valid = (fields: Record<string, unknown>, key?: string) =>
+      referenceDecode(event(fields, key ?? String(fields.contract_number ?? '1234'))).kind;
     expect(valid({ contract_number: 'c'.repeat(64) })).toBe('valid');
     expect(valid({ contract_number: 'c'.repeat(65) })).toBe('invalid');
     expect(valid({ contract_number: '' })).toBe('invalid');
@@ -102,26 +123,54 @@ describe('reference decoder', () => {
   });
 
   it('gives an error outcome the producer id when the value is JSON with a valid one, else the position id', () => {
-    expect(referenceDecode(event({ date: '2024-13-01', event_id: 'p-1' }))).toMatchObject({ kind: 'invalid', code: 'VALIDATION_ERROR', eventId: 'p-1' });
-    expect(referenceDecode(event({ event_id: 'p-2' }, 'other'))).toMatchObject({ kind: 'invalid', code: 'VALIDATION_ERROR', eventId: 'p-2' });
-    expect(referenceDecode(event({ event_id: 'p-3' }, null))).toMatchObject({ kind: 'invalid', code: 'VALIDATION_ERROR', eventId: 'p-3' });
-    expect(referenceDecode(message({ event_id: 'p-4' }))).toMatchObject({ kind: 'invalid', code: 'VALIDATION_ERROR', eventId: 'p-4' });
-    expect(referenceDecode(event({ date: '2024-13-01', event_id: 'x'.repeat(129) }))).toMatchObject({ eventId: POSITION_ID });
+    expect(referenceDecode(event({ date: '2024-13-01', event_id: 'p-1' }))).toMatchObject({
+      kind: 'invalid',
+      code: 'VALIDATION_ERROR',
+      eventId: 'p-1',
+    });
+    expect(referenceDecode(event({ event_id: 'p-2' }, 'other'))).toMatchObject({
+      kind: 'invalid',
+      code: 'VALIDATION_ERROR',
+      eventId: 'p-2',
+    });
+    expect(referenceDecode(event({ event_id: 'p-3' }, null))).toMatchObject({
+      kind: 'invalid',
+      code: 'VALIDATION_ERROR',
+      eventId: 'p-3',
+    });
+    expect(referenceDecode(message({ event_id: 'p-4' }))).toMatchObject({
+      kind: 'invalid',
+      code: 'VALIDATION_ERROR',
+      eventId: 'p-4',
+    });
+    expect(referenceDecode(event({ date: '2024-13-01', event_id: 'x'.repeat(129) }))).toMatchObject({
+      eventId: POSITION_ID,
+    });
     expect(referenceDecode(event({ date: '2024-13-01', event_id: 12 }))).toMatchObject({ eventId: POSITION_ID });
-    expect(referenceDecode(event({ event_id: 'derived:69ed9f10704b59418011902246ed5dbcf84e0b71958bc38ca71d18088082459e' }))).toMatchObject({
+    expect(
+      referenceDecode(event({ event_id: 'derived:69ed9f10704b59418011902246ed5dbcf84e0b71958bc38ca71d18088082459e' })),
+    ).toMatchObject({
       code: 'VALIDATION_ERROR',
       eventId: POSITION_ID,
     });
     expect(referenceDecode(event({ date: '2024-13-01' }))).toMatchObject({ eventId: POSITION_ID });
-    expect(referenceDecode(message('{"event_id":"p-5",'))).toMatchObject({ code: 'INVALID_JSON', eventId: POSITION_ID });
-    expect(referenceDecode(message([{ event_id: 'p-6' }]))).toMatchObject({ code: 'VALIDATION_ERROR', eventId: POSITION_ID });
+    expect(referenceDecode(message('{"event_id":"p-5",'))).toMatchObject({
+      code: 'INVALID_JSON',
+      eventId: POSITION_ID,
+    });
+    expect(referenceDecode(message([{ event_id: 'p-6' }]))).toMatchObject({
+      code: 'VALIDATION_ERROR',
+      eventId: POSITION_ID,
+    });
   });
 
   it("keys an error outcome by the message's own key, else (none, empty, not UTF-8) by the position id", () => {
     expect(referenceDecode(event({ event_id: 'p-2' }, 'other'))).toMatchObject({ outcomeKey: 'other' });
     expect(referenceDecode(event({ event_id: 'p-3' }, null))).toMatchObject({ outcomeKey: POSITION_ID });
     expect(referenceDecode(event({ event_id: 'p-3' }, ''))).toMatchObject({ outcomeKey: POSITION_ID });
-    expect(referenceDecode(event({ event_id: 'p-3' }, Buffer.from([0xc3, 0x28])))).toMatchObject({ outcomeKey: POSITION_ID });
+    expect(referenceDecode(event({ event_id: 'p-3' }, Buffer.from([0xc3, 0x28])))).toMatchObject({
+      outcomeKey: POSITION_ID,
+    });
   });
 
   it('refuses values over 64 KiB before reading them', () => {
@@ -131,7 +180,11 @@ describe('reference decoder', () => {
     };
     expect(sized(64 * 1024).value!.length).toBe(65_536);
     expect(referenceDecode(sized(64 * 1024)).kind).toBe('valid');
-    expect(referenceDecode(sized(64 * 1024 + 1))).toMatchObject({ kind: 'invalid', code: 'VALIDATION_ERROR', eventId: POSITION_ID });
+    expect(referenceDecode(sized(64 * 1024 + 1))).toMatchObject({
+      kind: 'invalid',
+      code: 'VALIDATION_ERROR',
+      eventId: POSITION_ID,
+    });
   });
 
   it('compares the key byte for byte', () => {
@@ -142,13 +195,27 @@ describe('reference decoder', () => {
 
   it('reads an empty value, a BOM and duplicate keys the way JSON does', () => {
     expect(referenceDecode(message(''))).toMatchObject({ code: 'INVALID_JSON' });
-    expect(referenceDecode(message(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(base))]))).kind).toBe('valid');
-    expect(referenceDecode(message('{"type":"nope","type":"supply_energy_start","contract_number":"1234","date":"2024-12-01","created_at":"2024-11-20T10:00:00Z"}')).kind).toBe('valid');
+    expect(
+      referenceDecode(message(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(base))])))
+        .kind,
+    ).toBe('valid');
+    expect(
+      referenceDecode(
+        message(
+          '{"type":"nope","type":"supply_energy_start","contract_number":"1234","date":"2024-12-01","created_at":"2024-11-20T10:00:00Z"}',
+        ),
+      ).kind,
+    ).toBe('valid');
   });
 });
 
 // The kinds of test/fault/hostile-input.test.ts, with the code that test expects for each.
-const valid = { type: 'supply_energy_start', contract_number: 'h-1', date: '2024-01-01', created_at: '2024-01-01T00:00:00Z' };
+const valid = {
+  type: 'supply_energy_start',
+  contract_number: 'h-1',
+  date: '2024-01-01',
+  created_at: '2024-01-01T00:00:00Z',
+};
 const json = (fields: Record<string, unknown>) => JSON.stringify({ ...valid, ...fields });
 const SQL = "x'); DROP TABLE contracts; --";
 const JSON_INJECTION = '","type":"supply_energy_end","x":"';
@@ -164,7 +231,11 @@ const HOSTILE: [string, ReferenceInput, string][] = [
   ['a JSON array', hostile('[{"type":"supply_energy_start"}]'), 'VALIDATION_ERROR'],
   ['wrong field types', hostile(json({ contract_number: 1234, date: 20240101 })), 'VALIDATION_ERROR'],
   ['an unknown type', hostile(json({ type: 'solar_panel_start' })), 'VALIDATION_ERROR'],
-  ['missing fields', hostile(JSON.stringify({ type: 'supply_energy_start', contract_number: 'h-1' })), 'VALIDATION_ERROR'],
+  [
+    'missing fields',
+    hostile(JSON.stringify({ type: 'supply_energy_start', contract_number: 'h-1' })),
+    'VALIDATION_ERROR',
+  ],
   ['an impossible date', hostile(json({ date: '2024-02-30' })), 'VALIDATION_ERROR'],
   ['10 fractional digits', hostile(json({ created_at: '2024-01-01T00:00:00.1234567891Z' })), 'VALIDATION_ERROR'],
   ['an unparseable offset', hostile(json({ created_at: '2024-01-01T00:00:00+25:99' })), 'VALIDATION_ERROR'],
@@ -173,13 +244,21 @@ const HOSTILE: [string, ReferenceInput, string][] = [
   ['a null value (tombstone)', hostile(null), 'VALIDATION_ERROR'],
   ['a missing key', hostile(json({}), null), 'VALIDATION_ERROR'],
   ['a key that differs from contract_number', hostile(json({}), 'h-2'), 'VALIDATION_ERROR'],
-  ['a 10,000-character contract_number', hostile(json({ contract_number: 'c'.repeat(10_000) }), 'c'.repeat(10_000)), 'VALIDATION_ERROR'],
+  [
+    'a 10,000-character contract_number',
+    hostile(json({ contract_number: 'c'.repeat(10_000) }), 'c'.repeat(10_000)),
+    'VALIDATION_ERROR',
+  ],
   ['SQL injection in type', hostile(json({ type: SQL })), 'VALIDATION_ERROR'],
   ['SQL injection in date', hostile(json({ date: SQL })), 'VALIDATION_ERROR'],
   ['SQL injection in created_at', hostile(json({ created_at: SQL })), 'VALIDATION_ERROR'],
   ['JSON injection in type', hostile(json({ type: JSON_INJECTION })), 'VALIDATION_ERROR'],
   ['JSON injection in date', hostile(json({ date: JSON_INJECTION })), 'VALIDATION_ERROR'],
-  ['SQL injection in event_id, with an invalid date', hostile(json({ event_id: SQL, date: '2024-13-01' })), 'VALIDATION_ERROR'],
+  [
+    'SQL injection in event_id, with an invalid date',
+    hostile(json({ event_id: SQL, date: '2024-13-01' })),
+    'VALIDATION_ERROR',
+  ],
   ['a NUL in contract_number', hostile(json({ contract_number: 'h-1\u0000' }), 'h-1\u0000'), 'VALIDATION_ERROR'],
   ['NUL bytes that are not JSON', hostile(Buffer.from([0x00, 0x01, 0x7b, 0x00])), 'INVALID_JSON'],
   ['a key with a NUL, differing from contract_number', hostile(json({}), 'h-\u0000'), 'VALIDATION_ERROR'],

@@ -14,18 +14,29 @@ const WRITE = 'write-token-0123456789abcdef';
 const READ = 'read-token-0123456789abcdef';
 const REALM = 'Bearer realm="contract-events-service"';
 
-const contract = { contractNumber: 'c-1', components: ['energy_supply' as const], createdAt: '2024-01-01T00:00:00.000000Z' };
+const contract = {
+  contractNumber: 'c-1',
+  components: ['energy_supply' as const],
+  createdAt: '2024-01-01T00:00:00.000000Z',
+};
 /** Stores that answer, so an authorised request gets its 2xx. */
 const answering: Partial<HttpDependencies> = {
-  contracts: { create: async () => contract, find: async () => contract, findWithStates: async () => undefined, delete: async () => true },
+  contracts: {
+    create: async () => contract,
+    find: async () => contract,
+    findWithStates: async () => undefined,
+    delete: async () => true,
+  },
 };
 
 let app: FastifyInstance | undefined;
 afterEach(() => app?.close());
 
 const withToken = (token: string | undefined) => (token === undefined ? {} : { authorization: `Bearer ${token}` });
-const deleteContract = (token?: string) => app!.inject({ method: 'DELETE', url: '/contracts/c-1', headers: withToken(token) });
-const readContract = (token?: string) => app!.inject({ method: 'GET', url: '/contracts/c-1', headers: withToken(token) });
+const deleteContract = (token?: string) =>
+  app!.inject({ method: 'DELETE', url: '/contracts/c-1', headers: withToken(token) });
+const readContract = (token?: string) =>
+  app!.inject({ method: 'GET', url: '/contracts/c-1', headers: withToken(token) });
 
 function expectRefused(response: LightMyRequestResponse, status: 401 | 403, challenge: string) {
   expect(response.statusCode).toBe(status);
@@ -57,16 +68,25 @@ describe('with API_TOKEN', () => {
   it('refuses every route that changes state without the token, before reading its body', async () => {
     app = await buildStubHttpApp({ ...answering, tokens });
     expect(writes.length).toBe(6);
-    for (const route of writes) expectRefused(await app.inject({ ...requestOf(route), payload: { not: 'valid' } }), 401, REALM);
+    for (const route of writes)
+      expectRefused(await app.inject({ ...requestOf(route), payload: { not: 'valid' } }), 401, REALM);
   });
 
   it('says invalid_token for a wrong token, and lets the right one through', async () => {
     app = await buildStubHttpApp({ ...answering, tokens });
     expectRefused(await deleteContract('wrong-token-0123456789abcdef'), 401, `${REALM}, error="invalid_token"`);
     expectRefused(await deleteContract(`${WRITE}x`), 401, `${REALM}, error="invalid_token"`);
-    expectRefused(await app.inject({ method: 'DELETE', url: '/contracts/c-1', headers: { authorization: `Basic ${WRITE}` } }), 401, REALM);
+    expectRefused(
+      await app.inject({ method: 'DELETE', url: '/contracts/c-1', headers: { authorization: `Basic ${WRITE}` } }),
+      401,
+      REALM,
+    );
     expect((await deleteContract(WRITE)).statusCode).toBe(204);
-    const lowerCaseScheme = await app.inject({ method: 'DELETE', url: '/contracts/c-1', headers: { authorization: `bearer ${WRITE}` } });
+    const lowerCaseScheme = await app.inject({
+      method: 'DELETE',
+      url: '/contracts/c-1',
+      headers: { authorization: `bearer ${WRITE}` },
+    });
     expect(lowerCaseScheme.statusCode).toBe(204);
   });
 
@@ -80,7 +100,11 @@ describe('with API_TOKEN', () => {
 
   it('logs a refused request at warn with its id, method, url and address, never the token', async () => {
     let text = '';
-    app = await buildStubHttpApp({ ...answering, tokens, logger: createLogger('info', { write: (chunk: string) => void (text += chunk) }) });
+    app = await buildStubHttpApp({
+      ...answering,
+      tokens,
+      logger: createLogger('info', { write: (chunk: string) => void (text += chunk) }),
+    });
     const response = await deleteContract('a-wrong-token-that-must-not-be-logged');
     expect(response.statusCode).toBe(401);
     const refusals = text
@@ -89,7 +113,15 @@ describe('with API_TOKEN', () => {
       .map((line) => JSON.parse(line) as Record<string, unknown>)
       .filter((line) => line.msg === 'refused a request without a valid API token');
     expect(refusals).toEqual([
-      expect.objectContaining({ level: 40, reqId: expect.any(String), method: 'DELETE', url: '/contracts/c-1', remoteAddress: '127.0.0.1', status: 401, reason: 'invalid_token' }),
+      expect.objectContaining({
+        level: 40,
+        reqId: expect.any(String),
+        method: 'DELETE',
+        url: '/contracts/c-1',
+        remoteAddress: '127.0.0.1',
+        status: 401,
+        reason: 'invalid_token',
+      }),
     ]);
     expect(text).not.toContain('a-wrong-token-that-must-not-be-logged');
   });
@@ -164,7 +196,8 @@ describe('with API_TOKEN and API_READ_TOKEN', () => {
 
   it('keeps probes and metrics open', async () => {
     app = await buildStubHttpApp({ ...answering, tokens });
-    for (const url of ['/health/live', '/health/ready', '/livez', '/readyz', '/metrics']) expect((await app.inject({ method: 'GET', url })).statusCode, url).toBe(200);
+    for (const url of ['/health/live', '/health/ready', '/livez', '/readyz', '/metrics'])
+      expect((await app.inject({ method: 'GET', url })).statusCode, url).toBe(200);
   });
 });
 
@@ -177,18 +210,30 @@ describe('refused requests', () => {
       .filter(Boolean)
       .map((line) => JSON.parse(line) as Record<string, unknown>)
       .filter((line) => line.msg === 'refused a request without a valid API token');
-  const from = (remoteAddress: string, token?: string) => app!.inject({ method: 'DELETE', url: '/contracts/c-1', headers: withToken(token), remoteAddress });
+  const from = (remoteAddress: string, token?: string) =>
+    app!.inject({ method: 'DELETE', url: '/contracts/c-1', headers: withToken(token), remoteAddress });
 
   it('are answered 429 once one address has had too many, with Retry-After; a valid token and other addresses are not held up', async () => {
     app = await buildStubHttpApp({ ...answering, tokens, refusedRateLimit: { max: 3, windowMs: 60_000 } });
     // Missing, wrong and read-only tokens all count.
-    expect([await from('10.0.0.1'), await from('10.0.0.1', 'wrong-token-0123456789abcdef'), await from('10.0.0.1', READ)].map((r) => r.statusCode)).toEqual([401, 401, 403]);
+    expect(
+      [
+        await from('10.0.0.1'),
+        await from('10.0.0.1', 'wrong-token-0123456789abcdef'),
+        await from('10.0.0.1', READ),
+      ].map((r) => r.statusCode),
+    ).toEqual([401, 401, 403]);
     const limited = await from('10.0.0.1', 'another-wrong-token-0123456');
     expect(limited.statusCode).toBe(429);
-    expect(limited.json()).toEqual({ code: 'RATE_LIMITED', message: `Too many requests without a valid token from this address; retry in ${limited.headers['retry-after']} seconds.` });
+    expect(limited.json()).toEqual({
+      code: 'RATE_LIMITED',
+      message: `Too many requests without a valid token from this address; retry in ${limited.headers['retry-after']} seconds.`,
+    });
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(55);
     // Reads of the same address count together with changes.
-    expect((await app.inject({ method: 'GET', url: '/contracts/c-1', remoteAddress: '10.0.0.1' })).statusCode).toBe(429);
+    expect((await app.inject({ method: 'GET', url: '/contracts/c-1', remoteAddress: '10.0.0.1' })).statusCode).toBe(
+      429,
+    );
     expect((await from('10.0.0.1', WRITE)).statusCode).toBe(204);
     expect((await from('10.0.0.2', 'wrong-token-0123456789abcdef')).statusCode).toBe(401);
   });
@@ -197,8 +242,15 @@ describe('refused requests', () => {
     app = await buildStubHttpApp({ ...answering, tokens });
     for (let i = 0; i < 5; i += 1) expect((await from('10.0.0.1')).statusCode).toBe(401);
     await app.close();
-    app = await buildStubHttpApp({ ...answering, tokens: { write: [WRITE] }, refusedRateLimit: { max: 1, windowMs: 60_000 } });
-    for (let i = 0; i < 3; i += 1) expect((await app.inject({ method: 'GET', url: '/contracts/c-1', remoteAddress: '10.0.0.1' })).statusCode).toBe(200);
+    app = await buildStubHttpApp({
+      ...answering,
+      tokens: { write: [WRITE] },
+      refusedRateLimit: { max: 1, windowMs: 60_000 },
+    });
+    for (let i = 0; i < 3; i += 1)
+      expect((await app.inject({ method: 'GET', url: '/contracts/c-1', remoteAddress: '10.0.0.1' })).statusCode).toBe(
+        200,
+      );
   });
 
   it('are logged once per reason while they keep coming, not once per request', async () => {
@@ -210,7 +262,11 @@ describe('refused requests', () => {
       for (let i = 0; i < 5; i += 1) statuses.push((await from('10.0.0.1', token)).statusCode);
     }
     for (let i = 0; i < 5; i += 1) statuses.push((await from('10.0.0.1')).statusCode);
-    expect(statuses).toEqual([...Array<number>(10).fill(401), ...Array<number>(5).fill(403), ...Array<number>(5).fill(429)]);
+    expect(statuses).toEqual([
+      ...Array<number>(10).fill(401),
+      ...Array<number>(5).fill(403),
+      ...Array<number>(5).fill(429),
+    ]);
     expect(logged(text).map((line) => [line.reason, line.status])).toEqual([
       ['missing_token', 401],
       ['invalid_token', 401],
@@ -221,7 +277,11 @@ describe('refused requests', () => {
 
   it('are logged with the URL cut to 256 characters', async () => {
     let text = '';
-    app = await buildStubHttpApp({ ...answering, tokens, logger: createLogger('info', { write: (chunk: string) => void (text += chunk) }) });
+    app = await buildStubHttpApp({
+      ...answering,
+      tokens,
+      logger: createLogger('info', { write: (chunk: string) => void (text += chunk) }),
+    });
     const url = `/contracts/c-1?${'x'.repeat(10_000)}`;
     expect((await app.inject({ method: 'DELETE', url })).statusCode).toBe(401);
     const [line] = logged(text);

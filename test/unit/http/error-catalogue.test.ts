@@ -30,12 +30,22 @@ interface Answer {
 
 const WRITE = 'write-token';
 const READ = 'read-token';
-const event = { type: 'supply_energy_start', contract_number: '1234', date: '2024-12-01', created_at: '2024-11-20T10:00:00Z' };
+const event = {
+  type: 'supply_energy_start',
+  contract_number: '1234',
+  date: '2024-12-01',
+  created_at: '2024-11-20T10:00:00Z',
+};
 const failure = new Error('stub: the store failed');
 const unavailable = Object.assign(new Error('stub: cannot reach the database'), { code: 'P1001' });
 
 const notFound: Partial<HttpDependencies> = {
-  contracts: { create: async () => undefined, find: async () => undefined, findWithStates: async () => undefined, delete: async () => false },
+  contracts: {
+    create: async () => undefined,
+    find: async () => undefined,
+    findWithStates: async () => undefined,
+    delete: async () => false,
+  },
   auditLog: { contractEvents: async () => undefined, contractHistory: async () => [] },
 };
 const failing = (error: Error): Partial<HttpDependencies> => {
@@ -58,11 +68,18 @@ afterEach(async () => {
 function requestTo(method: string, path: string): InjectOptions {
   const url = path.replace('{contract_number}', '1234');
   if (method !== 'POST') return { method: method as InjectOptions['method'], url };
-  return { method: 'POST', url, payload: path.startsWith('/contract') ? { contract_number: '1234', components: ['energy_supply'] } : event };
+  return {
+    method: 'POST',
+    url,
+    payload: path.startsWith('/contract') ? { contract_number: '1234', components: ['energy_supply'] } : event,
+  };
 }
 
 /** Builds an app, sends each route the requests `vary` makes from a valid one, and checks each error answer against the app's own document. */
-async function exercise(overrides: Partial<HttpDependencies>, vary: (request: InjectOptions, operation: Operation) => InjectOptions[]): Promise<Answer[]> {
+async function exercise(
+  overrides: Partial<HttpDependencies>,
+  vary: (request: InjectOptions, operation: Operation) => InjectOptions[],
+): Promise<Answer[]> {
   const app = await buildStubHttpApp(overrides);
   apps.push(app);
   const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json<OpenApi>();
@@ -75,11 +92,17 @@ async function exercise(overrides: Partial<HttpDependencies>, vary: (request: In
         if (response.statusCode < 400) continue;
         const { code } = response.json<{ code: string }>();
         answers.push({ route, status: response.statusCode, code });
-        expect(HTTP_ERRORS[code as keyof typeof HTTP_ERRORS]?.status, `${route}: ${code} is not answered with ${response.statusCode} in the catalogue`).toBe(
-          response.statusCode,
+        expect(
+          HTTP_ERRORS[code as keyof typeof HTTP_ERRORS]?.status,
+          `${route}: ${code} is not answered with ${response.statusCode} in the catalogue`,
+        ).toBe(response.statusCode);
+        const documented = Object.keys(
+          operation.responses[String(response.statusCode)]?.content?.['application/json']?.examples ?? {},
         );
-        const documented = Object.keys(operation.responses[String(response.statusCode)]?.content?.['application/json']?.examples ?? {});
-        expect(documented, `${route} answers ${response.statusCode} ${code}, which its OpenAPI entry does not list`).toContain(code);
+        expect(
+          documented,
+          `${route} answers ${response.statusCode} ${code}, which its OpenAPI entry does not list`,
+        ).toContain(code);
       }
     }
   }
@@ -88,8 +111,14 @@ async function exercise(overrides: Partial<HttpDependencies>, vary: (request: In
 
 const once = (request: InjectOptions) => [request];
 const isDecision = (request: InjectOptions) => request.url === '/events' || request.url === '/event';
-const withEvent = (request: InjectOptions, fields: Record<string, string>): InjectOptions => ({ ...request, payload: { ...event, ...fields } });
-const withToken = (request: InjectOptions, token: string): InjectOptions => ({ ...request, headers: { ...request.headers, authorization: `Bearer ${token}` } });
+const withEvent = (request: InjectOptions, fields: Record<string, string>): InjectOptions => ({
+  ...request,
+  payload: { ...event, ...fields },
+});
+const withToken = (request: InjectOptions, token: string): InjectOptions => ({
+  ...request,
+  headers: { ...request.headers, authorization: `Bearer ${token}` },
+});
 
 describe('the HTTP error catalogue', () => {
   it('gives the statuses of the spec to its codes', () => {
@@ -105,23 +134,30 @@ describe('the HTTP error catalogue', () => {
       SERVICE_UNAVAILABLE: 503,
       INTERNAL_ERROR: 500,
     };
-    for (const [code, status] of Object.entries(spec)) expect(HTTP_ERRORS[code as keyof typeof HTTP_ERRORS]?.status, code).toBe(status);
+    for (const [code, status] of Object.entries(spec))
+      expect(HTTP_ERRORS[code as keyof typeof HTTP_ERRORS]?.status, code).toBe(status);
   });
 
   it('is the enum of ErrorResponse.code in the OpenAPI document', async () => {
     const app = await buildStubHttpApp();
     apps.push(app);
     const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json<OpenApi>();
-    expect(spec.components.schemas.ErrorResponse!.properties.code!.enum?.sort()).toEqual(Object.keys(HTTP_ERRORS).sort());
+    expect(spec.components.schemas.ErrorResponse!.properties.code!.enum?.sort()).toEqual(
+      Object.keys(HTTP_ERRORS).sort(),
+    );
   });
 
   it('documents, for every route, every status and code the route answers', async () => {
     const tokens = { write: [WRITE], read: [READ] };
     const answers = [
       // 401 without a token or with a wrong one, 403 for the read token where it may not act.
-      ...(await exercise({ tokens }, (request, operation) => (operation.security ? [request, withToken(request, 'wrong'), withToken(request, READ)] : []))),
+      ...(await exercise({ tokens }, (request, operation) =>
+        operation.security ? [request, withToken(request, 'wrong'), withToken(request, READ)] : [],
+      )),
       // 429 once too many were refused.
-      ...(await exercise({ tokens, refusedRateLimit: { max: 1, windowMs: 60_000 } }, (request, operation) => (operation.security ? [request, request] : []))),
+      ...(await exercise({ tokens, refusedRateLimit: { max: 1, windowMs: 60_000 } }, (request, operation) =>
+        operation.security ? [request, request] : [],
+      )),
       // 404 for a contract that does not exist; 409 for one that does.
       ...(await exercise(notFound, once)),
       // 422: a path parameter too long, a body that is not an event or a contract, a bad query.
@@ -135,21 +171,45 @@ describe('the HTTP error catalogue', () => {
         request.payload
           ? [
               { ...request, payload: '{"type":', headers: { 'content-type': 'application/json' } },
-              { ...request, payload: JSON.stringify({ padding: 'x'.repeat(70_000) }), headers: { 'content-type': 'application/json' } },
+              {
+                ...request,
+                payload: JSON.stringify({ padding: 'x'.repeat(70_000) }),
+                headers: { 'content-type': 'application/json' },
+              },
               { ...request, payload: 'x', headers: { 'content-type': 'text/plain' } },
             ]
           : [],
       )),
       // 409 for an event_id decided for other content.
       ...(await exercise(
-        { decideBatch: createBatchDecider({ store: createMemoryDecisionStore([{ contractNumber: '1234', components: ['energy_supply'] }]), clock: systemClock, auditEnabled: true }) },
-        (request) => (isDecision(request) ? [withEvent(request, { event_id: `${request.url}-1` }), withEvent(request, { event_id: `${request.url}-1`, date: '2024-12-02' })] : []),
+        {
+          decideBatch: createBatchDecider({
+            store: createMemoryDecisionStore([{ contractNumber: '1234', components: ['energy_supply'] }]),
+            clock: systemClock,
+            auditEnabled: true,
+          }),
+        },
+        (request) =>
+          isDecision(request)
+            ? [
+                withEvent(request, { event_id: `${request.url}-1` }),
+                withEvent(request, { event_id: `${request.url}-1`, date: '2024-12-02' }),
+              ]
+            : [],
       )),
       // 429 for too many decisions from one address.
-      ...(await exercise({ eventsRateLimit: { max: 1, windowMs: 60_000 } }, (request) => (isDecision(request) ? [request, request] : []))),
+      ...(await exercise({ eventsRateLimit: { max: 1, windowMs: 60_000 } }, (request) =>
+        isDecision(request) ? [request, request] : [],
+      )),
       // 503 while starting, when the database cannot be reached and when not ready; 500 when a store fails.
       ...(await exercise({ databaseReady: () => false }, once)),
-      ...(await exercise({ ...failing(unavailable), readiness: async () => ({ ready: false, checks: { database: 'failing', kafka: 'ok', consumer: 'ok' } }) }, once)),
+      ...(await exercise(
+        {
+          ...failing(unavailable),
+          readiness: async () => ({ ready: false, checks: { database: 'failing', kafka: 'ok', consumer: 'ok' } }),
+        },
+        once,
+      )),
       ...(await exercise(failing(failure), once)),
     ];
 

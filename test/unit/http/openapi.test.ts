@@ -22,7 +22,9 @@ interface OpenApi {
 let app: FastifyInstance;
 let spec: OpenApi;
 const operations = () =>
-  Object.entries(spec.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, operation]) => ({ route: `${method.toUpperCase()} ${path}`, operation })));
+  Object.entries(spec.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, operation]) => ({ route: `${method.toUpperCase()} ${path}`, operation })),
+  );
 const operation = (route: string) => operations().find((entry) => entry.route === route)?.operation;
 const schema = (name: string) => spec.components.schemas[name]!;
 
@@ -35,7 +37,11 @@ afterAll(() => app.close());
 describe('the OpenAPI document at /docs/json', () => {
   it('is OpenAPI 3.1 with every route of the spec, and only those plus the deprecated aliases', () => {
     expect(spec.openapi).toBe('3.1.0');
-    expect(operations().map((entry) => entry.route).sort()).toEqual([...SPEC_ROUTES, ...ALIAS_ROUTES].sort());
+    expect(
+      operations()
+        .map((entry) => entry.route)
+        .sort(),
+    ).toEqual([...SPEC_ROUTES, ...ALIAS_ROUTES].sort());
     for (const route of SPEC_ROUTES) expect(operation(route)?.deprecated, route).toBeFalsy();
     for (const route of ALIAS_ROUTES) expect(operation(route)?.deprecated, route).toBe(true);
   });
@@ -45,15 +51,24 @@ describe('the OpenAPI document at /docs/json', () => {
       expect(op.tags?.length, route).toBeGreaterThan(0);
       expect(op.summary, route).toBeTruthy();
       const errors = Object.entries(op.responses).filter(([status]) => Number(status) >= 400);
-      expect(errors.map(([status]) => status), route).toContain('500');
+      expect(
+        errors.map(([status]) => status),
+        route,
+      ).toContain('500');
       for (const [status, response] of errors) {
-        expect(response.content?.['application/json']?.schema.$ref, `${route} ${status}`).toBe('#/components/schemas/ErrorResponse');
+        expect(response.content?.['application/json']?.schema.$ref, `${route} ${status}`).toBe(
+          '#/components/schemas/ErrorResponse',
+        );
         expect(response.description, `${route} ${status}`).not.toBe('Default Response');
       }
     }
     expect(Object.keys(operation('GET /health/ready')!.responses)).toContain('503');
-    expect(Object.keys(operation('POST /contracts')!.responses)).toEqual(expect.arrayContaining(['409', '413', '415', '422']));
-    expect(Object.keys(operation('GET /contracts/{contract_number}/events')!.responses)).toEqual(expect.arrayContaining(['404', '422']));
+    expect(Object.keys(operation('POST /contracts')!.responses)).toEqual(
+      expect.arrayContaining(['409', '413', '415', '422']),
+    );
+    expect(Object.keys(operation('GET /contracts/{contract_number}/events')!.responses)).toEqual(
+      expect.arrayContaining(['404', '422']),
+    );
   });
 
   it('says what readiness checks: the database reachable and writable, Kafka, the consumer running', () => {
@@ -77,7 +92,16 @@ describe('the OpenAPI document at /docs/json', () => {
   });
 
   it('carries examples on request bodies and responses, taken from the zod schemas', () => {
-    for (const name of ['ContractEventInput', 'CreateContractInput', 'Contract', 'Timeline', 'ContractEventsPage', 'ContractHistory', 'EventDecision', 'ErrorResponse']) {
+    for (const name of [
+      'ContractEventInput',
+      'CreateContractInput',
+      'Contract',
+      'Timeline',
+      'ContractEventsPage',
+      'ContractHistory',
+      'EventDecision',
+      'ErrorResponse',
+    ]) {
       expect(schema(name).example, name).toBeDefined();
     }
     // Each example is itself valid against its schema's required fields.
@@ -86,11 +110,16 @@ describe('the OpenAPI document at /docs/json', () => {
   });
 
   it('names the pagination parameters of the events route', () => {
-    const op = operation('GET /contracts/{contract_number}/events') as Operation & { parameters: { name: string; in: string; schema: Record<string, unknown> }[] };
+    const op = operation('GET /contracts/{contract_number}/events') as Operation & {
+      parameters: { name: string; in: string; schema: Record<string, unknown> }[];
+    };
     const limit = op.parameters.find((parameter) => parameter.name === 'limit');
     expect(limit).toMatchObject({ in: 'query', schema: { default: 50, minimum: 1, maximum: 500 } });
     expect(op.parameters.find((parameter) => parameter.name === 'cursor')).toMatchObject({ in: 'query' });
-    expect(op.parameters.find((parameter) => parameter.name === 'incarnation')).toMatchObject({ in: 'query', required: false });
+    expect(op.parameters.find((parameter) => parameter.name === 'incarnation')).toMatchObject({
+      in: 'query',
+      required: false,
+    });
   });
 });
 
@@ -98,14 +127,21 @@ describe('the OpenAPI document of an instance with tokens', () => {
   const documentWith = async (tokens: ApiTokens, refusedRateLimit?: { max: number; windowMs: number }) => {
     const withTokens = await buildStubHttpApp({ tokens, refusedRateLimit });
     try {
-      return (await withTokens.inject({ method: 'GET', url: '/docs/json' })).json<OpenApi & { components: { securitySchemes?: unknown } }>();
+      return (await withTokens.inject({ method: 'GET', url: '/docs/json' })).json<
+        OpenApi & { components: { securitySchemes?: unknown } }
+      >();
     } finally {
       await withTokens.close();
     }
   };
   const securedRoutes = (document: OpenApi) =>
     Object.entries(document.paths)
-      .flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op: op as Operation & { security?: unknown } })))
+      .flatMap(([path, methods]) =>
+        Object.entries(methods).map(([method, op]) => ({
+          route: `${method.toUpperCase()} ${path}`,
+          op: op as Operation & { security?: unknown },
+        })),
+      )
       .filter(({ op }) => op.security !== undefined);
   const WRITES = [...SPEC_ROUTES, ...ALIAS_ROUTES].filter((route) => /^(POST|DELETE) /.test(route)).sort();
   const READS = [...SPEC_ROUTES, ...ALIAS_ROUTES].filter((route) => route.startsWith('GET /contract')).sort();
@@ -117,12 +153,16 @@ describe('the OpenAPI document of an instance with tokens', () => {
 
   it('with API_TOKEN: a bearer scheme on every route that changes state, with 401', async () => {
     const document = await documentWith({ write: ['w'.repeat(32)] });
-    expect(document.components.securitySchemes).toEqual({ bearerAuth: expect.objectContaining({ type: 'http', scheme: 'bearer' }) });
+    expect(document.components.securitySchemes).toEqual({
+      bearerAuth: expect.objectContaining({ type: 'http', scheme: 'bearer' }),
+    });
     const secured = securedRoutes(document);
     expect(secured.map(({ route }) => route).sort()).toEqual(WRITES);
     for (const { route, op } of secured) {
       expect(op.security, route).toEqual([{ bearerAuth: [] }]);
-      expect(op.responses['401']?.content?.['application/json']?.schema.$ref, route).toBe('#/components/schemas/ErrorResponse');
+      expect(op.responses['401']?.content?.['application/json']?.schema.$ref, route).toBe(
+        '#/components/schemas/ErrorResponse',
+      );
       expect(op.responses['403'], route).toBeUndefined();
     }
   });
@@ -135,7 +175,11 @@ describe('the OpenAPI document of an instance with tokens', () => {
       const refusals = Object.keys(op.responses).filter((status) => status === '401' || status === '403');
       expect(refusals, route).toEqual(WRITES.includes(route) ? ['401', '403'] : ['401']);
     }
-    for (const route of ['GET /health/live', 'GET /health/ready', 'GET /livez', 'GET /readyz', 'GET /metrics']) expect(secured.map((entry) => entry.route), route).not.toContain(route);
+    for (const route of ['GET /health/live', 'GET /health/ready', 'GET /livez', 'GET /readyz', 'GET /metrics'])
+      expect(
+        secured.map((entry) => entry.route),
+        route,
+      ).not.toContain(route);
   });
 
   it('with API_TOKEN beyond loopback: reads need the token as well, probes and metrics none', async () => {
@@ -146,9 +190,16 @@ describe('the OpenAPI document of an instance with tokens', () => {
   });
 
   it('with refused requests limited: 429 on every route that asks for a token', async () => {
-    const document = await documentWith({ write: ['w'.repeat(32)], readsNeedToken: true }, { max: 30, windowMs: 60_000 });
-    for (const { route, op } of securedRoutes(document)) expect(op.responses['429']?.description, route).toContain('RATE_LIMITED');
-    expect((await documentWith({ write: ['w'.repeat(32)], readsNeedToken: true })).paths['/contracts/{contract_number}']?.get?.responses['429']).toBeUndefined();
+    const document = await documentWith(
+      { write: ['w'.repeat(32)], readsNeedToken: true },
+      { max: 30, windowMs: 60_000 },
+    );
+    for (const { route, op } of securedRoutes(document))
+      expect(op.responses['429']?.description, route).toContain('RATE_LIMITED');
+    expect(
+      (await documentWith({ write: ['w'.repeat(32)], readsNeedToken: true })).paths['/contracts/{contract_number}']?.get
+        ?.responses['429'],
+    ).toBeUndefined();
   });
 
   it('with no token at all (ALLOW_UNAUTHENTICATED_HTTP), even beyond loopback: no security anywhere', async () => {

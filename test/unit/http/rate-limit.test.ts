@@ -11,13 +11,32 @@ import { buildStubHttpApp } from '../../support/stub-http-app.js';
 let app: FastifyInstance | undefined;
 afterEach(() => app?.close());
 
-const event = { type: 'supply_energy_start', contract_number: '1234', date: '2024-12-01', created_at: '2024-11-20T10:00:00Z' };
+const event = {
+  type: 'supply_energy_start',
+  contract_number: '1234',
+  date: '2024-12-01',
+  created_at: '2024-11-20T10:00:00Z',
+};
 const accept: BatchDecider = async (messages) =>
-  messages.map((message) => buildOutcome(message, { status: 'accepted', code: 'ACCEPTED', message: 'Accepted.' }, false, '2024-11-20T10:00:00.000000Z'));
+  messages.map((message) =>
+    buildOutcome(
+      message,
+      { status: 'accepted', code: 'ACCEPTED', message: 'Accepted.' },
+      false,
+      '2024-11-20T10:00:00.000000Z',
+    ),
+  );
 
-const noContracts = { create: async () => undefined, find: async () => undefined, findWithStates: async () => undefined, delete: async () => false };
-const build = (eventsRateLimit: RateLimit | undefined) => buildStubHttpApp({ decideBatch: accept, contracts: noContracts, eventsRateLimit });
-const postEvent = (url = '/events', remoteAddress = '10.0.0.1') => app!.inject({ method: 'POST', url, payload: event, remoteAddress });
+const noContracts = {
+  create: async () => undefined,
+  find: async () => undefined,
+  findWithStates: async () => undefined,
+  delete: async () => false,
+};
+const build = (eventsRateLimit: RateLimit | undefined) =>
+  buildStubHttpApp({ decideBatch: accept, contracts: noContracts, eventsRateLimit });
+const postEvent = (url = '/events', remoteAddress = '10.0.0.1') =>
+  app!.inject({ method: 'POST', url, payload: event, remoteAddress });
 
 describe('the POST /events rate limit', () => {
   it('answers the request over the limit 429 RATE_LIMITED, saying when to retry, with Retry-After and the RateLimit headers', async () => {
@@ -29,8 +48,15 @@ describe('the POST /events rate limit', () => {
     const refused = await postEvent();
     expect(refused.statusCode).toBe(429);
     expect(refused.headers['content-type']).toContain('application/json');
-    expect(refused.json()).toEqual({ code: 'RATE_LIMITED', message: expect.stringMatching(/^Too many requests to POST \/events from this address; retry in \d+ seconds?\.$/) });
-    expect(refused.headers).toMatchObject({ 'ratelimit-limit': '2', 'ratelimit-remaining': '0', 'ratelimit-reset': expect.stringMatching(/^\d+$/) });
+    expect(refused.json()).toEqual({
+      code: 'RATE_LIMITED',
+      message: expect.stringMatching(/^Too many requests to POST \/events from this address; retry in \d+ seconds?\.$/),
+    });
+    expect(refused.headers).toMatchObject({
+      'ratelimit-limit': '2',
+      'ratelimit-remaining': '0',
+      'ratelimit-reset': expect.stringMatching(/^\d+$/),
+    });
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(55);
     expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
   });
@@ -44,7 +70,9 @@ describe('the POST /events rate limit', () => {
     await postEvent();
     const refused = await postEvent();
     expect(refused.headers['retry-after']).toBe(String(expected));
-    expect(refused.json<{ message: string }>().message).toBe(`Too many requests to POST /events from this address; retry in ${expected} seconds.`);
+    expect(refused.json<{ message: string }>().message).toBe(
+      `Too many requests to POST /events from this address; retry in ${expected} seconds.`,
+    );
   });
 
   it('counts per client address, the deprecated alias POST /event together with POST /events', async () => {
@@ -59,15 +87,25 @@ describe('the POST /events rate limit', () => {
   it('refuses before reading the body, so even an invalid request over the limit costs no validation', async () => {
     app = await build({ max: 1, windowMs: 60_000 });
     await postEvent();
-    const refused = await app.inject({ method: 'POST', url: '/events', payload: '{"type":', headers: { 'content-type': 'application/json' }, remoteAddress: '10.0.0.1' });
+    const refused = await app.inject({
+      method: 'POST',
+      url: '/events',
+      payload: '{"type":',
+      headers: { 'content-type': 'application/json' },
+      remoteAddress: '10.0.0.1',
+    });
     expect(refused.json()).toMatchObject({ code: 'RATE_LIMITED' });
   });
 
   it('limits no other route', async () => {
     app = await build({ max: 1, windowMs: 60_000 });
     for (let i = 0; i < 3; i += 1) {
-      expect((await app.inject({ method: 'GET', url: '/contracts/1234', remoteAddress: '10.0.0.1' })).statusCode).toBe(404);
-      expect((await app.inject({ method: 'GET', url: '/health/live', remoteAddress: '10.0.0.1' })).statusCode).toBe(200);
+      expect((await app.inject({ method: 'GET', url: '/contracts/1234', remoteAddress: '10.0.0.1' })).statusCode).toBe(
+        404,
+      );
+      expect((await app.inject({ method: 'GET', url: '/health/live', remoteAddress: '10.0.0.1' })).statusCode).toBe(
+        200,
+      );
     }
   });
 
@@ -85,8 +123,11 @@ describe('the POST /events rate limit', () => {
 
   it('is in the OpenAPI document of POST /events and its alias', async () => {
     app = await build({ max: 1, windowMs: 60_000 });
-    const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json<{ paths: Record<string, { post?: { responses: Record<string, { description: string }> } }> }>();
-    for (const path of ['/events', '/event']) expect(spec.paths[path]?.post?.responses['429']?.description, path).toContain('RATE_LIMITED');
+    const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json<{
+      paths: Record<string, { post?: { responses: Record<string, { description: string }> } }>;
+    }>();
+    for (const path of ['/events', '/event'])
+      expect(spec.paths[path]?.post?.responses['429']?.description, path).toContain('RATE_LIMITED');
   });
 
   it('starts a new window when the last one is over', async () => {

@@ -7,7 +7,12 @@ import { createRefusalLog } from '../../../src/http/refusal-log.js';
 
 function recordingRequest(url = '/contracts/c-1') {
   const lines: Record<string, unknown>[] = [];
-  const request = { method: 'GET', url, ip: '10.0.0.1', log: { warn: (fields: Record<string, unknown>) => lines.push(fields) } };
+  const request = {
+    method: 'GET',
+    url,
+    ip: '10.0.0.1',
+    log: { warn: (fields: Record<string, unknown>) => lines.push(fields) },
+  };
   return { request: request as unknown as FastifyRequest, lines };
 }
 
@@ -18,10 +23,19 @@ describe('the refusal log', () => {
     const { request, lines } = recordingRequest();
     log(request, 401, 'invalid_token');
     for (now = 1; now < 10_000; now += 1_000) log(request, 401, 'invalid_token');
-    expect(lines).toEqual([{ method: 'GET', url: '/contracts/c-1', remoteAddress: '10.0.0.1', status: 401, reason: 'invalid_token' }]);
+    expect(lines).toEqual([
+      { method: 'GET', url: '/contracts/c-1', remoteAddress: '10.0.0.1', status: 401, reason: 'invalid_token' },
+    ]);
     now = 10_000;
     log(request, 401, 'invalid_token');
-    expect(lines[1]).toEqual({ method: 'GET', url: '/contracts/c-1', remoteAddress: '10.0.0.1', status: 401, reason: 'invalid_token', recurredSinceLastLine: 10 });
+    expect(lines[1]).toEqual({
+      method: 'GET',
+      url: '/contracts/c-1',
+      remoteAddress: '10.0.0.1',
+      status: 401,
+      reason: 'invalid_token',
+      recurredSinceLastLine: 10,
+    });
     now = 25_000;
     log(request, 401, 'invalid_token');
     expect(lines[2]).toMatchObject({ recurredSinceLastLine: 0 });
@@ -30,8 +44,20 @@ describe('the refusal log', () => {
   it('keeps each reason apart', () => {
     const log = createRefusalLog(10_000, () => 0);
     const { request, lines } = recordingRequest();
-    for (const reason of ['missing_token', 'invalid_token', 'insufficient_scope', 'too_many_refusals', 'invalid_token'] as const) log(request, 401, reason);
-    expect(lines.map((line) => line.reason)).toEqual(['missing_token', 'invalid_token', 'insufficient_scope', 'too_many_refusals']);
+    for (const reason of [
+      'missing_token',
+      'invalid_token',
+      'insufficient_scope',
+      'too_many_refusals',
+      'invalid_token',
+    ] as const)
+      log(request, 401, reason);
+    expect(lines.map((line) => line.reason)).toEqual([
+      'missing_token',
+      'invalid_token',
+      'insufficient_scope',
+      'too_many_refusals',
+    ]);
   });
 
   it('cuts the URL to 256 characters', () => {

@@ -11,7 +11,12 @@ import { buildStubHttpApp } from '../../support/stub-http-app.js';
 
 // The W3C Trace Context recommendation's example (section 3.2).
 const CALLER = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7' };
-const event = { type: 'supply_energy_start', contract_number: '1234', date: '2024-12-01', created_at: '2024-11-20T10:00:00Z' };
+const event = {
+  type: 'supply_energy_start',
+  contract_number: '1234',
+  date: '2024-12-01',
+  created_at: '2024-11-20T10:00:00Z',
+};
 
 let app: FastifyInstance | undefined;
 afterEach(() => app?.close());
@@ -22,7 +27,14 @@ async function tracedApp(overrides: Parameters<typeof buildStubHttpApp>[0] = {})
   const asked: DecideOptions[] = [];
   const accept: BatchDecider = async (messages, options = {}) => {
     asked.push(options);
-    return messages.map((message) => buildOutcome(message, { status: 'accepted', code: 'ACCEPTED', message: 'Accepted.' }, false, '2024-11-20T10:00:00.000000Z'));
+    return messages.map((message) =>
+      buildOutcome(
+        message,
+        { status: 'accepted', code: 'ACCEPTED', message: 'Accepted.' },
+        false,
+        '2024-11-20T10:00:00.000000Z',
+      ),
+    );
   };
   app = await buildStubHttpApp({ decideBatch: accept, tracer: provider.getTracer('test'), ...overrides });
   return { spans: () => exporter.getFinishedSpans(), asked };
@@ -32,7 +44,12 @@ describe('request spans', () => {
   it("make POST /events a server span under the caller's, with the decision's transaction inside", async () => {
     const { spans, asked } = await tracedApp();
     const traceparent = `00-${CALLER.traceId}-${CALLER.spanId}-01`;
-    const response = await app!.inject({ method: 'POST', url: '/events', payload: event, headers: { traceparent, tracestate: 'congo=t61rcWkgMzE' } });
+    const response = await app!.inject({
+      method: 'POST',
+      url: '/events',
+      payload: event,
+      headers: { traceparent, tracestate: 'congo=t61rcWkgMzE' },
+    });
     expect(response.statusCode).toBe(200);
 
     const [decide, server] = spans();
@@ -40,7 +57,12 @@ describe('request spans', () => {
     expect(server).toMatchObject({
       name: 'POST /events',
       kind: SpanKind.SERVER,
-      attributes: { 'http.request.method': 'POST', 'http.route': '/events', 'url.path': '/events', 'http.response.status_code': 200 },
+      attributes: {
+        'http.request.method': 'POST',
+        'http.route': '/events',
+        'url.path': '/events',
+        'http.response.status_code': 200,
+      },
     });
     expect(server!.spanContext().traceId).toBe(CALLER.traceId);
     expect(server!.parentSpanContext).toMatchObject({ spanId: CALLER.spanId, isRemote: true });
@@ -54,7 +76,12 @@ describe('request spans', () => {
   it("continue the caller's trace without a tracestate that breaks the W3C grammar", async () => {
     const { spans, asked } = await tracedApp();
     const traceparent = `00-${CALLER.traceId}-${CALLER.spanId}-01`;
-    await app!.inject({ method: 'POST', url: '/events', payload: event, headers: { traceparent, tracestate: 'Congo=t61rcWkgMzE, x-forged: 1' } });
+    await app!.inject({
+      method: 'POST',
+      url: '/events',
+      payload: event,
+      headers: { traceparent, tracestate: 'Congo=t61rcWkgMzE, x-forged: 1' },
+    });
     const server = spans().find((span) => span.kind === SpanKind.SERVER)!;
     expect(server.parentSpanContext).toMatchObject({ traceId: CALLER.traceId, spanId: CALLER.spanId });
     expect(server.spanContext().traceState).toBeUndefined();
@@ -72,11 +99,17 @@ describe('request spans', () => {
 
   it('name a span by its route template, count a 4xx as the caller’s error and a 5xx as a failure, and leave probes and the docs out', async () => {
     const { spans } = await tracedApp({
-      contracts: { create: async () => undefined, find: async () => undefined, findWithStates: async () => Promise.reject(new Error('boom')), delete: async () => false },
+      contracts: {
+        create: async () => undefined,
+        find: async () => undefined,
+        findWithStates: async () => Promise.reject(new Error('boom')),
+        delete: async () => false,
+      },
     });
     await app!.inject({ method: 'GET', url: '/contracts/9999/timeline' });
     await app!.inject({ method: 'POST', url: '/events', payload: { ...event, type: 'nonsense' } });
-    for (const url of ['/health/live', '/health/ready', '/livez', '/readyz', '/metrics', '/docs/json']) await app!.inject({ method: 'GET', url });
+    for (const url of ['/health/live', '/health/ready', '/livez', '/readyz', '/metrics', '/docs/json'])
+      await app!.inject({ method: 'GET', url });
     expect(spans().map((span) => [span.name, span.attributes['http.response.status_code'], span.status.code])).toEqual([
       ['GET /contracts/:contract_number/timeline', 500, SpanStatusCode.ERROR],
       ['POST /events', 422, SpanStatusCode.UNSET],
@@ -86,7 +119,9 @@ describe('request spans', () => {
 
   it('make none when tracing is off', async () => {
     const decided: string[] = [];
-    app = await buildStubHttpApp({ decideBatch: async (messages, options) => (decided.push(JSON.stringify(options)), []) });
+    app = await buildStubHttpApp({
+      decideBatch: async (messages, options) => (decided.push(JSON.stringify(options)), []),
+    });
     await app.inject({ method: 'POST', url: '/events', payload: event });
     // No span, no trace made up for the outcome: the relay gives it a trace of its own.
     expect(decided).toEqual([JSON.stringify({ outbox: true })]);

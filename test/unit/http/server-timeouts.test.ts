@@ -22,7 +22,9 @@ async function openSocket(timeouts: { requestTimeoutMs: number; connectionTimeou
   socket = connect(port, '127.0.0.1');
   let received = '';
   socket.on('data', (chunk) => (received += chunk.toString('utf8')));
-  const closed = new Promise<{ received: string; afterMs: number }>((resolve) => socket!.on('close', () => resolve({ received, afterMs: Date.now() - opened })));
+  const closed = new Promise<{ received: string; afterMs: number }>((resolve) =>
+    socket!.on('close', () => resolve({ received, afterMs: Date.now() - opened })),
+  );
   socket.on('error', () => undefined);
   await new Promise((resolve) => socket!.once('connect', resolve));
   return { socket, closed };
@@ -31,10 +33,15 @@ async function openSocket(timeouts: { requestTimeoutMs: number; connectionTimeou
 describe('HTTP server timeouts', () => {
   it('cuts off a client that sends the headers, then stalls the body, once the request timeout is over', async () => {
     const { socket, closed } = await openSocket({ requestTimeoutMs: 500, connectionTimeoutMs: 60_000 });
-    socket.write('POST /events HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{"type":"supply_');
+    socket.write(
+      'POST /events HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{"type":"supply_',
+    );
     const { received, afterMs } = await closed;
     expect(received).toMatch(/^HTTP\/1\.1 408 /);
-    expect(JSON.parse(received.slice(received.indexOf('\r\n\r\n') + 4))).toEqual({ code: 'REQUEST_TIMEOUT', message: expect.any(String) });
+    expect(JSON.parse(received.slice(received.indexOf('\r\n\r\n') + 4))).toEqual({
+      code: 'REQUEST_TIMEOUT',
+      message: expect.any(String),
+    });
     expect(afterMs).toBeGreaterThanOrEqual(450);
     expect(afterMs).toBeLessThan(5_000);
   });
@@ -48,7 +55,11 @@ describe('HTTP server timeouts', () => {
   });
 
   it('keeps a socket alive between requests for less than the idle timeout, and says so', async () => {
-    expect(serverTimeouts({ requestTimeoutMs: 30_000, connectionTimeoutMs: 60_000 })).toMatchObject({ requestTimeout: 30_000, connectionTimeout: 60_000, keepAliveTimeout: 5_000 });
+    expect(serverTimeouts({ requestTimeoutMs: 30_000, connectionTimeoutMs: 60_000 })).toMatchObject({
+      requestTimeout: 30_000,
+      connectionTimeout: 60_000,
+      keepAliveTimeout: 5_000,
+    });
     expect(serverTimeouts({ requestTimeoutMs: 30_000, connectionTimeoutMs: 0 }).keepAliveTimeout).toBe(5_000);
     expect(serverTimeouts({ requestTimeoutMs: 30_000, connectionTimeoutMs: 3_000 }).keepAliveTimeout).toBe(1_500);
     // Node closes a kept-alive socket a second after the time it announces.

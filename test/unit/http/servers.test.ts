@@ -21,7 +21,11 @@ const status = async (url: string) => (await fetch(url)).status;
 
 describe('HTTP servers', () => {
   it('serve probes and metrics on the management port only, when one is given', async () => {
-    servers = await startHttpServers(LOCAL, LOCAL, stubHttpDependencies({ tokens: { write: ['w'.repeat(32)], read: ['r'.repeat(32)] } }));
+    servers = await startHttpServers(
+      LOCAL,
+      LOCAL,
+      stubHttpDependencies({ tokens: { write: ['w'.repeat(32)], read: ['r'.repeat(32)] } }),
+    );
     const api = baseUrl(servers.api);
     const management = baseUrl(servers.management!);
     expect(api).not.toBe(management);
@@ -45,7 +49,9 @@ describe('HTTP servers', () => {
     servers = await startHttpServers(LOCAL, undefined, stubHttpDependencies());
     const taken = { host: '127.0.0.1', port: Number(new URL(baseUrl(servers.api)).port) };
     const [apiPort] = await getFreePorts(1);
-    await expect(startHttpServers({ host: '127.0.0.1', port: apiPort! }, taken, stubHttpDependencies())).rejects.toThrow(/EADDRINUSE/);
+    await expect(
+      startHttpServers({ host: '127.0.0.1', port: apiPort! }, taken, stubHttpDependencies()),
+    ).rejects.toThrow(/EADDRINUSE/);
     await expect(fetch(`http://127.0.0.1:${apiPort}/health/live`)).rejects.toThrow();
   });
 });

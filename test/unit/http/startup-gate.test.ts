@@ -11,10 +11,19 @@ afterEach(() => app?.close());
 describe('while start-up prepares the database', () => {
   it('answers API routes 503 SERVICE_UNAVAILABLE with Retry-After, and probes, metrics and docs as usual', async () => {
     let databaseReady = false;
-    const contract = { contractNumber: 'c-1', components: ['energy_supply' as const], createdAt: '2024-01-01T00:00:00.000000Z' };
+    const contract = {
+      contractNumber: 'c-1',
+      components: ['energy_supply' as const],
+      createdAt: '2024-01-01T00:00:00.000000Z',
+    };
     app = await buildStubHttpApp({
       databaseReady: () => databaseReady,
-      contracts: { create: async () => contract, find: async () => contract, findWithStates: async () => undefined, delete: async () => true },
+      contracts: {
+        create: async () => contract,
+        find: async () => contract,
+        findWithStates: async () => undefined,
+        delete: async () => true,
+      },
     });
     for (const request of [
       { method: 'GET', url: '/contracts/c-1' },
@@ -24,9 +33,13 @@ describe('while start-up prepares the database', () => {
       const response = await app.inject(request);
       expect(response.statusCode, request.url).toBe(503);
       expect(response.headers['retry-after']).toBe('5');
-      expect(response.json()).toEqual({ code: 'SERVICE_UNAVAILABLE', message: 'The service is starting; retry later.' });
+      expect(response.json()).toEqual({
+        code: 'SERVICE_UNAVAILABLE',
+        message: 'The service is starting; retry later.',
+      });
     }
-    for (const url of ['/health/live', '/health/ready', '/metrics', '/docs/json']) expect((await app.inject({ method: 'GET', url })).statusCode, url).toBe(200);
+    for (const url of ['/health/live', '/health/ready', '/metrics', '/docs/json'])
+      expect((await app.inject({ method: 'GET', url })).statusCode, url).toBe(200);
 
     databaseReady = true;
     expect((await app.inject({ method: 'GET', url: '/contracts/c-1' })).statusCode).toBe(200);
@@ -35,6 +48,14 @@ describe('while start-up prepares the database', () => {
   it('checks the token first, so a caller without one learns nothing about the state', async () => {
     app = await buildStubHttpApp({ databaseReady: () => false, tokens: { write: ['w'.repeat(32)] } });
     expect((await app.inject({ method: 'DELETE', url: '/contracts/c-1' })).statusCode).toBe(401);
-    expect((await app.inject({ method: 'DELETE', url: '/contracts/c-1', headers: { authorization: `Bearer ${'w'.repeat(32)}` } })).statusCode).toBe(503);
+    expect(
+      (
+        await app.inject({
+          method: 'DELETE',
+          url: '/contracts/c-1',
+          headers: { authorization: `Bearer ${'w'.repeat(32)}` },
+        })
+      ).statusCode,
+    ).toBe(503);
   });
 });

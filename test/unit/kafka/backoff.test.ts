@@ -5,7 +5,9 @@ import { backoffDelay, retryUntilDone, StopRequested } from '../../../src/kafka/
 describe('backoffDelay', () => {
   it('grows exponentially and stays within the cap', () => {
     const top = () => 1;
-    expect([0, 1, 2, 3, 10, 100].map((attempt) => backoffDelay(attempt, 100, 5_000, top))).toEqual([100, 200, 400, 800, 5_000, 5_000]);
+    expect([0, 1, 2, 3, 10, 100].map((attempt) => backoffDelay(attempt, 100, 5_000, top))).toEqual([
+      100, 200, 400, 800, 5_000, 5_000,
+    ]);
   });
 
   it('never waits less than the initial delay', () => {

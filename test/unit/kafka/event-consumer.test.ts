@@ -2,7 +2,11 @@ import { SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DatabaseError, UnexpectedFailure } from '../../../src/errors.js';
-import { createEventConsumer, type EventConsumer, type EventConsumerOptions } from '../../../src/kafka/event-consumer.js';
+import {
+  createEventConsumer,
+  type EventConsumer,
+  type EventConsumerOptions,
+} from '../../../src/kafka/event-consumer.js';
 import type { InboundMessage, OutboundMessage } from '../../../src/kafka/port.js';
 import { createOutcomeDelivery, type OutcomeDeliveryMode } from '../../../src/kafka/outcome-delivery.js';
 import { createLogger } from '../../../src/observability/logger.js';
@@ -47,7 +51,14 @@ function stubDecider() {
   const decide = async (messages: readonly DecodedMessage[]): Promise<Outcome[]> => {
     calls.push([...messages]);
     return messages.map((m) =>
-      buildOutcome(m, m.kind === 'valid' ? { status: 'accepted', code: 'ACCEPTED', message: 'Event processed successfully.' } : { status: 'error', code: m.code, message: m.error.message, error: m.error }, false, '2026-01-01T00:00:00.000000Z'),
+      buildOutcome(
+        m,
+        m.kind === 'valid'
+          ? { status: 'accepted', code: 'ACCEPTED', message: 'Event processed successfully.' }
+          : { status: 'error', code: m.code, message: m.error.message, error: m.error },
+        false,
+        '2026-01-01T00:00:00.000000Z',
+      ),
     );
   };
   return { calls, decide };
@@ -55,7 +66,15 @@ function stubDecider() {
 
 const event = (i: number, eventId = `e-${i}`) => ({
   key: Buffer.from('k-1'),
-  value: Buffer.from(JSON.stringify({ type: 'supply_energy_start', contract_number: 'k-1', date: '2024-01-01', created_at: `2024-01-01T00:00:${String(i % 60).padStart(2, '0')}Z`, event_id: eventId })),
+  value: Buffer.from(
+    JSON.stringify({
+      type: 'supply_energy_start',
+      contract_number: 'k-1',
+      date: '2024-01-01',
+      created_at: `2024-01-01T00:00:${String(i % 60).padStart(2, '0')}Z`,
+      event_id: eventId,
+    }),
+  ),
 });
 const batch = (partition: number, first: number, values: { key: Buffer | null; value: Buffer | null }[]) => ({
   topic: TOPIC,
@@ -107,8 +126,10 @@ async function startConsumer(
   return consumer;
 }
 
-const values = (requests: readonly OutboundMessage[][]) => requests.flat().map((m) => JSON.parse(m.value) as { event_id: string; error: { details?: unknown } | null });
-const connectionLost = () => Object.assign(new Error('Connection error: ECONNREFUSED'), { name: 'KafkaJSConnectionError' });
+const values = (requests: readonly OutboundMessage[][]) =>
+  requests.flat().map((m) => JSON.parse(m.value) as { event_id: string; error: { details?: unknown } | null });
+const connectionLost = () =>
+  Object.assign(new Error('Connection error: ECONNREFUSED'), { name: 'KafkaJSConnectionError' });
 
 describe('the consumer loop, transactional', () => {
   afterEach(() => vi.useRealTimers());
@@ -118,7 +139,10 @@ describe('the consumer loop, transactional', () => {
     const stub = createStubKafka();
     const metrics = createMetrics();
     const consumer = await startConsumer(stub, 'transactional', undefined, undefined, metrics);
-    const lag = async () => [(await metrics.consumerLag.get()).values[0]?.value, (await metrics.consumerLagSeconds.get()).values[0]?.value];
+    const lag = async () => [
+      (await metrics.consumerLag.get()).values[0]?.value,
+      (await metrics.consumerLagSeconds.get()).values[0]?.value,
+    ];
     await stub.deliver(batch(0, 0, [event(1), event(2), event(3)]));
     expect(await lag()).toEqual([0, 0]);
     vi.setSystemTime(7_000);
@@ -210,7 +234,12 @@ describe('the consumer loop, transactional', () => {
     await Promise.all([first, second]);
     // The first batch committed its chunk; the second one found it committed and decided nothing.
     expect(stub.transactions).toHaveLength(1);
-    expect(decider.calls.slice(1).flat().map((m) => m.eventId)).toEqual(['e-1', 'e-2']);
+    expect(
+      decider.calls
+        .slice(1)
+        .flat()
+        .map((m) => m.eventId),
+    ).toEqual(['e-1', 'e-2']);
     await consumer.stop();
   });
 
@@ -235,7 +264,14 @@ describe('the consumer loop, transactional', () => {
     expect(requests.length).toBeGreaterThan(5);
     for (const request of requests) {
       // Counted independently of the code: the bytes of every key, value and header.
-      const bytes = request.reduce((sum, m) => sum + Buffer.byteLength(m.value) + Buffer.byteLength(m.key ?? '') + Object.entries(m.headers).reduce((h, [k, v]) => h + k.length + Buffer.byteLength(v), 0), 0);
+      const bytes = request.reduce(
+        (sum, m) =>
+          sum +
+          Buffer.byteLength(m.value) +
+          Buffer.byteLength(m.key ?? '') +
+          Object.entries(m.headers).reduce((h, [k, v]) => h + k.length + Buffer.byteLength(v), 0),
+        0,
+      );
       expect(bytes).toBeLessThan(8192);
     }
     expect(values(requests).map((v) => v.event_id)).toEqual(messages.map((_, i) => `${'"\\'.repeat(60)}-${i}`));
@@ -244,11 +280,26 @@ describe('the consumer loop, transactional', () => {
 
   it('publishes an outcome too large even alone in compact form, with its id, status and code', async () => {
     const stub = createStubKafka();
-    const huge = { key: Buffer.from('k-1'), value: Buffer.from(JSON.stringify({ type: 'nope', contract_number: 'k-1', event_id: 'big-1', junk: '\u{1F600}'.repeat(3000) })) };
+    const huge = {
+      key: Buffer.from('k-1'),
+      value: Buffer.from(
+        JSON.stringify({ type: 'nope', contract_number: 'k-1', event_id: 'big-1', junk: '\u{1F600}'.repeat(3000) }),
+      ),
+    };
     const consumer = await startConsumer(stub, 'transactional', undefined, 8192);
     await stub.deliver(batch(0, 0, [huge, event(1)]));
-    const [compact, ordinary] = values(stub.transactions[0]!.requests) as { event_id: string; status: string; code: string; error: { details?: { truncated?: boolean } } | null }[];
-    expect(compact).toMatchObject({ event_id: 'big-1', status: 'error', code: 'VALIDATION_ERROR', error: { code: 'VALIDATION_ERROR', details: { truncated: true } } });
+    const [compact, ordinary] = values(stub.transactions[0]!.requests) as {
+      event_id: string;
+      status: string;
+      code: string;
+      error: { details?: { truncated?: boolean } } | null;
+    }[];
+    expect(compact).toMatchObject({
+      event_id: 'big-1',
+      status: 'error',
+      code: 'VALIDATION_ERROR',
+      error: { code: 'VALIDATION_ERROR', details: { truncated: true } },
+    });
     expect(JSON.stringify(compact)).not.toContain('\u{1F600}');
     expect(ordinary?.error).toBeNull();
     await consumer.stop();
@@ -258,7 +309,13 @@ describe('the consumer loop, transactional', () => {
     const stub = createStubKafka();
     const consumer = await startConsumer(stub, 'transactional', undefined, 64 * 1024);
     stub.failNext.push(Object.assign(new Error('too large'), { type: 'MESSAGE_TOO_LARGE' }));
-    await stub.deliver(batch(0, 0, Array.from({ length: 200 }, (_, i) => event(i))));
+    await stub.deliver(
+      batch(
+        0,
+        0,
+        Array.from({ length: 200 }, (_, i) => event(i)),
+      ),
+    );
     expect(stub.transactions).toHaveLength(1);
     expect(stub.transactions[0]!.requests.length).toBeGreaterThan(1);
     await consumer.stop();
@@ -267,7 +324,13 @@ describe('the consumer loop, transactional', () => {
   it('keys every outcome: by contract, by the input key of input that is no valid event, else by a key of its position', async () => {
     const stub = createStubKafka();
     const consumer = await startConsumer(stub, 'transactional');
-    const badDate = JSON.stringify({ type: 'supply_energy_start', contract_number: 'k-1', date: '2024-02-30', created_at: '2024-01-01T00:00:00Z', event_id: 'p-1' });
+    const badDate = JSON.stringify({
+      type: 'supply_energy_start',
+      contract_number: 'k-1',
+      date: '2024-02-30',
+      created_at: '2024-01-01T00:00:00Z',
+      event_id: 'p-1',
+    });
     await stub.deliver(
       batch(0, 20, [
         event(1),
@@ -289,7 +352,10 @@ describe('the consumer loop, transactional', () => {
     const stub = createStubKafka();
     const consumer = await startConsumer(stub, 'transactional');
     stub.failNext.push(Object.assign(new Error('denied'), { type: 'TOPIC_AUTHORIZATION_FAILED' }), connectionLost());
-    await expect(stub.deliver(batch(0, 0, [event(1)]))).rejects.toMatchObject({ retriable: false, type: 'TOPIC_AUTHORIZATION_FAILED' });
+    await expect(stub.deliver(batch(0, 0, [event(1)]))).rejects.toMatchObject({
+      retriable: false,
+      type: 'TOPIC_AUTHORIZATION_FAILED',
+    });
     expect(stub.failNext).toHaveLength(1); // tried once, not again
     expect(stub.transactions).toEqual([]);
     expect(stub.resolved).toEqual([]);
@@ -307,15 +373,27 @@ describe('revisions after a failed publish (EVENT_ORDER=created_at)', () => {
       B: { type: 'supply_energy_end', date: '2024-01-05', created_at: '2024-01-01T10:02:00Z' },
       C: { type: 'supply_energy_start', date: '2024-01-03', created_at: '2024-01-01T10:03:00Z' },
     }[name];
-    return { key: Buffer.from(contract), value: Buffer.from(JSON.stringify({ ...fields, contract_number: contract, event_id: `${contract}-${name}` })) };
+    return {
+      key: Buffer.from(contract),
+      value: Buffer.from(JSON.stringify({ ...fields, contract_number: contract, event_id: `${contract}-${name}` })),
+    };
   };
   /** The created_at decider over an in-memory store, with contracts k-1 and k-2, after C and A of both were consumed and committed (offsets 0–3). */
   async function afterEarlyEvents() {
     const stub = createStubKafka();
-    const store = createMemoryDecisionStore(['k-1', 'k-2'].map((contractNumber) => ({ contractNumber, components: ['energy_supply'] })));
-    const decide = createBatchDecider({ store, clock: () => 1_800_000_000_000_000n, auditEnabled: true, eventOrder: 'created_at' });
+    const store = createMemoryDecisionStore(
+      ['k-1', 'k-2'].map((contractNumber) => ({ contractNumber, components: ['energy_supply'] })),
+    );
+    const decide = createBatchDecider({
+      store,
+      clock: () => 1_800_000_000_000_000n,
+      auditEnabled: true,
+      eventOrder: 'created_at',
+    });
     const consumer = await startConsumer(stub, 'transactional', decide);
-    await stub.deliver(batch(0, 0, [lateEvent('k-1', 'C'), lateEvent('k-1', 'A'), lateEvent('k-2', 'C'), lateEvent('k-2', 'A')]));
+    await stub.deliver(
+      batch(0, 0, [lateEvent('k-1', 'C'), lateEvent('k-1', 'A'), lateEvent('k-2', 'C'), lateEvent('k-2', 'A')]),
+    );
     return { stub, consumer };
   }
   const published = (stub: StubKafka) =>
@@ -329,7 +407,12 @@ describe('revisions after a failed publish (EVENT_ORDER=created_at)', () => {
     stub.failNext.push(connectionLost());
     // Offsets 4 and 5: each late end event revises the start event consumed at offset 0 or 2.
     await stub.deliver(batch(0, 4, [lateEvent('k-1', 'B'), lateEvent('k-2', 'B')]));
-    expect(published(stub).slice(4)).toEqual(['k-1-B 0 ACCEPTED', 'k-2-B 0 ACCEPTED', 'k-1-C 1 RESTART_AFTER_END', 'k-2-C 1 RESTART_AFTER_END']);
+    expect(published(stub).slice(4)).toEqual([
+      'k-1-B 0 ACCEPTED',
+      'k-2-B 0 ACCEPTED',
+      'k-1-C 1 RESTART_AFTER_END',
+      'k-2-C 1 RESTART_AFTER_END',
+    ]);
     expect(stub.transactions.at(-1)!.consumed.nextOffset).toBe('6');
     await consumer.stop();
   });
@@ -395,7 +478,14 @@ describe('tracing of the consumer loop', () => {
   async function tracedConsumer(stub: StubKafka) {
     const exporter = new InMemorySpanExporter();
     const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-    const consumer = await startConsumer(stub, 'transactional', undefined, undefined, undefined, provider.getTracer('test'));
+    const consumer = await startConsumer(
+      stub,
+      'transactional',
+      undefined,
+      undefined,
+      undefined,
+      provider.getTracer('test'),
+    );
     return { consumer, spans: () => exporter.getFinishedSpans() };
   }
 
@@ -428,11 +518,19 @@ describe('tracing of the consumer loop', () => {
     ]);
     expect(chunk!.status.code).toBe(SpanStatusCode.UNSET);
 
-    expect(decide).toMatchObject({ name: 'decide', kind: SpanKind.INTERNAL, attributes: { 'db.system.name': 'postgresql' } });
+    expect(decide).toMatchObject({
+      name: 'decide',
+      kind: SpanKind.INTERNAL,
+      attributes: { 'db.system.name': 'postgresql' },
+    });
     expect(send).toMatchObject({
       name: 'send outcomes',
       kind: SpanKind.PRODUCER,
-      attributes: { 'messaging.destination.name': 'outcomes', 'messaging.batch.message_count': 3, 'contract_events.delivery': 'transactional' },
+      attributes: {
+        'messaging.destination.name': 'outcomes',
+        'messaging.batch.message_count': 3,
+        'contract_events.delivery': 'transactional',
+      },
     });
     for (const child of [decide!, send!]) {
       expect(child.spanContext().traceId).toBe(chunk!.spanContext().traceId);
@@ -446,9 +544,13 @@ describe('tracing of the consumer loop', () => {
     stub.failNext.push(connectionLost());
     await stub.deliver(batch(0, 0, [event(1)]));
     const send = spans().find((span) => span.name === 'send outcomes')!;
-    expect(send.events.map((e) => ({ name: e.name, attempt: e.attributes?.['retry.attempt'], message: e.attributes?.['exception.message'] }))).toEqual([
-      { name: 'retry', attempt: 1, message: 'Connection error: ECONNREFUSED' },
-    ]);
+    expect(
+      send.events.map((e) => ({
+        name: e.name,
+        attempt: e.attributes?.['retry.attempt'],
+        message: e.attributes?.['exception.message'],
+      })),
+    ).toEqual([{ name: 'retry', attempt: 1, message: 'Connection error: ECONNREFUSED' }]);
     expect(send.status.code).toBe(SpanStatusCode.UNSET);
 
     stub.failNext.push(Object.assign(new Error('denied'), { type: 'TOPIC_AUTHORIZATION_FAILED' }));
@@ -466,7 +568,15 @@ describe('the consumer loop, when a failure nobody classified happens', () => {
   const ATTEMPTS = 3; // maxAttempts of startConsumer
   const startOf = (contract: string) => ({
     key: Buffer.from(contract),
-    value: Buffer.from(JSON.stringify({ type: 'supply_energy_start', contract_number: contract, date: '2024-01-01', created_at: '2024-01-01T00:00:00Z', event_id: `start-${contract}` })),
+    value: Buffer.from(
+      JSON.stringify({
+        type: 'supply_energy_start',
+        contract_number: contract,
+        date: '2024-01-01',
+        created_at: '2024-01-01T00:00:00Z',
+        event_id: `start-${contract}`,
+      }),
+    ),
   });
   const bug = () => new TypeError("Cannot read properties of undefined (reading 'start')");
 
@@ -479,18 +589,42 @@ describe('the consumer loop, when a failure nobody classified happens', () => {
   }
 
   /** The real use case on an in-memory store, behind `wrap` (which may fail it); a real failure recorder; logs kept. */
-  async function setUp(wrap: (decide: BatchDecider) => BatchDecider, recordFailure?: EventConsumerOptions['recordFailure']) {
+  async function setUp(
+    wrap: (decide: BatchDecider) => BatchDecider,
+    recordFailure?: EventConsumerOptions['recordFailure'],
+  ) {
     const stub = createStubKafka();
-    const store: MemoryDecisionStore = createMemoryDecisionStore(CONTRACTS.map((contractNumber) => ({ contractNumber, components: ['energy_supply'] })));
+    const store: MemoryDecisionStore = createMemoryDecisionStore(
+      CONTRACTS.map((contractNumber) => ({ contractNumber, components: ['energy_supply'] })),
+    );
     const metrics = createMetrics();
     const lines: LogLine[] = [];
     const logger = createLogger('info', { write: (chunk: string) => void lines.push(JSON.parse(chunk) as LogLine) });
     const unrecorded: string[] = [];
-    const recorder = recordFailure ?? createFailureRecorder({ store, clock: () => 0n, auditEnabled: true, onUnrecorded: (decoded) => unrecorded.push(decoded.eventId) });
+    const recorder =
+      recordFailure ??
+      createFailureRecorder({
+        store,
+        clock: () => 0n,
+        auditEnabled: true,
+        onUnrecorded: (decoded) => unrecorded.push(decoded.eventId),
+      });
     const decide = wrap(createBatchDecider({ store, clock: () => 0n, auditEnabled: true }));
-    const consumer = await startConsumer(stub, 'transactional', decide, undefined, metrics, undefined, { recordFailure: recorder, logger });
-    const published = () => stub.transactions.flatMap((t) => values(t.requests)) as unknown as { event_id: string; code: string; message: string; error: { code: string } | null }[];
-    const processingFailed = async () => (await metrics.eventsProcessed.get()).values.filter((v) => v.labels.code === 'PROCESSING_FAILED').reduce((sum, v) => sum + v.value, 0);
+    const consumer = await startConsumer(stub, 'transactional', decide, undefined, metrics, undefined, {
+      recordFailure: recorder,
+      logger,
+    });
+    const published = () =>
+      stub.transactions.flatMap((t) => values(t.requests)) as unknown as {
+        event_id: string;
+        code: string;
+        message: string;
+        error: { code: string } | null;
+      }[];
+    const processingFailed = async () =>
+      (await metrics.eventsProcessed.get()).values
+        .filter((v) => v.labels.code === 'PROCESSING_FAILED')
+        .reduce((sum, v) => sum + v.value, 0);
     return { stub, store, consumer, lines, unrecorded, published, processingFailed, metrics };
   }
 
@@ -522,7 +656,9 @@ describe('the consumer loop, when a failure nobody classified happens', () => {
     ]);
     const failed = published()[1]!;
     expect(failed.error?.code).toBe('PROCESSING_FAILED');
-    expect(failed.message).toBe(`The event could not be processed after ${ATTEMPTS} attempts: unexpected TypeError: Cannot read properties of undefined (reading 'start')`);
+    expect(failed.message).toBe(
+      `The event could not be processed after ${ATTEMPTS} attempts: unexpected TypeError: Cannot read properties of undefined (reading 'start')`,
+    );
     expect(stub.resolved).toEqual(['2']);
     // Bounded: the batch as a whole, then the culprit alone, each ATTEMPTS times.
     expect(culprit.calls).toEqual({ withCulprit: 2 * ATTEMPTS, alone: ATTEMPTS });
@@ -542,8 +678,27 @@ describe('the consumer loop, when a failure nobody classified happens', () => {
     expect(consumer.status()).toEqual({ running: true, healthy: true, lastError: null });
 
     // Nothing stalls: the partition goes on.
-    await stub.deliver(batch(0, 3, [{ ...startOf('u-3'), value: Buffer.from(JSON.stringify({ type: 'supply_energy_end', contract_number: 'u-3', date: '2024-02-01', created_at: '2024-01-02T00:00:00Z', event_id: 'end-u-3' })) }]));
-    expect(published().map((o) => o.code).at(-1)).toBe('ACCEPTED');
+    await stub.deliver(
+      batch(0, 3, [
+        {
+          ...startOf('u-3'),
+          value: Buffer.from(
+            JSON.stringify({
+              type: 'supply_energy_end',
+              contract_number: 'u-3',
+              date: '2024-02-01',
+              created_at: '2024-01-02T00:00:00Z',
+              event_id: 'end-u-3',
+            }),
+          ),
+        },
+      ]),
+    );
+    expect(
+      published()
+        .map((o) => o.code)
+        .at(-1),
+    ).toBe('ACCEPTED');
     await consumer.stop();
   });
 
@@ -610,7 +765,9 @@ describe('the consumer loop, when a failure nobody classified happens', () => {
     expect(stub.transactions).toEqual([]);
     expect(stub.resolved).toEqual([]);
     expect(consumer.status()).toMatchObject({ running: false, healthy: false });
-    expect(lines.filter((l) => l.level === 60).map((l) => l.msg)).toEqual([expect.stringMatching(/^consumer stopped: /)]);
+    expect(lines.filter((l) => l.level === 60).map((l) => l.msg)).toEqual([
+      expect.stringMatching(/^consumer stopped: /),
+    ]);
     await consumer.stop();
   });
 
@@ -624,8 +781,19 @@ describe('the consumer loop, when a failure nobody classified happens', () => {
     await stub.deliver(batch(0, 0, CONTRACTS.map(startOf)));
 
     expect(published().map((o) => o.code)).toEqual(['ACCEPTED', 'PROCESSING_FAILED', 'ACCEPTED']);
-    const failed = published()[1] as unknown as { event_id: string; status: string; message: string; event: unknown; error: { code: string; details: { raw_base64: string; raw_bytes: number } } };
-    expect(failed).toMatchObject({ status: 'error', event: null, message: "The message could not be decoded: unexpected TypeError: Cannot read properties of undefined (reading 'start')" });
+    const failed = published()[1] as unknown as {
+      event_id: string;
+      status: string;
+      message: string;
+      event: unknown;
+      error: { code: string; details: { raw_base64: string; raw_bytes: number } };
+    };
+    expect(failed).toMatchObject({
+      status: 'error',
+      event: null,
+      message:
+        "The message could not be decoded: unexpected TypeError: Cannot read properties of undefined (reading 'start')",
+    });
     expect(failed.error.code).toBe('PROCESSING_FAILED');
     expect(Buffer.from(failed.error.details.raw_base64, 'base64').equals(culprit.value)).toBe(true);
     expect(failed.error.details.raw_bytes).toBe(culprit.value.length);
@@ -633,7 +801,9 @@ describe('the consumer loop, when a failure nobody classified happens', () => {
     expect(store.committed().ledger.get(failed.event_id)).toMatchObject({ status: 'error', code: 'PROCESSING_FAILED' });
     expect(store.contract('u-2')!.states).toEqual({});
     expect(await processingFailed()).toBe(1);
-    expect(lines.filter((l) => l.level === 50).map((l) => [l.msg, l.offset])).toEqual([['a message could not be decoded (a bug); answered PROCESSING_FAILED', '1']]);
+    expect(lines.filter((l) => l.level === 50).map((l) => [l.msg, l.offset])).toEqual([
+      ['a message could not be decoded (a bug); answered PROCESSING_FAILED', '1'],
+    ]);
     expect(consumer.status()).toEqual({ running: true, healthy: true, lastError: null });
     await consumer.stop();
   });
@@ -652,7 +822,9 @@ describe('the consumer loop, when a failure nobody classified happens', () => {
     expect(classifyCrash(failure).retriable).toBe(false);
     expect(tracings).toBe(ATTEMPTS);
     expect(stub.transactions).toEqual([]);
-    expect(lines.filter((l) => l.level === 60).map((l) => l.msg)).toEqual([expect.stringMatching(/^consumer stopped: /)]);
+    expect(lines.filter((l) => l.level === 60).map((l) => l.msg)).toEqual([
+      expect.stringMatching(/^consumer stopped: /),
+    ]);
     expect([...store.committed().ledger.keys()]).toEqual(['start-u-1', 'start-u-2', 'start-u-3']);
     await consumer.stop();
   });
@@ -672,7 +844,9 @@ describe('the consumer loop, when a failure nobody classified happens', () => {
     expect(stub.resolved).toEqual([]);
     // One publish failure per retry before giving up.
     expect((await metrics.outcomePublishFailures.get()).values[0]?.value).toBe(ATTEMPTS - 1);
-    expect(lines.filter((l) => l.level === 60).map((l) => l.msg)).toEqual([expect.stringMatching(/^consumer stopped: /)]);
+    expect(lines.filter((l) => l.level === 60).map((l) => l.msg)).toEqual([
+      expect.stringMatching(/^consumer stopped: /),
+    ]);
     // Redelivered once it runs again, the chunk is answered from the ledger.
     expect([...store.committed().ledger.keys()]).toEqual(['start-u-1', 'start-u-2', 'start-u-3']);
     await consumer.stop();

@@ -10,7 +10,16 @@ afterEach(() => vi.useRealTimers());
 describe('lag monitor', () => {
   it('reports lag in messages and seconds on every sample, and forgets partitions it no longer owns', async () => {
     vi.useFakeTimers({ now: 0 });
-    const broker = { end: new Map([[0, 100n], [1, 50n]]), committed: new Map([[0, 100n], [1, 50n]]) };
+    const broker = {
+      end: new Map([
+        [0, 100n],
+        [1, 50n],
+      ]),
+      committed: new Map([
+        [0, 100n],
+        [1, 50n],
+      ]),
+    };
     let assigned = [0, 1];
     const reports: string[] = [];
     const monitor = startLagMonitor({

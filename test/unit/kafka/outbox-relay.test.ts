@@ -19,10 +19,21 @@ const TOPIC = 'outcomes';
 
 const row = (id: number): OutboxRow => {
   const decoded = validMessage(
-    { type: 'supply_energy_start', contract_number: 'c-1', date: '2024-12-01', created_at: '2024-11-20T10:00:00Z', event_id: `e-${id}` },
+    {
+      type: 'supply_energy_start',
+      contract_number: 'c-1',
+      date: '2024-12-01',
+      created_at: '2024-11-20T10:00:00Z',
+      event_id: `e-${id}`,
+    },
     { transport: 'http', request_id: `req-${id}` },
   );
-  const outcome = buildOutcome(decoded, { status: 'accepted', code: 'ACCEPTED', message: 'Event processed successfully.' }, false, '2026-01-01T00:00:00.000000Z');
+  const outcome = buildOutcome(
+    decoded,
+    { status: 'accepted', code: 'ACCEPTED', message: 'Event processed successfully.' },
+    false,
+    '2026-01-01T00:00:00.000000Z',
+  );
   return { id: BigInt(id), uid: randomUUID(), outcome, trace: undefined };
 };
 
@@ -55,7 +66,9 @@ afterEach(async () => {
 function start(stub: StubKafka, outbox: ReturnType<typeof memoryOutbox>, mode: OutcomeDeliveryMode = 'transactional') {
   const warnings: Record<string, unknown>[] = [];
   const ahead = { count: 0 };
-  const logger = createLogger('warn', { write: (line: string) => void warnings.push(JSON.parse(line) as Record<string, unknown>) });
+  const logger = createLogger('warn', {
+    write: (line: string) => void warnings.push(JSON.parse(line) as Record<string, unknown>),
+  });
   relay = startOutboxRelay({
     delivery: createPositionDelivery({
       kafka: stub.client,
@@ -76,7 +89,8 @@ function start(stub: StubKafka, outbox: ReturnType<typeof memoryOutbox>, mode: O
   return { warnings, ahead };
 }
 
-const publishedIds = (stub: StubKafka) => stub.transactions.flatMap((t) => t.requests.flat().map((m) => m.headers['event-id']));
+const publishedIds = (stub: StubKafka) =>
+  stub.transactions.flatMap((t) => t.requests.flat().map((m) => m.headers['event-id']));
 
 describe('the outbox relay', () => {
   it('only deletes the rows its committed position names, and names the last row it publishes', async () => {
@@ -87,7 +101,13 @@ describe('the outbox relay', () => {
     const { ahead } = start(stub, outbox);
     await expect.poll(() => outbox.rows()).toEqual([]);
     expect(publishedIds(stub)).toEqual(['e-3']);
-    expect(stub.transactions.at(-1)!.consumed).toEqual({ groupId: POSITION_GROUP, topic: TOPIC, partition: 0, nextOffset: '4', metadata: rows[2]!.uid });
+    expect(stub.transactions.at(-1)!.consumed).toEqual({
+      groupId: POSITION_GROUP,
+      topic: TOPIC,
+      partition: 0,
+      nextOffset: '4',
+      metadata: rows[2]!.uid,
+    });
     expect(ahead.count).toBe(0);
   });
 
@@ -106,7 +126,14 @@ describe('the outbox relay', () => {
     expect(stub.groupOffsets.get(0)).toBe(5n);
     expect(stub.groupMetadata.get(0)).toBe(rows[3]!.uid);
     expect(ahead.count).toBe(1);
-    expect(warnings).toEqual([expect.objectContaining({ level: 40, position: String(next), oldestId: '1', msg: expect.stringContaining('ahead of the outbox') })]);
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        level: 40,
+        position: String(next),
+        oldestId: '1',
+        msg: expect.stringContaining('ahead of the outbox'),
+      }),
+    ]);
   });
 
   it('fences an older relay before it reads its position, so that one cannot commit behind it', async () => {
@@ -120,8 +147,17 @@ describe('the outbox relay', () => {
     stub.client.committedOffset = async (...args) => {
       const position = await read(...args);
       olderCommitted = await older
-        .sendInTransaction(TOPIC, [[{ key: 'c-1', value: 'e-1', headers: { 'event-id': 'e-1' } }]], { groupId: POSITION_GROUP, topic: TOPIC, partition: 0, nextOffset: '2', metadata: rows[0]!.uid })
-        .then(() => true, () => false);
+        .sendInTransaction(TOPIC, [[{ key: 'c-1', value: 'e-1', headers: { 'event-id': 'e-1' } }]], {
+          groupId: POSITION_GROUP,
+          topic: TOPIC,
+          partition: 0,
+          nextOffset: '2',
+          metadata: rows[0]!.uid,
+        })
+        .then(
+          () => true,
+          () => false,
+        );
       return position;
     };
     start(stub, outbox);

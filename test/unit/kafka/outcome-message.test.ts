@@ -9,7 +9,12 @@ const accepted: OutcomeMessage = outcomeMessageSchema.parse({
   code: 'ACCEPTED',
   message: 'Event processed successfully.',
   duplicate: false,
-  event: { type: 'supply_energy_start', contract_number: '1234', date: '2024-12-01', created_at: '2024-11-20T10:00:00.000000Z' },
+  event: {
+    type: 'supply_energy_start',
+    contract_number: '1234',
+    date: '2024-12-01',
+    created_at: '2024-11-20T10:00:00.000000Z',
+  },
   error: null,
   source: { transport: 'kafka', topic: 'contract-events', partition: 2, offset: '9007199254740993' },
   processed_at: '2026-12-02T10:00:00.123456Z',
@@ -36,9 +41,20 @@ describe('outcome message headers', () => {
 
   it('name a revision and an HTTP decision apart, and type each status', () => {
     const revised = { ...accepted, status: 'rejected' as const, code: 'END_BEFORE_START' as const, revision: 2 };
-    expect(outcomeHeaders(revised)).toMatchObject({ ce_id: 'contract-events/2/9007199254740993/revision/2', ce_type: 'io.contract-events.outcome.rejected' });
-    const overHttp = { ...accepted, status: 'error' as const, code: 'VALIDATION_ERROR' as const, source: { transport: 'http' as const, request_id: 'req-7' } };
-    expect(outcomeHeaders(overHttp)).toMatchObject({ ce_id: 'http/req-7', ce_type: 'io.contract-events.outcome.error' });
+    expect(outcomeHeaders(revised)).toMatchObject({
+      ce_id: 'contract-events/2/9007199254740993/revision/2',
+      ce_type: 'io.contract-events.outcome.rejected',
+    });
+    const overHttp = {
+      ...accepted,
+      status: 'error' as const,
+      code: 'VALIDATION_ERROR' as const,
+      source: { transport: 'http' as const, request_id: 'req-7' },
+    };
+    expect(outcomeHeaders(overHttp)).toMatchObject({
+      ce_id: 'http/req-7',
+      ce_type: 'io.contract-events.outcome.error',
+    });
   });
 
   it('match their schema, which refuses what a CloudEvents reader would not take', () => {

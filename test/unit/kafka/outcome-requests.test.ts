@@ -14,24 +14,43 @@ import type { TracedOutcome } from '../../../src/kafka/outcome-message.js';
 
 const require = createRequire(import.meta.url);
 type KafkajsEncoder = { buffer: Buffer };
-type RecordEncoder = ((record: { offsetDelta: number; timestampDelta: number; key: string | null; value: string; headers: Record<string, string> }) => KafkajsEncoder) & {
+type RecordEncoder = ((record: {
+  offsetDelta: number;
+  timestampDelta: number;
+  key: string | null;
+  value: string;
+  headers: Record<string, string>;
+}) => KafkajsEncoder) & {
   kafkajsRecord?: RecordEncoder;
 };
 const recordModule = require('kafkajs/src/protocol/recordBatch/record/v0/index.js') as RecordEncoder;
 // kafkajs's own, even where the service's faster encoder has replaced it in the require cache.
 const kafkajsRecord = recordModule.kafkajsRecord ?? recordModule;
 const { RecordBatch: kafkajsRecordBatch } = require('kafkajs/src/protocol/recordBatch/v0/index.js') as {
-  RecordBatch(batch: { records: KafkajsEncoder[]; transactional: boolean; lastOffsetDelta: number }): Promise<KafkajsEncoder>;
+  RecordBatch(batch: {
+    records: KafkajsEncoder[];
+    transactional: boolean;
+    lastOffsetDelta: number;
+  }): Promise<KafkajsEncoder>;
 };
 
 const BATCH_OVERHEAD = 61 + 451;
 
 /** A request's records as kafkajs encodes them when all go to one partition (one batch): offsets counted from 0, one timestamp. */
 const encodedRecords = (request: readonly OutboundMessage[]) =>
-  request.map(({ key, value, headers }, i) => kafkajsRecord({ offsetDelta: i, timestampDelta: 0, key, value, headers }));
-const recordBytes = (request: readonly OutboundMessage[]) => encodedRecords(request).reduce((sum, record) => sum + record.buffer.length, 0);
+  request.map(({ key, value, headers }, i) =>
+    kafkajsRecord({ offsetDelta: i, timestampDelta: 0, key, value, headers }),
+  );
+const recordBytes = (request: readonly OutboundMessage[]) =>
+  encodedRecords(request).reduce((sum, record) => sum + record.buffer.length, 0);
 const batchBytes = async (request: readonly OutboundMessage[]) =>
-  (await kafkajsRecordBatch({ records: encodedRecords(request), transactional: true, lastOffsetDelta: request.length - 1 })).buffer.length;
+  (
+    await kafkajsRecordBatch({
+      records: encodedRecords(request),
+      transactional: true,
+      lastOffsetDelta: request.length - 1,
+    })
+  ).buffer.length;
 
 /** An error outcome quoting back `raw`, answering the message at `offset`. */
 const errorOutcome = (offset: number, raw: string): TracedOutcome => ({
@@ -77,20 +96,30 @@ describe('outcome requests', () => {
     // four never do (4 × 2,000 > 7,680).
     expect(requests.map((request) => request.length)).toEqual([3, 3, 3, 1]);
     expect(compacted).toEqual([]);
-    expect(requests.flat().map((message) => message.headers['event-id'])).toEqual(outcomes.map((o) => o.message.event_id));
+    expect(requests.flat().map((message) => message.headers['event-id'])).toEqual(
+      outcomes.map((o) => o.message.event_id),
+    );
   });
 
   it('keep every request within its limits for any outcome sizes and limits, in order, losing none', async () => {
     // Quoted values of up to 12 KB in characters of 1 to 4 bytes: some outcomes too large to go alone, most requests full to the brim.
-    const raw = fc.tuple(fc.integer({ min: 0, max: 12_000 }), fc.constantFrom('a', 'é', '€', '😀')).map(([bytes, char]) => char.repeat(bytes / Buffer.byteLength(char)));
+    const raw = fc
+      .tuple(fc.integer({ min: 0, max: 12_000 }), fc.constantFrom('a', 'é', '€', '😀'))
+      .map(([bytes, char]) => char.repeat(bytes / Buffer.byteLength(char)));
     await fc.assert(
-      fc.asyncProperty(fc.array(raw, { minLength: 1, maxLength: 40 }), fc.integer({ min: 8 * 1024, max: 24 * 1024 }), async (raws, maxBytes) => {
-        const outcomes = raws.map((text, i) => errorOutcome(i, text));
-        const { requests } = toRequests(outcomes, maxBytes);
-        expect(requests.flat().map((message) => message.headers['event-id'])).toEqual(outcomes.map((o) => o.message.event_id));
-        expect(requests.every((request) => request.length > 0)).toBe(true);
-        await expectWithinLimits(requests, maxBytes);
-      }),
+      fc.asyncProperty(
+        fc.array(raw, { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 8 * 1024, max: 24 * 1024 }),
+        async (raws, maxBytes) => {
+          const outcomes = raws.map((text, i) => errorOutcome(i, text));
+          const { requests } = toRequests(outcomes, maxBytes);
+          expect(requests.flat().map((message) => message.headers['event-id'])).toEqual(
+            outcomes.map((o) => o.message.event_id),
+          );
+          expect(requests.every((request) => request.length > 0)).toBe(true);
+          await expectWithinLimits(requests, maxBytes);
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -13,7 +13,10 @@ describe('the logger', () => {
   it('takes passwords out of connection strings inside errors and named fields', () => {
     const { logger, text } = capture('info');
     logger.error({ err: new Error('connect ECONNREFUSED postgresql://app:hunter2@db:5432/contract_events') }, 'failed');
-    logger.info({ databaseUrl: 'postgresql://app:hunter2@db/x', config: { DATABASE_URL: 'postgresql://app:hunter2@db/x' } }, 'settings');
+    logger.info(
+      { databaseUrl: 'postgresql://app:hunter2@db/x', config: { DATABASE_URL: 'postgresql://app:hunter2@db/x' } },
+      'settings',
+    );
     expect(text()).not.toContain('hunter2');
     expect(text()).toContain('postgresql://app:[redacted]@db:5432/contract_events');
   });
@@ -27,7 +30,9 @@ describe('the logger', () => {
   });
 
   it('leaves text without credentials alone', () => {
-    expect(redactCredentials('kafka://broker:9092 and https://example.org/a@b')).toBe('kafka://broker:9092 and https://example.org/a@b');
+    expect(redactCredentials('kafka://broker:9092 and https://example.org/a@b')).toBe(
+      'kafka://broker:9092 and https://example.org/a@b',
+    );
   });
 
   it('writes a lone line out within a second, though its buffer is far from full', async () => {

@@ -3,7 +3,9 @@ import { createMetrics } from '../../../src/observability/metrics.js';
 import { parseExposition } from '../../support/prometheus-text.js';
 
 const scrape = async (metrics: ReturnType<typeof createMetrics>, name: string) =>
-  parseExposition(await metrics.registry.metrics()).samples.filter((sample) => sample.name === name).map((sample) => sample.value);
+  parseExposition(await metrics.registry.metrics())
+    .samples.filter((sample) => sample.name === name)
+    .map((sample) => sample.value);
 
 describe('contract_events_ready', () => {
   it('is 0 until readiness is watched, then follows it at each scrape', async () => {
@@ -20,7 +22,9 @@ describe('contract_events_ready', () => {
 describe('the series the alerts watch', () => {
   it('are exported at 0 before anything happens, so their first increment shows in increase()', async () => {
     const samples = parseExposition(await createMetrics().registry.metrics()).samples;
-    const failed = samples.filter((sample) => sample.name === 'contract_events_processed_total' && sample.labels.code === 'PROCESSING_FAILED');
+    const failed = samples.filter(
+      (sample) => sample.name === 'contract_events_processed_total' && sample.labels.code === 'PROCESSING_FAILED',
+    );
     expect(failed.map((sample) => sample.labels.type).sort()).toEqual([
       'battery_optimization_end',
       'battery_optimization_start',
@@ -29,7 +33,11 @@ describe('the series the alerts watch', () => {
       'supply_energy_end',
       'supply_energy_start',
     ]);
-    expect(failed.every((sample) => sample.value === 0 && sample.labels.status === 'error' && sample.labels.duplicate === 'false')).toBe(true);
+    expect(
+      failed.every(
+        (sample) => sample.value === 0 && sample.labels.status === 'error' && sample.labels.duplicate === 'false',
+      ),
+    ).toBe(true);
     const conflicts = samples.filter((sample) => sample.name === 'contract_events_event_id_conflicts_total');
     expect(conflicts).toEqual([
       { name: 'contract_events_event_id_conflicts_total', labels: { source: 'kafka' }, value: 0 },

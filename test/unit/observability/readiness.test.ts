@@ -17,7 +17,8 @@ const running = () => ({ running: true, healthy: true, lastError: null });
 
 let lines: LogLine[];
 const logger = () => createLogger('info', { write: (chunk: string) => void lines.push(JSON.parse(chunk) as LogLine) });
-const check = (probes: ReadinessProbes, cacheMs = 1_000) => createReadinessCheck(probes, { logger: logger(), cacheMs, timeoutMs: 5_000 });
+const check = (probes: ReadinessProbes, cacheMs = 1_000) =>
+  createReadinessCheck(probes, { logger: logger(), cacheMs, timeoutMs: 5_000 });
 
 beforeEach(() => {
   lines = [];
@@ -37,20 +38,47 @@ describe('readiness', () => {
   });
 
   it.each([
-    ['the database', { pingDatabase: down('connect ECONNREFUSED postgresql://svc:s3cret@db:5432/x'), pingKafka: up, consumerStatus: running }, 'database'],
+    [
+      'the database',
+      {
+        pingDatabase: down('connect ECONNREFUSED postgresql://svc:s3cret@db:5432/x'),
+        pingKafka: up,
+        consumerStatus: running,
+      },
+      'database',
+    ],
     ['Kafka', { pingDatabase: up, pingKafka: down('Connection timeout'), consumerStatus: running }, 'kafka'],
-    ['the consumer', { pingDatabase: up, pingKafka: up, consumerStatus: () => ({ running: false, healthy: false, lastError: null }) }, 'consumer'],
-    ['a retrying consumer', { pingDatabase: up, pingKafka: up, consumerStatus: () => ({ running: true, healthy: false, lastError: 'db down' }) }, 'consumer'],
-  ] as const)('answers only "failing" when %s is not fine; the reason goes to the log', async (_name, probes, dependency) => {
-    const report = await check(probes)();
-    expect(report.ready).toBe(false);
-    expect(report.checks).toEqual({ database: 'ok', kafka: 'ok', consumer: 'ok', [dependency]: 'failing' });
-    expect(lines).toEqual([expect.objectContaining({ level: WARN, dependency, reason: expect.any(String) })]);
-    expect(lines[0]!.reason).not.toContain('s3cret');
-  });
+    [
+      'the consumer',
+      { pingDatabase: up, pingKafka: up, consumerStatus: () => ({ running: false, healthy: false, lastError: null }) },
+      'consumer',
+    ],
+    [
+      'a retrying consumer',
+      {
+        pingDatabase: up,
+        pingKafka: up,
+        consumerStatus: () => ({ running: true, healthy: false, lastError: 'db down' }),
+      },
+      'consumer',
+    ],
+  ] as const)(
+    'answers only "failing" when %s is not fine; the reason goes to the log',
+    async (_name, probes, dependency) => {
+      const report = await check(probes)();
+      expect(report.ready).toBe(false);
+      expect(report.checks).toEqual({ database: 'ok', kafka: 'ok', consumer: 'ok', [dependency]: 'failing' });
+      expect(lines).toEqual([expect.objectContaining({ level: WARN, dependency, reason: expect.any(String) })]);
+      expect(lines[0]!.reason).not.toContain('s3cret');
+    },
+  );
 
   it('counts a ping that does not answer as failing', async () => {
-    const report = check({ pingDatabase: () => new Promise(() => undefined), pingKafka: up, consumerStatus: running })();
+    const report = check({
+      pingDatabase: () => new Promise(() => undefined),
+      pingKafka: up,
+      consumerStatus: running,
+    })();
     await vi.advanceTimersByTimeAsync(5_000);
     expect((await report).checks.database).toBe('failing');
     expect(lines[0]).toMatchObject({ dependency: 'database', reason: 'no answer within 5000 ms' });
@@ -83,7 +111,10 @@ describe('readiness', () => {
 
   it('logs a dependency once when it starts failing and once when it recovers, not once per probe', async () => {
     let kafkaUp = false;
-    const ready = check({ pingDatabase: up, pingKafka: () => (kafkaUp ? up() : down('Connection timeout')()), consumerStatus: running }, 0);
+    const ready = check(
+      { pingDatabase: up, pingKafka: () => (kafkaUp ? up() : down('Connection timeout')()), consumerStatus: running },
+      0,
+    );
     for (let probe = 0; probe < 5; probe += 1) expect((await ready()).checks.kafka).toBe('failing');
     kafkaUp = true;
     for (let probe = 0; probe < 5; probe += 1) expect((await ready()).checks.kafka).toBe('ok');

@@ -11,7 +11,8 @@ interface LogLine {
 
 let lines: LogLine[];
 const logger = () => createLogger('info', { write: (chunk: string) => void lines.push(JSON.parse(chunk) as LogLine) });
-const summary = () => lines.map(({ level, msg, attempt, recurredSinceLastLine }) => ({ level, msg, attempt, recurredSinceLastLine }));
+const summary = () =>
+  lines.map(({ level, msg, attempt, recurredSinceLastLine }) => ({ level, msg, attempt, recurredSinceLastLine }));
 
 beforeEach(() => {
   lines = [];
@@ -35,7 +36,12 @@ describe('the start-up retry log', () => {
     expect(summary()).toEqual([
       { level: 40, msg: 'creating Kafka topics failed; retrying', attempt: 1, recurredSinceLastLine: undefined },
       { level: 40, msg: 'creating Kafka topics failed; retrying', attempt: 21, recurredSinceLastLine: undefined },
-      { level: 40, msg: 'reading the outcome topic limits failed; retrying', attempt: 1, recurredSinceLastLine: undefined },
+      {
+        level: 40,
+        msg: 'reading the outcome topic limits failed; retrying',
+        attempt: 1,
+        recurredSinceLastLine: undefined,
+      },
       { level: 40, msg: 'reading the outcome topic limits failed; retrying', attempt: 3, recurredSinceLastLine: 1 },
     ]);
   });
@@ -43,9 +49,14 @@ describe('the start-up retry log', () => {
   it('uses the explanation given for a kind of failure', () => {
     const log = createRetryLog(logger(), {
       repeatAfterMs: 300_000,
-      explain: (error) => (error instanceof Error && error.message === 'refused' ? { level: 'error', message: 'Kafka refused the credentials' } : undefined),
+      explain: (error) =>
+        error instanceof Error && error.message === 'refused'
+          ? { level: 'error', message: 'Kafka refused the credentials' }
+          : undefined,
     });
     for (let attempt = 1; attempt <= 3; attempt += 1) log('creating Kafka topics', new Error('refused'), { attempt });
-    expect(summary()).toEqual([{ level: 50, msg: 'Kafka refused the credentials', attempt: 1, recurredSinceLastLine: undefined }]);
+    expect(summary()).toEqual([
+      { level: 50, msg: 'Kafka refused the credentials', attempt: 1, recurredSinceLastLine: undefined },
+    ]);
   });
 });

@@ -60,7 +60,13 @@ describe('deciding in created_at order', () => {
     await decide([C()]);
     await decide([A(), B()]);
     const [again] = await decide([C()]);
-    expect(again!.message).toMatchObject({ event_id: 'C', code: 'RESTART_AFTER_END', revision: 1, revises: null, duplicate: true });
+    expect(again!.message).toMatchObject({
+      event_id: 'C',
+      code: 'RESTART_AFTER_END',
+      revision: 1,
+      revises: null,
+      duplicate: true,
+    });
   });
 
   it('announces the revisions of a chunk again when the chunk is delivered again', async () => {
@@ -92,7 +98,12 @@ describe('reused event ids', () => {
     await decide([A()]);
     const other = message('A', 'supply_energy_start', '2024-01-02', '2024-01-01T10:01:00Z');
     const [conflict] = await decide([other], { outbox: true });
-    expect(conflict!.message).toMatchObject({ event_id: 'A', status: 'error', code: 'EVENT_ID_CONFLICT', duplicate: false });
+    expect(conflict!.message).toMatchObject({
+      event_id: 'A',
+      status: 'error',
+      code: 'EVENT_ID_CONFLICT',
+      duplicate: false,
+    });
     expect(timeline()).toEqual({ start: '2024-01-01', end: null });
     expect(store.committed().outbox).toEqual([]);
     expect(store.committed().audit).toHaveLength(1);

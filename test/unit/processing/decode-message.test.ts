@@ -2,16 +2,30 @@ import { describe, expect, it } from 'vitest';
 import { decodeMessage } from '../../../src/processing/decode-message.js';
 
 const source = { transport: 'kafka' as const, topic: 'contract-events', partition: 2, offset: '41' };
-const valid = { type: 'supply_energy_start', contract_number: '1234', date: '2024-12-01', created_at: '2024-11-20T12:00:00.5+02:00' };
+const valid = {
+  type: 'supply_energy_start',
+  contract_number: '1234',
+  date: '2024-12-01',
+  created_at: '2024-11-20T12:00:00.5+02:00',
+};
 const decode = (value: Buffer | string | null, at = source, key: string | null = '1234') =>
-  decodeMessage({ key: key === null ? null : Buffer.from(key), value: typeof value === 'string' ? Buffer.from(value) : value, source: at });
+  decodeMessage({
+    key: key === null ? null : Buffer.from(key),
+    value: typeof value === 'string' ? Buffer.from(value) : value,
+    source: at,
+  });
 
 describe('decodeMessage', () => {
   it('reads a valid event and normalises created_at to UTC microseconds', () => {
     const decoded = decode(JSON.stringify(valid));
     expect(decoded.kind).toBe('valid');
     if (decoded.kind !== 'valid') return;
-    expect(decoded.event).toEqual({ type: 'supply_energy_start', contractNumber: '1234', date: '2024-12-01', createdAt: 1732096800500000n });
+    expect(decoded.event).toEqual({
+      type: 'supply_energy_start',
+      contractNumber: '1234',
+      date: '2024-12-01',
+      createdAt: 1732096800500000n,
+    });
     // printf '%s\n%s\n%s\n%s' supply_energy_start 1234 2024-12-01 2024-11-20T10:00:00.500000Z | sha256sum
     expect(decoded.eventId).toBe('derived:297e56b67944fdabfdcf3e44b5ea682e77c18e4b7bceeff545243e7289b99b17');
   });
@@ -32,7 +46,10 @@ describe('decodeMessage', () => {
 
   it('derives the same id for two spellings of one instant', () => {
     const a = decode(JSON.stringify(valid));
-    const b = decode(JSON.stringify({ ...valid, created_at: '2024-11-20T10:00:00.500000Z' }), { ...source, offset: '99' });
+    const b = decode(JSON.stringify({ ...valid, created_at: '2024-11-20T10:00:00.500000Z' }), {
+      ...source,
+      offset: '99',
+    });
     expect(a.eventId).toBe(b.eventId);
     const c = decode(JSON.stringify({ ...valid, created_at: '2024-11-20T10:00:00.500001Z' }));
     expect(c.eventId).not.toBe(a.eventId);
@@ -44,10 +61,22 @@ describe('decodeMessage', () => {
     ['a JSON array', '[1,2]', 'VALIDATION_ERROR'],
     ['an unknown type', JSON.stringify({ ...valid, type: 'solar_start' }), 'VALIDATION_ERROR'],
     ['an impossible date', JSON.stringify({ ...valid, date: '2024-02-30' }), 'VALIDATION_ERROR'],
-    ['10 fractional digits', JSON.stringify({ ...valid, created_at: '2024-11-20T10:00:00.1234567891Z' }), 'VALIDATION_ERROR'],
-    ['a missing field', JSON.stringify({ type: valid.type, date: valid.date, created_at: valid.created_at }), 'VALIDATION_ERROR'],
+    [
+      '10 fractional digits',
+      JSON.stringify({ ...valid, created_at: '2024-11-20T10:00:00.1234567891Z' }),
+      'VALIDATION_ERROR',
+    ],
+    [
+      'a missing field',
+      JSON.stringify({ type: valid.type, date: valid.date, created_at: valid.created_at }),
+      'VALIDATION_ERROR',
+    ],
     ['a wrong field type', JSON.stringify({ ...valid, contract_number: 1234 }), 'VALIDATION_ERROR'],
-    ['a 65-character contract number', JSON.stringify({ ...valid, contract_number: 'x'.repeat(65) }), 'VALIDATION_ERROR'],
+    [
+      'a 65-character contract number',
+      JSON.stringify({ ...valid, contract_number: 'x'.repeat(65) }),
+      'VALIDATION_ERROR',
+    ],
   ])('answers %s with %s and says what was wrong', (_name, value, code) => {
     const decoded = decode(value);
     expect(decoded.kind).toBe('invalid');
@@ -68,9 +97,17 @@ describe('decodeMessage', () => {
 
   it('refuses an event without a key, or keyed by something else than its contract_number', () => {
     const unkeyed = decode(JSON.stringify(valid), source, null);
-    expect(unkeyed).toMatchObject({ kind: 'invalid', code: 'VALIDATION_ERROR', error: { message: expect.stringContaining('no key') } });
+    expect(unkeyed).toMatchObject({
+      kind: 'invalid',
+      code: 'VALIDATION_ERROR',
+      error: { message: expect.stringContaining('no key') },
+    });
     const miskeyed = decode(JSON.stringify(valid), source, '9999');
-    expect(miskeyed).toMatchObject({ kind: 'invalid', code: 'VALIDATION_ERROR', error: { message: expect.stringContaining('"9999" differs from contract_number "1234"') } });
+    expect(miskeyed).toMatchObject({
+      kind: 'invalid',
+      code: 'VALIDATION_ERROR',
+      error: { message: expect.stringContaining('"9999" differs from contract_number "1234"') },
+    });
   });
 
   it.each([
@@ -78,8 +115,16 @@ describe('decodeMessage', () => {
     ['an unpaired surrogate in contract_number', { contract_number: 'a\ud800b' }, 'contract_number'],
     ['a NUL in event_id', { event_id: 'id\u0000' }, 'event_id'],
   ])('refuses text Postgres cannot store faithfully: %s', (_name, fields, field) => {
-    const decoded = decode(JSON.stringify({ ...valid, ...fields }), source, (fields as { contract_number?: string }).contract_number ?? '1234');
-    expect(decoded).toMatchObject({ kind: 'invalid', code: 'VALIDATION_ERROR', error: { message: expect.stringContaining(`${field}: must not contain NUL`) } });
+    const decoded = decode(
+      JSON.stringify({ ...valid, ...fields }),
+      source,
+      (fields as { contract_number?: string }).contract_number ?? '1234',
+    );
+    expect(decoded).toMatchObject({
+      kind: 'invalid',
+      code: 'VALIDATION_ERROR',
+      error: { message: expect.stringContaining(`${field}: must not contain NUL`) },
+    });
   });
 
   it('quotes bad input in a form that can be stored: no NUL, no surrogate pair cut in half', () => {
@@ -100,12 +145,20 @@ describe('decodeMessage', () => {
 
   it('answers invalid UTF-8 with INVALID_JSON and quotes the bytes', () => {
     const decoded = decode(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]));
-    expect(decoded).toMatchObject({ kind: 'invalid', code: 'INVALID_JSON', error: { details: { raw_base64: 'e//+fQ==' } } });
+    expect(decoded).toMatchObject({
+      kind: 'invalid',
+      code: 'INVALID_JSON',
+      error: { details: { raw_base64: 'e//+fQ==' } },
+    });
   });
 
   it('refuses a value over 64 KiB before parsing it, even a valid event', () => {
     const decoded = decode(JSON.stringify({ ...valid, padding: 'a'.repeat(1024 * 1024) }));
-    expect(decoded).toMatchObject({ kind: 'invalid', code: 'VALIDATION_ERROR', error: { message: expect.stringContaining('at most 65536 bytes') } });
+    expect(decoded).toMatchObject({
+      kind: 'invalid',
+      code: 'VALIDATION_ERROR',
+      error: { message: expect.stringContaining('at most 65536 bytes') },
+    });
   });
 
   it('decodes an event of exactly 64 KiB and refuses one of a byte more, counting bytes, not characters', () => {
@@ -114,7 +167,10 @@ describe('decodeMessage', () => {
     const sized = (bytes: number) => {
       const bare = JSON.stringify({ ...valid, padding: '' });
       const spare = bytes - Buffer.byteLength(bare);
-      const text = JSON.stringify({ ...valid, padding: `${'é'.repeat(Math.floor(spare / 2))}${'a'.repeat(spare % 2)}` });
+      const text = JSON.stringify({
+        ...valid,
+        padding: `${'é'.repeat(Math.floor(spare / 2))}${'a'.repeat(spare % 2)}`,
+      });
       expect(Buffer.byteLength(text)).toBe(bytes);
       return text;
     };
@@ -124,7 +180,10 @@ describe('decodeMessage', () => {
     expect(over).toMatchObject({
       kind: 'invalid',
       code: 'VALIDATION_ERROR',
-      error: { message: 'The message value is 65537 bytes; an event is at most 65536 bytes.', details: { raw_truncated: true, raw_bytes: 65_537 } },
+      error: {
+        message: 'The message value is 65537 bytes; an event is at most 65536 bytes.',
+        details: { raw_truncated: true, raw_bytes: 65_537 },
+      },
     });
   });
 

@@ -29,8 +29,13 @@ const source: SourcePosition = position;
 
 /** The id the Kafka path gives a message carrying these fields. */
 function consumedId(fields: Fields): string {
-  const decoded = decodeMessage({ key: Buffer.from(fields.contract_number), value: Buffer.from(JSON.stringify(fields)), source });
-  if (decoded.kind !== 'valid') throw new Error(`expected a valid event, got ${decoded.code}: ${decoded.error.message}`);
+  const decoded = decodeMessage({
+    key: Buffer.from(fields.contract_number),
+    value: Buffer.from(JSON.stringify(fields)),
+    source,
+  });
+  if (decoded.kind !== 'valid')
+    throw new Error(`expected a valid event, got ${decoded.code}: ${decoded.error.message}`);
   return decoded.eventId;
 }
 
@@ -40,17 +45,32 @@ const postedId = (fields: Fields): string => validMessage(fields, source).eventI
 const cases: [string, Fields, string][] = [
   [
     'UTC with six fractional digits',
-    { type: 'supply_energy_start', contract_number: '1234', date: '2024-12-01', created_at: '2024-11-20T09:00:00.123456Z' },
+    {
+      type: 'supply_energy_start',
+      contract_number: '1234',
+      date: '2024-12-01',
+      created_at: '2024-11-20T09:00:00.123456Z',
+    },
     SUPPLY_START_1234,
   ],
   [
     'a +01:00 offset',
-    { type: 'supply_energy_start', contract_number: '1234', date: '2024-12-01', created_at: '2024-11-20T10:00:00.123456+01:00' },
+    {
+      type: 'supply_energy_start',
+      contract_number: '1234',
+      date: '2024-12-01',
+      created_at: '2024-11-20T10:00:00.123456+01:00',
+    },
     SUPPLY_START_1234,
   ],
   [
     'one fractional digit and an offset',
-    { type: 'supply_energy_start', contract_number: '1234', date: '2024-12-01', created_at: '2024-11-20T10:00:00.5+01:00' },
+    {
+      type: 'supply_energy_start',
+      contract_number: '1234',
+      date: '2024-12-01',
+      created_at: '2024-11-20T10:00:00.5+01:00',
+    },
     SUPPLY_START_1234_HALF_SECOND,
   ],
   [
@@ -60,22 +80,42 @@ const cases: [string, Fields, string][] = [
   ],
   [
     'an end that differs from the start only in type',
-    { type: 'supply_energy_end', contract_number: '1234', date: '2024-12-01', created_at: '2024-11-20T09:00:00.123456Z' },
+    {
+      type: 'supply_energy_end',
+      contract_number: '1234',
+      date: '2024-12-01',
+      created_at: '2024-11-20T09:00:00.123456Z',
+    },
     SUPPLY_END_1234,
   ],
   [
     'a negative half-hour offset crossing midnight, two fractional digits, a non-ASCII contract',
-    { type: 'battery_optimization_start', contract_number: 'K-7/ä', date: '2024-02-29', created_at: '2024-11-19T23:30:00.12-09:30' },
+    {
+      type: 'battery_optimization_start',
+      contract_number: 'K-7/ä',
+      date: '2024-02-29',
+      created_at: '2024-11-19T23:30:00.12-09:30',
+    },
     BATTERY_START_K7,
   ],
   [
     'no seconds and an offset crossing into the next year',
-    { type: 'heatpump_optimization_end', contract_number: '1234', date: '2025-04-04', created_at: '2024-12-31T19:00-05:00' },
+    {
+      type: 'heatpump_optimization_end',
+      contract_number: '1234',
+      date: '2025-04-04',
+      created_at: '2024-12-31T19:00-05:00',
+    },
     HEATPUMP_END_1234,
   ],
   [
     'no offset, which means UTC',
-    { type: 'heatpump_optimization_end', contract_number: '1234', date: '2025-04-04', created_at: '2025-01-01T00:00:00' },
+    {
+      type: 'heatpump_optimization_end',
+      contract_number: '1234',
+      date: '2025-04-04',
+      created_at: '2025-01-01T00:00:00',
+    },
     HEATPUMP_END_1234,
   ],
 ];
@@ -87,17 +127,34 @@ describe('the id derived for an event sent without event_id', () => {
   });
 
   it('differs for two events that differ only in type', () => {
-    const fields: Fields = { type: 'supply_energy_start', contract_number: '1234', date: '2024-12-01', created_at: '2024-11-20T09:00:00.123456Z' };
+    const fields: Fields = {
+      type: 'supply_energy_start',
+      contract_number: '1234',
+      date: '2024-12-01',
+      created_at: '2024-11-20T09:00:00.123456Z',
+    };
     const ids = new Set(
-      (['supply_energy_start', 'supply_energy_end', 'battery_optimization_start', 'battery_optimization_end', 'heatpump_optimization_start', 'heatpump_optimization_end'] as const).map(
-        (type) => consumedId({ ...fields, type }),
-      ),
+      (
+        [
+          'supply_energy_start',
+          'supply_energy_end',
+          'battery_optimization_start',
+          'battery_optimization_end',
+          'heatpump_optimization_start',
+          'heatpump_optimization_end',
+        ] as const
+      ).map((type) => consumedId({ ...fields, type })),
     );
     expect(ids.size).toBe(6);
   });
 
   it('differs for two events that differ only in contract, date or created_at', () => {
-    const fields: Fields = { type: 'supply_energy_start', contract_number: '1234', date: '2024-12-01', created_at: '2024-11-20T09:00:00.123456Z' };
+    const fields: Fields = {
+      type: 'supply_energy_start',
+      contract_number: '1234',
+      date: '2024-12-01',
+      created_at: '2024-11-20T09:00:00.123456Z',
+    };
     const ids = [
       consumedId(fields),
       consumedId({ ...fields, contract_number: '12345' }),

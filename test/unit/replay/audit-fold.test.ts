@@ -24,7 +24,12 @@ describe('recomputeComponent', () => {
   it('folds in arrival order as the audit lists the events', () => {
     // e2: END_WITHOUT_START; e3: accepted; a-tie: STALE_START (equal created_at).
     const state = recomputeComponent(contract, 'energy_supply', events, 'arrival');
-    expect(stateText(state)).toEqual({ start_date: '2024-12-01', start_event_created_at: '2024-11-20T10:00:00.000000Z', end_date: null, end_event_created_at: null });
+    expect(stateText(state)).toEqual({
+      start_date: '2024-12-01',
+      start_event_created_at: '2024-11-20T10:00:00.000000Z',
+      end_date: null,
+      end_event_created_at: null,
+    });
   });
 
   it('folds in created_at order, ties by event_id', () => {

@@ -5,7 +5,11 @@ describe('progressLine', () => {
   it('writes at most one line per interval', () => {
     let now = 0;
     const written: string[] = [];
-    const progress = progressLine('checked', 'contracts', { intervalMs: 2_000, write: (line) => written.push(line), now: () => now });
+    const progress = progressLine('checked', 'contracts', {
+      intervalMs: 2_000,
+      write: (line) => written.push(line),
+      now: () => now,
+    });
     progress(500, 50_000);
     now = 1_999;
     progress(1_000, 50_000);

@@ -12,6 +12,11 @@ describe('asyncapi.yaml', () => {
     const { document, diagnostics } = await new Parser().parse(await readFile(ASYNCAPI_PATH, 'utf8'));
     const errors = diagnostics.filter((d) => d.severity === 0);
     expect(errors).toEqual([]);
-    expect(document?.channels().all().map((c) => c.address())).toEqual(['contract-events', 'contract-event-outcomes']);
+    expect(
+      document
+        ?.channels()
+        .all()
+        .map((c) => c.address()),
+    ).toEqual(['contract-events', 'contract-event-outcomes']);
   });
 });

@@ -8,36 +8,74 @@ import { isDatabaseUnavailable, storeFailure, toDatabaseError } from '../../../s
 // keeps the SQLSTATE as `originalCode`) in its own error classes.
 const postgresError = (code: string) => Object.assign(new Error(`postgres says ${code}`), { code, severity: 'ERROR' });
 const clientVersion = Prisma.prismaVersion.client;
-const driverAdapterError = (cause: Record<string, unknown>) => Object.assign(new Error(String(cause.kind)), { name: 'DriverAdapterError', cause });
+const driverAdapterError = (cause: Record<string, unknown>) =>
+  Object.assign(new Error(String(cause.kind)), { name: 'DriverAdapterError', cause });
 const knownRequestError = (code: string, cause?: Record<string, unknown>) =>
-  new Prisma.PrismaClientKnownRequestError(`Raw query failed. Code: \`N/A\`.`, { code, clientVersion, meta: cause && { driverAdapterError: driverAdapterError(cause) } });
-const adapterError = (originalCode: string) => knownRequestError('P2010', { kind: 'postgres', code: originalCode, originalCode, originalMessage: `says ${originalCode}` });
-
-describe('database failures', () => {
-  it.each(['22003', '22P02', '23505', '23503'])('%s fails the same way every time: permanent, and the database is up', (code) => {
-    for (const error of [postgresError(code), adapterError(code)]) {
-      expect(toDatabaseError(error)).toMatchObject({ sqlstate: code, kind: 'permanent', retriable: false, unavailable: false });
-    }
+  new Prisma.PrismaClientKnownRequestError(`Raw query failed. Code: \`N/A\`.`, {
+    code,
+    clientVersion,
+    meta: cause && { driverAdapterError: driverAdapterError(cause) },
+  });
+const adapterError = (originalCode: string) =>
+  knownRequestError('P2010', {
+    kind: 'postgres',
+    code: originalCode,
+    originalCode,
+    originalMessage: `says ${originalCode}`,
   });
 
-  it.each(['08006', '28P01', '3D000', '53300', '57P01', '57014', '55P03', '40001', '40P01', '25006', '25P03', '25P04', '42501'])(
-    '%s passes: retried, and HTTP answers 503',
+describe('database failures', () => {
+  it.each(['22003', '22P02', '23505', '23503'])(
+    '%s fails the same way every time: permanent, and the database is up',
     (code) => {
       for (const error of [postgresError(code), adapterError(code)]) {
-        expect(toDatabaseError(error)).toMatchObject({ sqlstate: code, kind: 'retriable', retriable: true, unavailable: true });
-        expect(isDatabaseUnavailable(error)).toBe(true);
+        expect(toDatabaseError(error)).toMatchObject({
+          sqlstate: code,
+          kind: 'permanent',
+          retriable: false,
+          unavailable: false,
+        });
       }
     },
   );
 
-  it.each(['25P02', '25001', '42601', '42P01', 'XX000'])('%s, a state of our own making or a bug in SQL, is no outage: unclassified, and HTTP answers 500', (code) => {
+  it.each([
+    '08006',
+    '28P01',
+    '3D000',
+    '53300',
+    '57P01',
+    '57014',
+    '55P03',
+    '40001',
+    '40P01',
+    '25006',
+    '25P03',
+    '25P04',
+    '42501',
+  ])('%s passes: retried, and HTTP answers 503', (code) => {
     for (const error of [postgresError(code), adapterError(code)]) {
-      const classified = toDatabaseError(error);
-      expect(classified).toMatchObject({ sqlstate: code, kind: 'unclassified', unavailable: false });
-      expect(failureKind(classified)).toBe('unclassified');
-      expect(isDatabaseUnavailable(error)).toBe(false);
+      expect(toDatabaseError(error)).toMatchObject({
+        sqlstate: code,
+        kind: 'retriable',
+        retriable: true,
+        unavailable: true,
+      });
+      expect(isDatabaseUnavailable(error)).toBe(true);
     }
   });
+
+  it.each(['25P02', '25001', '42601', '42P01', 'XX000'])(
+    '%s, a state of our own making or a bug in SQL, is no outage: unclassified, and HTTP answers 500',
+    (code) => {
+      for (const error of [postgresError(code), adapterError(code)]) {
+        const classified = toDatabaseError(error);
+        expect(classified).toMatchObject({ sqlstate: code, kind: 'unclassified', unavailable: false });
+        expect(failureKind(classified)).toBe('unclassified');
+        expect(isDatabaseUnavailable(error)).toBe(false);
+      }
+    },
+  );
 
   it.each([
     ['DatabaseNotReachable', { kind: 'DatabaseNotReachable', host: 'db', port: 5432 }],
@@ -70,17 +108,35 @@ describe('database failures', () => {
   });
 
   it('takes Prisma not finding a free connection to start a transaction for an outage, and other transaction errors not', () => {
-    const busy = new Prisma.PrismaClientKnownRequestError('Transaction API error: Unable to start a transaction in the given time.', { code: 'P2028', clientVersion });
-    const expired = new Prisma.PrismaClientKnownRequestError('Transaction API error: A query cannot be executed on an expired transaction.', { code: 'P2028', clientVersion });
+    const busy = new Prisma.PrismaClientKnownRequestError(
+      'Transaction API error: Unable to start a transaction in the given time.',
+      { code: 'P2028', clientVersion },
+    );
+    const expired = new Prisma.PrismaClientKnownRequestError(
+      'Transaction API error: A query cannot be executed on an expired transaction.',
+      { code: 'P2028', clientVersion },
+    );
     expect(toDatabaseError(busy).kind).toBe('retriable');
     expect(toDatabaseError(expired).kind).toBe('unclassified');
-    expect(toDatabaseError(new Prisma.PrismaClientKnownRequestError('Cannot reach the database', { code: 'P1001', clientVersion })).kind).toBe('retriable');
+    expect(
+      toDatabaseError(
+        new Prisma.PrismaClientKnownRequestError('Cannot reach the database', { code: 'P1001', clientVersion }),
+      ).kind,
+    ).toBe('retriable');
   });
 
   it('leaves a Prisma validation error, a bug in our arguments, unclassified, with its telling line as the message', () => {
-    const error = new Prisma.PrismaClientValidationError('Invalid `prisma.contract.findMany()` invocation:\n\nUnknown argument `nope`.', { clientVersion });
+    const error = new Prisma.PrismaClientValidationError(
+      'Invalid `prisma.contract.findMany()` invocation:\n\nUnknown argument `nope`.',
+      { clientVersion },
+    );
     const classified = storeFailure(error);
-    expect(classified).toMatchObject({ name: 'DatabaseError', sqlstate: null, kind: 'unclassified', message: 'Unknown argument `nope`.' });
+    expect(classified).toMatchObject({
+      name: 'DatabaseError',
+      sqlstate: null,
+      kind: 'unclassified',
+      message: 'Unknown argument `nope`.',
+    });
     expect(failureKind(classified)).toBe('unclassified');
     expect(isDatabaseUnavailable(error)).toBe(false);
   });
@@ -90,6 +146,10 @@ describe('database failures', () => {
     expect(storeFailure(bug)).toBe(bug);
     expect(failureKind(storeFailure(bug))).toBe('unclassified');
     expect(isDatabaseUnavailable(bug)).toBe(false);
-    expect(toDatabaseError(new Error('something odd'))).toMatchObject({ sqlstate: null, kind: 'unclassified', unavailable: false });
+    expect(toDatabaseError(new Error('something odd'))).toMatchObject({
+      sqlstate: null,
+      kind: 'unclassified',
+      unavailable: false,
+    });
   });
 });

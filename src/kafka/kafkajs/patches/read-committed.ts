@@ -27,13 +27,22 @@ interface AbortedTransaction {
 const ABORT_MARKER_KEY = Buffer.from([0, 0, 0, 0]);
 
 /** The records of `messages` that are not part of an aborted transaction (control records are kept; kafkajs drops them next). */
-export function withoutAbortedRecords({ messages, abortedTransactions }: { messages: RawMessage[]; abortedTransactions?: AbortedTransaction[] }): RawMessage[] {
+export function withoutAbortedRecords({
+  messages,
+  abortedTransactions,
+}: {
+  messages: RawMessage[];
+  abortedTransactions?: AbortedTransaction[];
+}): RawMessage[] {
   if (!abortedTransactions?.length) return messages;
-  const pending = [...abortedTransactions].sort((a, b) => (BigInt(a.firstOffset) < BigInt(b.firstOffset) ? -1 : BigInt(a.firstOffset) > BigInt(b.firstOffset) ? 1 : 0));
+  const pending = [...abortedTransactions].sort((a, b) =>
+    BigInt(a.firstOffset) < BigInt(b.firstOffset) ? -1 : BigInt(a.firstOffset) > BigInt(b.firstOffset) ? 1 : 0,
+  );
   const aborting = new Set<string>();
   return messages.filter((message) => {
     const offset = BigInt(message.offset);
-    while (pending.length > 0 && offset >= BigInt(pending[0]!.firstOffset)) aborting.add(String(pending.shift()!.producerId));
+    while (pending.length > 0 && offset >= BigInt(pending[0]!.firstOffset))
+      aborting.add(String(pending.shift()!.producerId));
     const producerId = String(message.batchContext.producerId);
     if (message.isControlRecord) {
       if (message.key && Buffer.from(message.key).equals(ABORT_MARKER_KEY)) aborting.delete(producerId);
@@ -50,7 +59,9 @@ export function installReadCommittedFilter(): boolean {
   const filterPath = require.resolve('kafkajs/src/consumer/filterAbortedMessages.js');
   if (isPatched(require.cache[filterPath]?.exports)) return false;
   if (require.cache[require.resolve('kafkajs/src/consumer/batch.js')]) {
-    throw new Error('The read_committed patch (src/kafka/kafkajs/patches) must be applied before kafkajs is loaded: import kafkajs from src/kafka/kafkajs/patched.ts.');
+    throw new Error(
+      'The read_committed patch (src/kafka/kafkajs/patches) must be applied before kafkajs is loaded: import kafkajs from src/kafka/kafkajs/patched.ts.',
+    );
   }
   require(filterPath);
   require.cache[filterPath]!.exports = markPatched(withoutAbortedRecords);

@@ -29,12 +29,16 @@ interface EncoderLike {
 const INT32_LIMIT = 2 ** 31;
 
 const zigzag = (value: number) => ((value << 1) ^ (value >> 31)) >>> 0;
-const varintSize = (unsigned: number) => (unsigned < 0x80 ? 1 : unsigned < 0x4000 ? 2 : unsigned < 0x200000 ? 3 : unsigned < 0x10000000 ? 4 : 5);
-const isInt32 = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= -INT32_LIMIT && value < INT32_LIMIT;
+const varintSize = (unsigned: number) =>
+  unsigned < 0x80 ? 1 : unsigned < 0x4000 ? 2 : unsigned < 0x200000 ? 3 : unsigned < 0x10000000 ? 4 : 5;
+const isInt32 = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value >= -INT32_LIMIT && value < INT32_LIMIT;
 
 /** The bytes of a key, value or header value as kafkajs writes them: null, raw bytes, or the text of anything else. */
-const bytesOf = (value: unknown): Buffer | string | null => (value == null ? null : Buffer.isBuffer(value) ? value : String(value));
-const lengthOf = (bytes: Buffer | string) => (typeof bytes === 'string' ? Buffer.byteLength(bytes, 'utf8') : bytes.length);
+const bytesOf = (value: unknown): Buffer | string | null =>
+  value == null ? null : Buffer.isBuffer(value) ? value : String(value);
+const lengthOf = (bytes: Buffer | string) =>
+  typeof bytes === 'string' ? Buffer.byteLength(bytes, 'utf8') : bytes.length;
 const sizeWithLength = (bytes: Buffer | string | null) => {
   if (bytes === null) return 1; // varint -1
   const length = lengthOf(bytes);
@@ -42,7 +46,13 @@ const sizeWithLength = (bytes: Buffer | string | null) => {
 };
 
 /** The encoded record, or null when kafkajs's own encoder should handle it. */
-export function encodeRecord({ offsetDelta = 0, timestampDelta = 0, key, value, headers = {} }: RecordInput): Buffer | null {
+export function encodeRecord({
+  offsetDelta = 0,
+  timestampDelta = 0,
+  key,
+  value,
+  headers = {},
+}: RecordInput): Buffer | null {
   if (!isInt32(offsetDelta) || !isInt32(timestampDelta)) return null;
   const headerList: [string, Buffer | string][] = [];
   for (const name of Object.keys(headers)) {
@@ -54,7 +64,12 @@ export function encodeRecord({ offsetDelta = 0, timestampDelta = 0, key, value, 
   }
   const keyBytes = bytesOf(key);
   const valueBytes = bytesOf(value);
-  let body = 1 + varintSize(zigzag(timestampDelta)) + varintSize(zigzag(offsetDelta)) + sizeWithLength(keyBytes) + sizeWithLength(valueBytes);
+  let body =
+    1 +
+    varintSize(zigzag(timestampDelta)) +
+    varintSize(zigzag(offsetDelta)) +
+    sizeWithLength(keyBytes) +
+    sizeWithLength(valueBytes);
   body += varintSize(zigzag(headerList.length));
   for (const [name, headerValue] of headerList) body += sizeWithLength(name) + sizeWithLength(headerValue);
 

@@ -29,7 +29,10 @@ export function installRefusalFix(): boolean {
   const BrokerPool = require('kafkajs/src/cluster/brokerPool.js') as { prototype: BrokerPoolInternals };
   const withAnyBroker = BrokerPool.prototype.withBroker;
   if (isPatched(withAnyBroker)) return false;
-  BrokerPool.prototype.withBroker = markPatched(async function withBroker(this: BrokerPoolInternals, callback: BrokerCallback) {
+  BrokerPool.prototype.withBroker = markPatched(async function withBroker(
+    this: BrokerPoolInternals,
+    callback: BrokerCallback,
+  ) {
     let refusal: unknown;
     const answer = await withAnyBroker.call(this, async (target) => {
       try {

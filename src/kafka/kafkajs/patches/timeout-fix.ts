@@ -28,9 +28,13 @@ const require = createRequire(import.meta.url);
 
 /** Puts the method in place of kafkajs's; false when it already is. */
 export function installTimeoutFix(): boolean {
-  const RequestQueue = require('kafkajs/src/network/requestQueue/index.js') as { prototype: RequestQueueInternals & { scheduleCheckPendingRequests(): void } };
+  const RequestQueue = require('kafkajs/src/network/requestQueue/index.js') as {
+    prototype: RequestQueueInternals & { scheduleCheckPendingRequests(): void };
+  };
   if (isPatched(RequestQueue.prototype.scheduleCheckPendingRequests)) return false;
-  RequestQueue.prototype.scheduleCheckPendingRequests = markPatched(function scheduleCheckPendingRequests(this: RequestQueueInternals) {
+  RequestQueue.prototype.scheduleCheckPendingRequests = markPatched(function scheduleCheckPendingRequests(
+    this: RequestQueueInternals,
+  ) {
     if (this.throttleCheckTimeoutId) return;
     this.throttleCheckTimeoutId = setTimeout(
       () => {

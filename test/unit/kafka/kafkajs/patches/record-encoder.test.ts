@@ -10,7 +10,9 @@ import { encodeRecord } from '../../../../../src/kafka/kafkajs/patches/record-en
 
 const require = createRequire(import.meta.url);
 type RecordInput = Parameters<typeof encodeRecord>[0];
-const installed = require('kafkajs/src/protocol/recordBatch/record/v0/index.js') as ((record: RecordInput) => { buffer: Buffer }) & {
+const installed = require('kafkajs/src/protocol/recordBatch/record/v0/index.js') as ((record: RecordInput) => {
+  buffer: Buffer;
+}) & {
   kafkajsRecord: (record: RecordInput) => { buffer: Buffer };
 };
 
@@ -21,7 +23,11 @@ const record = fc.record({
   timestampDelta: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
   key: fc.oneof(fc.constant(null), text, bytes),
   value: fc.oneof(fc.constant(null), text, bytes, fc.string({ minLength: 200, maxLength: 20_000 })),
-  headers: fc.dictionary(fc.string({ minLength: 1, maxLength: 40 }), fc.oneof(text, bytes, fc.array(text, { minLength: 1, maxLength: 3 })), { maxKeys: 12 }),
+  headers: fc.dictionary(
+    fc.string({ minLength: 1, maxLength: 40 }),
+    fc.oneof(text, bytes, fc.array(text, { minLength: 1, maxLength: 3 })),
+    { maxKeys: 12 },
+  ),
 });
 
 describe("kafkajs's record encoder, replaced", () => {

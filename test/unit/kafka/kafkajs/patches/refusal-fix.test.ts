@@ -9,13 +9,20 @@ import { describe, expect, it } from 'vitest';
 
 const require = createRequire(import.meta.url);
 type Callback = (target: { nodeId: string; broker: unknown }) => Promise<unknown>;
-const BrokerPool = require('kafkajs/src/cluster/brokerPool.js') as { prototype: { withBroker(this: unknown, callback: Callback): Promise<unknown> } };
-const { createErrorFromCode } = require('kafkajs/src/protocol/error.js') as { createErrorFromCode(code: number): Error };
+const BrokerPool = require('kafkajs/src/cluster/brokerPool.js') as {
+  prototype: { withBroker(this: unknown, callback: Callback): Promise<unknown> };
+};
+const { createErrorFromCode } = require('kafkajs/src/protocol/error.js') as {
+  createErrorFromCode(code: number): Error;
+};
 const { KafkaJSConnectionError } = require('kafkajs') as { KafkaJSConnectionError: new (message: string) => Error };
 
 /** Two brokers; `answer(nodeId)` is what each does with the callback's request. */
 const withBrokers = (answer: (nodeId: string) => Promise<unknown>) =>
-  BrokerPool.prototype.withBroker.call({ brokers: { 1: {}, 2: {} }, findBroker: async ({ nodeId }: { nodeId: string }) => ({ nodeId }) }, ({ nodeId }) => answer(nodeId));
+  BrokerPool.prototype.withBroker.call(
+    { brokers: { 1: {}, 2: {} }, findBroker: async ({ nodeId }: { nodeId: string }) => ({ nodeId }) },
+    ({ nodeId }) => answer(nodeId),
+  );
 
 // Kafka protocol error codes: 53 TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 30 GROUP_AUTHORIZATION_FAILED, 15 COORDINATOR_NOT_AVAILABLE.
 describe('asking each broker in turn (kafkajs BrokerPool.withBroker)', () => {
@@ -23,11 +30,17 @@ describe('asking each broker in turn (kafkajs BrokerPool.withBroker)', () => {
     [53, 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED'],
     [30, 'GROUP_AUTHORIZATION_FAILED'],
   ])('throws the refusal (code %i) when every broker refuses for want of an ACL', async (code, type) => {
-    await expect(withBrokers(() => Promise.reject(createErrorFromCode(code)))).rejects.toMatchObject({ type, retriable: false });
+    await expect(withBrokers(() => Promise.reject(createErrorFromCode(code)))).rejects.toMatchObject({
+      type,
+      retriable: false,
+    });
   });
 
   it('throws the refusal when one broker refuses and the other cannot be reached', async () => {
-    const answer = (nodeId: string) => Promise.reject(nodeId === '1' ? createErrorFromCode(53) : new KafkaJSConnectionError('Connection error: ECONNREFUSED'));
+    const answer = (nodeId: string) =>
+      Promise.reject(
+        nodeId === '1' ? createErrorFromCode(53) : new KafkaJSConnectionError('Connection error: ECONNREFUSED'),
+      );
     await expect(withBrokers(answer)).rejects.toMatchObject({ type: 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED' });
   });
 
@@ -36,7 +49,8 @@ describe('asking each broker in turn (kafkajs BrokerPool.withBroker)', () => {
   });
 
   it("answers with a broker's answer when one helps, whatever the other said", async () => {
-    const answer = (nodeId: string) => (nodeId === '2' ? Promise.resolve({ coordinator: 2 }) : Promise.reject(createErrorFromCode(53)));
+    const answer = (nodeId: string) =>
+      nodeId === '2' ? Promise.resolve({ coordinator: 2 }) : Promise.reject(createErrorFromCode(53));
     expect(await withBrokers(answer)).toEqual({ coordinator: 2 });
   });
 });
