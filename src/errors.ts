@@ -69,6 +69,15 @@ export class KafkaError extends ServiceError {
   }
 }
 
+/**
+ * Another writer got there first (it recorded what we were about to): retriable, and
+ * unlike an outage it passes at once, since the next attempt re-reads what the
+ * winner wrote. Retried where every retry is decided (src/kafka/backoff.ts).
+ */
+export abstract class LostRace extends ServiceError {
+  readonly retriable = true;
+}
+
 /** A failure nobody classified that kept failing for `attempts` attempts: retrying it further would loop. */
 export class UnexpectedFailure extends ServiceError {
   override name = 'UnexpectedFailure';

@@ -1,5 +1,5 @@
 import { formatInstant } from '../domain/timestamp.js';
-import { ServiceError } from '../errors.js';
+import { LostRace } from '../errors.js';
 import { EVENT_ID_CONFLICT, sameInputMessage } from '../schemas/outcome.js';
 import { decideInArrivalOrder } from './arrival-order.js';
 import type { Clock } from './clock.js';
@@ -21,10 +21,8 @@ export interface BatchDeciderOptions {
 
 const HISTORY_PAGE = 1000;
 
-/** Raised when another writer recorded one of our events first; the batch is retried and then sees it. */
-export class ConcurrentDecisionError extends ServiceError {
-  readonly retriable = true;
-
+/** Raised when another writer recorded one of our events first; the batch's next attempt reads its decision. */
+export class ConcurrentDecisionError extends LostRace {
   constructor(expected: number, recorded: number) {
     super(`Expected to record ${expected} new decisions but recorded ${recorded}: another writer got there first.`);
     this.name = 'ConcurrentDecisionError';
@@ -62,7 +60,9 @@ export function createBatchDecider({
   historyPage = HISTORY_PAGE,
 }: BatchDeciderOptions): BatchDecider {
   const decideNew = eventOrder === 'created_at' ? decideInCreatedAtOrder : decideInArrivalOrder;
-  const decideOnce: BatchDecider = (messages, options = {}) =>
+  // One attempt: a lost race (ConcurrentDecisionError) is retried by the caller's retry policy, whose
+  // next attempt reads the other writer's decisions and answers them as duplicates.
+  return (messages, options = {}) =>
     store.inTransaction(async (tx) => {
       const contracts = await tx.lockContracts(uniqueContractNumbers(messages));
       // Read only once the locks are held, in a statement of its own (so a
@@ -118,12 +118,6 @@ export function createBatchDecider({
           options.trace,
         );
       return all;
-    });
-  // A second run reads the other writer's decisions and answers them as duplicates.
-  return (messages, options) =>
-    decideOnce(messages, options).catch((error: unknown) => {
-      if (error instanceof ConcurrentDecisionError) return decideOnce(messages, options);
-      throw error;
     });
 }
 

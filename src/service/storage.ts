@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import { withLostRacesRetried } from '../kafka/backoff.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { systemClock } from '../processing/clock.js';
@@ -36,7 +37,11 @@ export function openStorage(config: Config, logger: Logger, metrics: Metrics): S
     prisma,
     httpPrisma,
     decideBatch: createBatchDecider({ store, ...deciding }),
-    decideOverHttp: createBatchDecider({ store: createDecisionStore(httpPrisma, transactionTimings), ...deciding }),
+    // The consumer retries through its own policy (src/kafka/partition-worker.ts); a request only its lost races:
+    // an outage is answered 503 at once, for the caller to retry.
+    decideOverHttp: withLostRacesRetried(
+      createBatchDecider({ store: createDecisionStore(httpPrisma, transactionTimings), ...deciding }),
+    ),
     recordFailure: createFailureRecorder({
       store,
       clock: systemClock,

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildHttpApp } from '../../src/http/app.js';
+import { withLostRacesRetried } from '../../src/kafka/backoff.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { systemClock } from '../../src/processing/clock.js';
@@ -32,26 +33,31 @@ const clients: PrismaClient[] = [];
 let deciderA: BatchDecider;
 let deciderB: BatchDecider;
 
-/** A decider of its own, on a Prisma client (and so a connection pool) of its own. */
-function ownDecider(url: string): BatchDecider {
+/** A Prisma client (and so a connection pool) of its own. */
+function ownPool(url: string): PrismaClient {
   const prisma = createPrismaClient(url, 2);
   clients.push(prisma);
-  return createBatchDecider({ store: createDecisionStore(prisma), clock: systemClock, auditEnabled: true });
+  return prisma;
 }
+
+/** A decider over `prisma`, its lost races retried as every caller in the service retries them. */
+const deciderOver = (prisma: PrismaClient): BatchDecider =>
+  withLostRacesRetried(
+    createBatchDecider({ store: createDecisionStore(prisma), clock: systemClock, auditEnabled: true }),
+  );
 
 /**
  * The HTTP sidecar over a decider of its own. The only place that knows the
  * app's dependencies, so a change of their shape is adapted here alone.
  */
 async function ownHttpApp(url: string): Promise<FastifyInstance> {
-  const prisma = createPrismaClient(url, 2);
-  clients.push(prisma);
+  const prisma = ownPool(url);
   return buildHttpApp({
     logger: createLogger('silent'),
     metrics: createMetrics(),
     contracts: createContractRepository(prisma),
     auditLog: createAuditLog(prisma),
-    decideBatch: createBatchDecider({ store: createDecisionStore(prisma), clock: systemClock, auditEnabled: true }),
+    decideBatch: deciderOver(prisma),
     readiness: async () => ({ ready: true, checks: { database: 'ok', kafka: 'ok', consumer: 'ok' } }),
   });
 }
@@ -120,8 +126,8 @@ function fulfilled<T>(results: PromiseSettledResult<T>[], round: number): T[] {
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  deciderA = ownDecider(db.url);
-  deciderB = ownDecider(db.url);
+  deciderA = deciderOver(ownPool(db.url));
+  deciderB = deciderOver(ownPool(db.url));
 });
 afterAll(async () => {
   await Promise.all(clients.map((prisma) => prisma.$disconnect()));

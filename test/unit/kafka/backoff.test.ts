@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { DatabaseError, UnexpectedFailure } from '../../../src/errors.js';
-import { backoffDelay, retryUntilDone, StopRequested } from '../../../src/kafka/backoff.js';
+import { DatabaseError, LostRace, UnexpectedFailure } from '../../../src/errors.js';
+import {
+  backoffDelay,
+  RACE_ATTEMPTS,
+  retryUntilDone,
+  StopRequested,
+  withLostRacesRetried,
+} from '../../../src/kafka/backoff.js';
 
 describe('backoffDelay', () => {
   it('grows exponentially and stays within the cap', () => {
@@ -79,5 +85,63 @@ describe('retryUntilDone', () => {
     const work = failingWith(constraint);
     await expect(retryUntilDone(work, options())).rejects.toBe(constraint);
     expect(work.calls).toBe(1);
+  });
+
+  it('runs work that lost a race again at once, without a failure to report or a wait', async () => {
+    const work = failingWith(new Race(), new Race());
+    const failures: unknown[] = [];
+    const result = retryUntilDone(
+      work,
+      options({ initialMs: 60_000, maxMs: 60_000, onFailure: (e) => failures.push(e) }),
+    );
+    expect(await result).toBe('done');
+    expect(work.calls).toBe(3);
+    expect(failures).toEqual([]);
+  });
+
+  it('ends a wait between attempts as soon as its signal aborts', async () => {
+    const stop = new AbortController();
+    const work = failingWith(outage());
+    const startedAt = Date.now();
+    const result = await retryUntilDone(
+      work,
+      options({
+        initialMs: 60_000,
+        maxMs: 60_000,
+        signal: stop.signal,
+        onFailure: () => void setTimeout(() => stop.abort(), 10),
+      }),
+    );
+    expect(result).toBe('done');
+    // Waiting on would take at least the wait's first second.
+    expect(Date.now() - startedAt).toBeLessThan(500);
+  });
+});
+
+class Race extends LostRace {
+  override name = 'Race';
+}
+
+describe('withLostRacesRetried', () => {
+  it('runs work again at once while it loses races, 3 attempts in all, then throws the last race', async () => {
+    const races = Array.from({ length: RACE_ATTEMPTS }, () => new Race());
+    let calls = 0;
+    const failure = await withLostRacesRetried(async () => {
+      calls += 1;
+      throw races[calls - 1];
+    })().catch((error: unknown) => error);
+    expect(calls).toBe(3);
+    expect(failure).toBe(races[2]);
+  });
+
+  it('passes its arguments on and throws any other failure at once, an outage included', async () => {
+    const outage = new DatabaseError('connection refused', '08006', 'retriable');
+    const seen: string[] = [];
+    const failure = await withLostRacesRetried(async (text: string) => {
+      seen.push(text);
+      throw outage;
+    })('x').catch((error: unknown) => error);
+    expect(failure).toBe(outage);
+    expect(seen).toEqual(['x']);
   });
 });

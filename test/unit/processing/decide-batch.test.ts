@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createBatchDecider } from '../../../src/processing/decide-batch.js';
+import { withLostRacesRetried } from '../../../src/kafka/backoff.js';
+import { ConcurrentDecisionError, createBatchDecider } from '../../../src/processing/decide-batch.js';
 import { decodeMessage } from '../../../src/processing/decode-message.js';
 import type { DecodedMessage } from '../../../src/processing/decoded-message.js';
+import { decoratedStore } from '../../support/decorated-store.js';
 import { createMemoryDecisionStore } from '../../support/memory-decision-store.js';
 
 // The use case against an in-memory store: the example of an arrival
@@ -107,5 +109,41 @@ describe('reused event ids', () => {
     expect(timeline()).toEqual({ start: '2024-01-01', end: null });
     expect(store.committed().outbox).toEqual([]);
     expect(store.committed().audit).toHaveLength(1);
+  });
+});
+
+describe('a race lost to another writer', () => {
+  /** A decider whose first transaction finds, when it writes, that another writer has just decided A from another message. */
+  function racedDecider() {
+    const { store } = setUp('arrival');
+    const otherWriter = createBatchDecider({ store, clock: CLOCK, auditEnabled: true });
+    let attempts = 0;
+    const racing = decoratedStore(store, (tx) => ({
+      async recordDecisions(entries, audit) {
+        attempts += 1;
+        if (attempts > 1) return tx.recordDecisions(entries, audit);
+        await otherWriter([A()]);
+        return 0; // the other writer's row was there when ours was inserted
+      },
+    }));
+    return {
+      store,
+      decide: createBatchDecider({ store: racing, clock: CLOCK, auditEnabled: true }),
+      attempts: () => attempts,
+    };
+  }
+
+  it("fails the attempt with a ConcurrentDecisionError, retried by the caller's policy, not inline", async () => {
+    const { decide, attempts } = racedDecider();
+    await expect(decide([A()])).rejects.toBeInstanceOf(ConcurrentDecisionError);
+    expect(attempts()).toBe(1);
+  });
+
+  it("is answered on the policy's next attempt with the other writer's decision, recorded once", async () => {
+    const { store, decide, attempts } = racedDecider();
+    const [outcome] = await withLostRacesRetried(decide)([A()]);
+    expect(outcome!.message).toMatchObject({ event_id: 'A', code: 'ACCEPTED', duplicate: true });
+    expect(attempts()).toBe(2);
+    expect(store.committed().audit.map((entry) => entry.eventId)).toEqual(['A']);
   });
 });
