@@ -211,7 +211,8 @@ export const configSchema = z.object({
     ),
   PROCESSING_MAX_ATTEMPTS: positiveInt(3).describe(
     'attempts at an event that fails permanently in Postgres, or with an unexpected error (with backoff), before it is given up as `PROCESSING_FAILED`; ' +
-      'also the attempts at publishing a chunk that fails unexpectedly before the consumer stops',
+      'also the attempts at publishing a chunk that fails unexpectedly before the consumer stops, ' +
+      'and at publishing outcomes of HTTP decisions before the outbox relay says at `error` that they are stuck',
   ),
   RETRY_INITIAL_MS: positiveInt(200).describe(
     'first delay of the capped exponential backoff for database and Kafka failures',

@@ -1,6 +1,6 @@
 import type { Logger } from '../observability/logger.js';
 import type { OutboxDrain, OutboxRow } from '../store/outcome-outbox.js';
-import { backoffDelay } from './backoff.js';
+import { retryUntilDone, StopRequested } from './backoff.js';
 import type { CommittedOffset } from './port.js';
 import { traceOutcome } from './outcome-traces.js';
 import type { PositionDelivery } from './position-delivery.js';
@@ -13,6 +13,8 @@ export interface OutboxRelayOptions {
   /** How often the outbox is looked at when nobody wakes the relay (rows left by a crashed instance). */
   intervalMs: number;
   retry: { initialMs: number; maxMs: number };
+  /** Attempts at publishing that fails unexpectedly (PROCESSING_MAX_ATTEMPTS) before the relay says it is stuck. */
+  maxAttempts: number;
   logger: Logger;
   onPublishFailure(): void;
   /** Outbox rows below the position that it does not name: ids went backwards (a database restore, RESTART IDENTITY). */
@@ -34,14 +36,24 @@ const ROWS_PER_TRANSACTION = 500;
  * deleted, never sent again: every outcome is published exactly once even when
  * a relay dies between Kafka and Postgres. Rows below a position that names no
  * row of the outbox were not published under it, and are.
+ *
+ * Failures follow the consumer's retry policy (src/kafka/backoff.ts): outages
+ * are retried with backoff without limit; a permanent failure, or an unexpected
+ * one `maxAttempts` times, is logged at `error` with the outbox ids in hand and
+ * tried again every `retry.maxMs`. No row is ever skipped: each is a decision
+ * already made and answered, so there is no PROCESSING_FAILED to give instead.
  */
 export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { delivery } = options;
   let running: Promise<void> | undefined;
   let again = false;
-  let stopped = false;
-  let failures = 0;
+  const stopping = new AbortController();
+  const stopped = () => stopping.signal.aborted;
   let timer: NodeJS.Timeout | undefined;
+  /** Failed for good last time: waits `retry.maxMs`, not cut short by wake(). */
+  let stuck = false;
+  /** The outbox ids of the publication in hand, named when it fails. */
+  let inHand: { firstId: string; lastId: string } | undefined;
 
   /** `rows` without those the committed position says were published (by a relay that died before it could delete them), which are deleted. */
   const unpublished = async (
@@ -62,8 +74,10 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   /** One transaction's worth; true when more rows wait. */
   const publishOnce = () =>
     options.drain(async (outbox) => {
+      inHand = undefined;
       const rows = await outbox.pending(ROWS_PER_TRANSACTION);
       if (rows.length === 0) return false;
+      inHand = { firstId: String(rows[0]!.id), lastId: String(rows.at(-1)!.id) };
       const position = await delivery.claim();
       const fresh = position ? await unpublished(outbox, rows, position) : rows;
       const last = fresh.at(-1);
@@ -77,10 +91,38 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     });
 
   const schedule = (delayMs: number) => {
-    if (stopped) return;
+    if (stopped()) return;
     clearTimeout(timer);
     timer = setTimeout(run, delayMs);
   };
+
+  /** Everything that waits, as one attempt; a failed one leaves a fresh producer for the next. */
+  const publishAll = async () => {
+    try {
+      let more = true;
+      while (more && !stopped()) more = await publishOnce();
+    } catch (error) {
+      // A fresh producer also ends anything the old one left open.
+      await delivery.reset();
+      throw error;
+    }
+  };
+
+  const publishRetrying = () =>
+    retryUntilDone(publishAll, {
+      ...options.retry,
+      unexpectedAttempts: options.maxAttempts,
+      shouldContinue: () => !stopped(),
+      signal: stopping.signal,
+      keepAlive: async () => undefined,
+      onFailure: (error, attempt, delayMs) => {
+        options.onPublishFailure();
+        options.logger.warn(
+          { err: error, attempt, delayMs, ...inHand },
+          'publishing outcomes of HTTP decisions failed; retrying',
+        );
+      },
+    });
 
   function run(): void {
     if (running) {
@@ -89,21 +131,19 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
     running = (async () => {
       try {
-        let more = true;
-        while (more && !stopped) more = await publishOnce();
-        failures = 0;
+        await publishRetrying();
+        stuck = false;
         schedule(again ? 0 : options.intervalMs);
       } catch (error) {
-        // Start the next attempt from a fresh producer, which also ends anything the old one left open.
-        await delivery.reset();
+        if (error instanceof StopRequested) return;
+        // Permanent, or unexpected every time: the rows stay, in order, until an operator fixes the cause.
+        stuck = true;
         options.onPublishFailure();
-        const delayMs = backoffDelay(failures, options.retry.initialMs, options.retry.maxMs);
-        failures += 1;
-        options.logger.warn(
-          { err: error, attempt: failures, delayMs },
-          'publishing outcomes of HTTP decisions failed; retrying',
+        options.logger.error(
+          { err: error, delayMs: options.retry.maxMs, ...inHand },
+          'publishing outcomes of HTTP decisions keeps failing; they stay in the outbox and are tried again',
         );
-        schedule(delayMs);
+        schedule(options.retry.maxMs);
       } finally {
         again = false;
         running = undefined;
@@ -113,9 +153,12 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   schedule(0);
   return {
-    wake: () => schedule(0),
+    // While stuck, requests deciding into the outbox must not turn its wait into a loop of error lines.
+    wake() {
+      if (!stuck) schedule(0);
+    },
     async stop() {
-      stopped = true;
+      stopping.abort();
       clearTimeout(timer);
       await running;
       // One last pass so a graceful stop leaves nothing behind that it could publish.

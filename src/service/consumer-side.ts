@@ -93,6 +93,7 @@ export async function startConsumerSide(
     drain: (work) => drainOutbox(storage.prisma, work),
     intervalMs: 1_000,
     retry: { initialMs: config.RETRY_INITIAL_MS, maxMs: config.RETRY_MAX_MS },
+    maxAttempts: config.PROCESSING_MAX_ATTEMPTS,
     logger,
     onPublishFailure: () => metrics.outcomePublishFailures.inc(),
     onPositionAhead: () => metrics.outboxPositionAhead.inc(),

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startOutboxRelay, type OutboxRelay } from '../../../src/kafka/outbox-relay.js';
+import { startOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from '../../../src/kafka/outbox-relay.js';
 import { createSizedSender, type OutcomeDeliveryMode } from '../../../src/kafka/outcome-delivery.js';
 import { createPositionDelivery } from '../../../src/kafka/position-delivery.js';
 import { createLogger } from '../../../src/observability/logger.js';
@@ -37,12 +37,13 @@ const row = (id: number): OutboxRow => {
   return { id: BigInt(id), uid: randomUUID(), outcome, trace: undefined };
 };
 
-/** The outbox table as drainOutbox treats it: every row sealed, one relay at a time. */
-function memoryOutbox(rows: OutboxRow[]) {
+/** The outbox table as drainOutbox treats it: every row sealed, one relay at a time; `failDeletes` thrown by the next deletes. */
+function memoryOutbox(rows: OutboxRow[], failDeletes: unknown[] = []) {
   let table = [...rows];
   const outbox: OutboxDrain = {
     pending: async (limit) => table.slice(0, limit),
     async published({ id, uid }) {
+      if (failDeletes.length > 0) throw failDeletes.shift();
       if (!table.some((r) => r.id === id && r.uid === uid)) return false;
       table = table.filter((r) => r.id > id);
       return true;
@@ -63,9 +64,15 @@ afterEach(async () => {
   relay = undefined;
 });
 
-function start(stub: StubKafka, outbox: ReturnType<typeof memoryOutbox>, mode: OutcomeDeliveryMode = 'transactional') {
+function start(
+  stub: StubKafka,
+  outbox: ReturnType<typeof memoryOutbox>,
+  mode: OutcomeDeliveryMode = 'transactional',
+  overrides: Partial<OutboxRelayOptions> = {},
+) {
   const warnings: Record<string, unknown>[] = [];
   const ahead = { count: 0 };
+  const failures = { count: 0 };
   const logger = createLogger('warn', {
     write: (line: string) => void warnings.push(JSON.parse(line) as Record<string, unknown>),
   });
@@ -82,11 +89,13 @@ function start(stub: StubKafka, outbox: ReturnType<typeof memoryOutbox>, mode: O
     drain: outbox.drain,
     intervalMs: 10,
     retry: { initialMs: 1, maxMs: 5 },
+    maxAttempts: 2,
     logger,
-    onPublishFailure: () => undefined,
+    onPublishFailure: () => void (failures.count += 1),
     onPositionAhead: () => void (ahead.count += 1),
+    ...overrides,
   });
-  return { warnings, ahead };
+  return { warnings, ahead, failures };
 }
 
 const publishedIds = (stub: StubKafka) =>
@@ -177,5 +186,88 @@ describe('the outbox relay', () => {
     expect(stub.transactions).toEqual([]);
     expect(stub.groupOffsets.get(0)).toBe(3n);
     expect(ahead.count).toBe(0);
+  });
+});
+
+describe('the outbox relay when publishing fails', () => {
+  const kafkaFailure = (type: string) => Object.assign(new Error(`${type} (stub)`), { type });
+  const lineOf = ({ level, msg, attempt, firstId, lastId }: Record<string, unknown>) => ({
+    level,
+    msg,
+    attempt,
+    firstId,
+    lastId,
+  });
+  const RETRYING = 'publishing outcomes of HTTP decisions failed; retrying';
+  const STUCK = 'publishing outcomes of HTTP decisions keeps failing; they stay in the outbox and are tried again';
+
+  it('retries an outage without limit, at warn, and publishes every row once', async () => {
+    const stub = createStubKafka();
+    const outbox = memoryOutbox([row(1), row(2)]);
+    stub.failNext.push(...Array.from({ length: 4 }, () => kafkaFailure('LEADER_NOT_AVAILABLE')));
+    const { warnings, failures } = start(stub, outbox);
+    await expect.poll(() => outbox.rows()).toEqual([]);
+    expect(publishedIds(stub)).toEqual(['e-1', 'e-2']);
+    expect(warnings.map(lineOf)).toEqual(
+      [1, 2, 3, 4].map((attempt) => ({ level: 40, msg: RETRYING, attempt, firstId: '1', lastId: '2' })),
+    );
+    expect(failures.count).toBe(4);
+  });
+
+  it('says at error which rows are stuck after maxAttempts unexpected failures, keeps them, and publishes them once it passes', async () => {
+    const stub = createStubKafka();
+    const bug = new TypeError("Cannot read properties of undefined (reading 'id')");
+    const outbox = memoryOutbox([row(1), row(2), row(3)], [bug, bug]);
+    const { warnings, failures } = start(stub, outbox);
+    await expect.poll(() => outbox.rows()).toEqual([]);
+    // Published before the first failed delete; the position then says so, and they are only deleted.
+    expect(publishedIds(stub)).toEqual(['e-1', 'e-2', 'e-3']);
+    expect(warnings.map(lineOf)).toEqual([
+      { level: 40, msg: RETRYING, attempt: 1, firstId: '1', lastId: '3' },
+      { level: 50, msg: STUCK, attempt: undefined, firstId: '1', lastId: '3' },
+    ]);
+    expect(failures.count).toBe(2);
+  });
+
+  it('says at error at once when the failure is permanent, keeps the rows, and publishes them once it is fixed', async () => {
+    const stub = createStubKafka();
+    const outbox = memoryOutbox([row(1), row(2)]);
+    stub.failNext.push(kafkaFailure('TOPIC_AUTHORIZATION_FAILED'));
+    const { warnings, failures } = start(stub, outbox);
+    await expect.poll(() => outbox.rows()).toEqual([]);
+    expect(publishedIds(stub)).toEqual(['e-1', 'e-2']);
+    expect(warnings.map(lineOf)).toEqual([{ level: 50, msg: STUCK, attempt: undefined, firstId: '1', lastId: '2' }]);
+    expect(warnings[0]!.err).toMatchObject({
+      type: 'KafkaError',
+      message: expect.stringContaining('TOPIC_AUTHORIZATION_FAILED'),
+    });
+    expect(failures.count).toBe(1);
+  });
+
+  it('keeps its pace once stuck: new rows do not cut its wait short', async () => {
+    const stub = createStubKafka();
+    const outbox = memoryOutbox([row(1)]);
+    stub.failNext.push(kafkaFailure('TOPIC_AUTHORIZATION_FAILED'));
+    const { failures } = start(stub, outbox, 'transactional', { retry: { initialMs: 1, maxMs: 60_000 } });
+    await expect.poll(() => failures.count).toBe(1);
+    for (let request = 0; request < 3; request += 1) relay!.wake();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(publishedIds(stub)).toEqual([]);
+    expect(outbox.rows()).toHaveLength(1);
+  });
+
+  it('stops during a wait between attempts without waiting it out, and publishes what it can on the way out', async () => {
+    const stub = createStubKafka();
+    const outbox = memoryOutbox([row(1)]);
+    stub.failNext.push(kafkaFailure('LEADER_NOT_AVAILABLE'));
+    const { failures } = start(stub, outbox, 'transactional', { retry: { initialMs: 60_000, maxMs: 60_000 } });
+    await expect.poll(() => failures.count).toBe(1);
+    const stopAt = Date.now();
+    await relay!.stop();
+    relay = undefined;
+    // Waiting on would take the rest of the wait's first second, nearly all of it.
+    expect(Date.now() - stopAt).toBeLessThan(500);
+    expect(publishedIds(stub)).toEqual(['e-1']);
+    expect(outbox.rows()).toEqual([]);
   });
 });
