@@ -244,12 +244,18 @@ describe('the outbox relay when publishing fails', () => {
     expect(failures.count).toBe(1);
   });
 
-  it('keeps its pace once stuck: new rows do not cut its wait short', async () => {
+  /** A relay over one row whose first publication fails with a Kafka error of `type`, once it has failed. */
+  async function failedOnce(type: string, retry: OutboxRelayOptions['retry']) {
     const stub = createStubKafka();
     const outbox = memoryOutbox([row(1)]);
-    stub.failNext.push(kafkaFailure('TOPIC_AUTHORIZATION_FAILED'));
-    const { failures } = start(stub, outbox, 'transactional', { retry: { initialMs: 1, maxMs: 60_000 } });
+    stub.failNext.push(kafkaFailure(type));
+    const { failures } = start(stub, outbox, 'transactional', { retry });
     await expect.poll(() => failures.count).toBe(1);
+    return { stub, outbox };
+  }
+
+  it('keeps its pace once stuck: new rows do not cut its wait short', async () => {
+    const { stub, outbox } = await failedOnce('TOPIC_AUTHORIZATION_FAILED', { initialMs: 1, maxMs: 60_000 });
     for (let request = 0; request < 3; request += 1) relay!.wake();
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(publishedIds(stub)).toEqual([]);
@@ -257,11 +263,7 @@ describe('the outbox relay when publishing fails', () => {
   });
 
   it('stops during a wait between attempts without waiting it out, and publishes what it can on the way out', async () => {
-    const stub = createStubKafka();
-    const outbox = memoryOutbox([row(1)]);
-    stub.failNext.push(kafkaFailure('LEADER_NOT_AVAILABLE'));
-    const { failures } = start(stub, outbox, 'transactional', { retry: { initialMs: 60_000, maxMs: 60_000 } });
-    await expect.poll(() => failures.count).toBe(1);
+    const { stub, outbox } = await failedOnce('LEADER_NOT_AVAILABLE', { initialMs: 60_000, maxMs: 60_000 });
     const stopAt = Date.now();
     await relay!.stop();
     relay = undefined;
