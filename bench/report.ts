@@ -8,6 +8,7 @@ import type { Throughput } from './measure/throughput.js';
 import type { DbLimit } from './phases/db-limit.js';
 import type { NaiveResult } from './phases/naive.js';
 import type { ServiceLatency, ServiceThroughput } from './phases/service.js';
+import { describeStages } from './measure/stage-split.js';
 import { checkTargets, combinedLimit, describeTarget, shortfall, withUnit } from './targets.js';
 
 // The printed table and bench/results/latest.json: the issue's figures first,
@@ -137,6 +138,7 @@ export function buildReport(results: Results, run: RunInfo) {
       'events/s: from the consumer group join to the moment the last outcome became readable (read_committed): its broker append time (output topics use LogAppendTime), or the time of the commit marker of its transaction.',
       `naive: measured on the first ${naive.measured_events} events (prefix) and assumed to hold for the rest${naive.extrapolated ? ' (extrapolated)' : ''}.`,
       'latency: time the outcome became readable (as for events/s) minus the input message producer timestamp, inputs after a warm-up only; latency_2000 at the fixed rate, latency_half_max at half of service.events_per_s measured earlier in the same run.',
+      "stages (latency runs): p99 per chunk of the service's contract_events_chunk_stage_seconds between the end of the warm-up and the end of the run, read from its buckets as histogram_quantile does: waiting (first message's timestamp to the start of work on the chunk: the fetch and the queue behind other partitions), deciding (database), publishing (outcomes and offsets; the Kafka transaction). Percentiles do not add up to the end-to-end p99.",
       "peak RSS: VmHWM of the service process (node dist/main.js), the largest of the mode's throughput and latency runs.",
       run.statementStats
         ? 'round trips: statements counted by pg_stat_statements in the database of the run (BEGIN/COMMIT included), divided by events.'
@@ -216,6 +218,7 @@ export function formatTable(report: Report): string {
   for (const run of [report.latency_2000, report.latency_2000_at_least_once, report.latency_half_max]) {
     out.push(
       `  ${`${fmt(run.offered_events_per_s)} events/s`.padEnd(13)} ${run.outcome_delivery.padEnd(14)} p50 ${run.p50_ms} ms, p95 ${run.p95_ms} ms, p99 ${run.p99_ms} ms, max ${run.max_ms} ms (${fmt(run.samples)} samples over ${run.seconds} s; commit wait p50 ${run.commit_wait_p50_ms} ms, p99 ${run.commit_wait_p99_ms} ms)`,
+      `  ${''.padEnd(28)} ${describeStages(run.stages)}`,
     );
   }
   out.push(

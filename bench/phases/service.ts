@@ -7,6 +7,7 @@ import { codeHistogram, mismatchedCodes } from '../dataset.js';
 import { commitWait, outcomeLatencies, paceLoad, type LatencySummary } from '../measure/latency.js';
 import { databaseStats, type DatabaseStats, type StatementStat } from '../measure/pg-stats.js';
 import { sampleRss } from '../measure/rss.js';
+import { watchStages, type StageSplit } from '../measure/stage-split.js';
 import { lastVisible, round, throughputFrom, waitForGroup, type Throughput } from '../measure/throughput.js';
 import { startServiceProcess, type ServiceProcess } from '../service-process.js';
 
@@ -43,10 +44,13 @@ export interface ServiceLatency extends LatencySummary {
   commit_wait_p99_ms: number;
   peak_rss_mb: number;
   db_round_trips_per_event: number | null;
+  /** p99 per chunk of each stage inside the service (null when /metrics could not be read). */
+  stages: StageSplit | null;
 }
 
 interface Launched {
   service: ServiceProcess;
+  port: number;
   database: string;
   groupId: string;
   output: string;
@@ -88,7 +92,7 @@ async function launch(
       HTTP_PORT: String(port),
     },
   });
-  return { service, database, groupId, output };
+  return { service, port, database, groupId, output };
 }
 
 const perEvent = (stats: DatabaseStats, events: number) =>
@@ -173,11 +177,13 @@ export async function runServiceLatency(
   await kafka.createTopics([input], options.partitions);
   context.createdTopics.push(input);
   const messages = dataset.messages.slice(0, load.eventsPerS * options.latencySeconds);
-  const { service, database, groupId, output } = await launch(context, name, input, mode);
+  const { service, port, database, groupId, output } = await launch(context, name, input, mode);
   const rss = sampleRss(service.pid);
   const producer = await kafka.connectProducer();
   let offered: Awaited<ReturnType<typeof paceLoad>>;
+  let stages: StageSplit | null;
   const startedAt = Date.now();
+  const stageWatch = watchStages(port, options.warmupSeconds * 1000);
   try {
     log(`${label}: offering ${messages.length} events at ${load.eventsPerS} events/s`);
     offered = await paceLoad(producer, input, messages, load.eventsPerS);
@@ -185,6 +191,7 @@ export async function runServiceLatency(
       timeoutMs: 120_000,
       abortReason: () => (service.hasExited() ? 'the service exited (see its log)' : undefined),
     });
+    stages = await stageWatch.finish();
   } finally {
     rss.stop();
     await producer.disconnect();
@@ -210,5 +217,6 @@ export async function runServiceLatency(
     commit_wait_p99_ms: wait.p99_ms,
     peak_rss_mb: round(rss.peakMb(), 1),
     db_round_trips_per_event: perEvent(stats, read.records.length),
+    stages,
   };
 }

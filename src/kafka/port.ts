@@ -8,6 +8,8 @@ export interface InboundMessage {
   key: Buffer | null;
   value: Buffer | null;
   offset: string;
+  /** When it was produced (or appended, on a topic with LogAppendTime): epoch milliseconds as text. */
+  timestamp?: string;
   /** As the client delivers them; `headerText` reads one as text. */
   headers?: Readonly<Record<string, Buffer | string | (Buffer | string)[] | undefined>>;
 }

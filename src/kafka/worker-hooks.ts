@@ -63,10 +63,16 @@ export function createWorkerHooks(options: WorkerHookOptions, partition: number)
     span?.retried(error, attempt, delayMs);
     logger.warn({ err: error, topic, partition, attempt, delayMs }, RETRY_LINES[step]);
   };
+  /** Times a stage that succeeds; a stage given up (stopping, losing the partition) leaves no sample. */
+  const timedStage = async <T>(stage: ChunkStage, work: () => Promise<T>): Promise<T> => {
+    const done = metrics.chunkStageSeconds.startTimer({ stage });
+    const result = await work();
+    done();
+    return result;
+  };
   const chunkHooks = (span: ChunkSpan, messages: readonly InboundMessage[], highWatermark: string): ChunkHooks => {
     const decision = createDecisionHooks({ logger, metrics, source: 'kafka', traceDeciding: span.deciding });
     return {
-      deciding: decision.deciding,
       undecodable: (offset, error) =>
         logger.error(
           { err: error, topic, partition, offset },
@@ -86,9 +92,12 @@ export function createWorkerHooks(options: WorkerHookOptions, partition: number)
           message ? `an event failed ${how}` : `a batch failed ${how}; deciding its events one by one`,
         );
       },
+      deciding: (work) => timedStage('deciding', () => decision.deciding(work)),
       decided: (outcomes) => span.decided(outcomes.map((outcome) => outcome.message.status)),
       publishing: (count, work) =>
-        span.sending({ topic: options.outcomesTopic, count, delivery: options.deliveryMode }, work),
+        timedStage('publishing', () =>
+          span.sending({ topic: options.outcomesTopic, count, delivery: options.deliveryMode }, work),
+        ),
       retried: (step, error, attempt, delayMs) => retried(step, error, attempt, delayMs, span),
       answered(outcomes) {
         metrics.batchSize.observe(outcomes.length);
@@ -107,9 +116,24 @@ export function createWorkerHooks(options: WorkerHookOptions, partition: number)
     retried,
     skipped: (count) =>
       logger.info({ partition, skipped: count }, 'skipped messages the previous owner of the partition had finished'),
-    chunk: (messages, highWatermark, work) =>
-      inChunkSpan(tracer, { topic, partition, groupId, messages }, (span) =>
+    chunk: (messages, highWatermark, work) => {
+      const waited = secondsWaiting(messages[0], Date.now());
+      if (waited !== null) metrics.chunkStageSeconds.observe({ stage: 'waiting' }, waited);
+      return inChunkSpan(tracer, { topic, partition, groupId, messages }, (span) =>
         work(chunkHooks(span, messages, highWatermark)),
-      ),
+      );
+    },
   };
+}
+
+/** The stages of `contract_events_chunk_stage_seconds`, in the order a chunk goes through them. */
+export type ChunkStage = 'waiting' | 'deciding' | 'publishing';
+
+/** How long the chunk's first message waited, from its timestamp until work on the chunk starts; null without one. */
+export function secondsWaiting(first: InboundMessage | undefined, now: number): number | null {
+  if (first?.timestamp === undefined) return null;
+  const produced = Number(first.timestamp);
+  if (!Number.isFinite(produced)) return null;
+  // A producer's clock ahead of ours would make it negative: count that as no wait.
+  return Math.max(0, now - produced) / 1000;
 }

@@ -34,6 +34,7 @@ const PROMQL_WORDS = new Set([
   'topic',
   'partition',
   'duplicate',
+  'stage',
   'label_values',
 ]);
 
