@@ -15,11 +15,14 @@ export interface BenchOptions {
   warmupSeconds: number;
   /** Write a V8 CPU profile of the service's throughput run and print its top costs. */
   cpuProf: boolean;
+  /** A third transactional latency run, at half the maximum, with a CPU hog spinning on one core. */
+  backgroundLoad: boolean;
   output: string;
 }
 
 const USAGE = `usage: npm run bench -- [--events N] [--contracts N] [--naive-events N] [--naive-seconds S]
-                          [--latency-rate R] [--latency-seconds S] [--cpu-prof] [--output FILE]`;
+                          [--latency-rate R] [--latency-seconds S] [--cpu-prof] [--background-load]
+                          [--output FILE]`;
 
 export function readOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -33,6 +36,7 @@ export function readOptions(argv: string[]): BenchOptions {
       'latency-seconds': { type: 'string', default: '30' },
       'warmup-seconds': { type: 'string', default: '3' },
       'cpu-prof': { type: 'boolean', default: false },
+      'background-load': { type: 'boolean', default: false },
       output: { type: 'string', default: 'bench/results/latest.json' },
       help: { type: 'boolean', default: false },
     },
@@ -58,6 +62,7 @@ export function readOptions(argv: string[]): BenchOptions {
     latencySeconds: int('latency-seconds', values['latency-seconds']),
     warmupSeconds: Number(values['warmup-seconds']),
     cpuProf: values['cpu-prof'],
+    backgroundLoad: values['background-load'],
     output: values.output,
   };
 }

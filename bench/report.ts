@@ -23,6 +23,8 @@ export interface Results {
   latency: ServiceLatency;
   /** Transactional too, offered half the throughput run's events/s. */
   latencyHalfMax: ServiceLatency;
+  /** The same with a CPU hog on one core (`--background-load`); null without it. */
+  latencyHalfMaxLoaded: ServiceLatency | null;
   /** OUTCOME_DELIVERY=at-least-once on the same events, for the cost of transactions. */
   throughputAtLeastOnce: ServiceThroughput;
   latencyAtLeastOnce: ServiceLatency;
@@ -72,6 +74,7 @@ function serviceFigures(
 export function buildReport(results: Results, run: RunInfo) {
   const { ceiling, dbLimit, naive, throughput, latency, latencyHalfMax, throughputAtLeastOnce, latencyAtLeastOnce } =
     results;
+  const { latencyHalfMaxLoaded } = results;
   const service = serviceFigures(throughput, latency, [latencyHalfMax]);
   const serviceAtLeastOnce = serviceFigures(throughputAtLeastOnce, latencyAtLeastOnce);
   const combined = combinedLimit(ceiling.events_per_s, dbLimit.events_per_s);
@@ -81,8 +84,10 @@ export function buildReport(results: Results, run: RunInfo) {
     ceilingEventsPerS: ceiling.events_per_s,
     combinedLimitEventsPerS: combined,
     naiveEventsPerS: naive.events_per_s,
+    atLeastOnceEventsPerS: throughputAtLeastOnce.events_per_s,
     p99At2000Ms: latency.p99_ms,
     p99AtHalfMaxMs: latencyHalfMax.p99_ms,
+    ...(latencyHalfMaxLoaded ? { p99AtHalfMaxLoadedMs: latencyHalfMaxLoaded.p99_ms } : {}),
     peakRssMb: service.peak_rss_mb,
     dbRoundTripsPerEvent: throughput.db_round_trips_per_event,
   });
@@ -115,6 +120,8 @@ export function buildReport(results: Results, run: RunInfo) {
     latency_2000: latency,
     /** Transactional, offered half of service.events_per_s. */
     latency_half_max: latencyHalfMax,
+    /** As latency_half_max, with a CPU hog spinning on one core (`--background-load`); null without it. */
+    latency_half_max_loaded: latencyHalfMaxLoaded,
     service_at_least_once: serviceAtLeastOnce,
     latency_2000_at_least_once: latencyAtLeastOnce,
     ratios: {
@@ -215,14 +222,16 @@ export function formatTable(report: Report): string {
     '',
     'service latency at a steady offered load:',
   ];
-  for (const run of [report.latency_2000, report.latency_2000_at_least_once, report.latency_half_max]) {
+  const loaded = report.latency_half_max_loaded;
+  for (const run of [report.latency_2000, report.latency_2000_at_least_once, report.latency_half_max, loaded]) {
+    if (!run) continue;
     out.push(
       `  ${`${fmt(run.offered_events_per_s)} events/s`.padEnd(13)} ${run.outcome_delivery.padEnd(14)} p50 ${run.p50_ms} ms, p95 ${run.p95_ms} ms, p99 ${run.p99_ms} ms, max ${run.max_ms} ms (${fmt(run.samples)} samples over ${run.seconds} s; commit wait p50 ${run.commit_wait_p50_ms} ms, p99 ${run.commit_wait_p99_ms} ms)`,
       `  ${''.padEnd(28)} ${describeStages(run.stages)}`,
     );
   }
   out.push(
-    `  (the last run is offered half of the service's ${fmt(service.events_per_s)} events/s)`,
+    `  (the last ${loaded ? 'two runs are' : 'run is'} offered half of the service's ${fmt(service.events_per_s)} events/s${loaded ? '; the last with a CPU hog spinning on one core' : ''})`,
     `transactional ÷ at-least-once: throughput ${vs.events_per_s.toFixed(2)}× (${fmt(service.events_per_s)} vs ${fmt(atLeastOnce.events_per_s)} events/s), p99 ${vs.p99_ms.toFixed(2)}× (${service.p99_ms} vs ${atLeastOnce.p99_ms} ms)`,
     '',
     `service peak RSS ${service.peak_rss_mb.toFixed(0)} MiB (at-least-once ${atLeastOnce.peak_rss_mb.toFixed(0)} MiB); DB round trips/event ${service.db_round_trips_per_event ?? 'n/a'} at full load (${service.throughput_run.events_per_transaction} events per transaction), ${service.latency_run.db_round_trips_per_event ?? 'n/a'} at ${fmt(service.latency_run.offered_events_per_s)} events/s`,

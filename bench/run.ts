@@ -13,6 +13,7 @@ import { cpuBusyShare } from './measure/machine-load.js';
 import { readOptions } from './options.js';
 import { runCeiling } from './phases/ceiling.js';
 import { runDbLimit } from './phases/db-limit.js';
+import { runLoadedLatency } from './phases/loaded-latency.js';
 import { runNaive } from './phases/naive.js';
 import { runServiceLatency, runServiceThroughput } from './phases/service.js';
 import { buildReport, formatTable, writeReport } from './report.js';
@@ -86,6 +87,9 @@ try {
     name: 'latency_half_max',
     eventsPerS: Math.round(throughput.events_per_s / 2),
   });
+  const latencyHalfMaxLoaded = options.backgroundLoad
+    ? await runLoadedLatency(context, Math.round(throughput.events_per_s / 2))
+    : null;
   const profileFile = profileDir ? latestProfile(profileDir) : undefined;
 
   const report = buildReport(
@@ -96,6 +100,7 @@ try {
       throughput,
       latency,
       latencyHalfMax,
+      latencyHalfMaxLoaded,
       throughputAtLeastOnce,
       latencyAtLeastOnce,
       profile: profileFile ? summariseProfile(profileFile) : null,
@@ -116,6 +121,7 @@ try {
         latency_offered_events_per_s: options.latencyRate,
         latency_seconds: options.latencySeconds,
         latency_warmup_s: options.warmupSeconds,
+        background_load: options.backgroundLoad ? 'a CPU hog on one core during latency_half_max_loaded' : 'none',
         outcome_delivery:
           'transactional (service, latency_2000, latency_half_max) and at-least-once (service_at_least_once, latency_2000_at_least_once)',
       },
