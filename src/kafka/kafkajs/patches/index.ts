@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { installCoordinatorCache } from './coordinator-cache.js';
 import { installReadCommittedFilter } from './read-committed.js';
 import { installRecordEncoder } from './record-encoder.js';
 import { installRefusalFix } from './refusal-fix.js';
@@ -26,6 +27,7 @@ const PATCHES: readonly (readonly [name: string, install: () => boolean])[] = [
   ['timeout-fix', installTimeoutFix],
   ['record-encoder', installRecordEncoder],
   ['refusal-fix', installRefusalFix],
+  ['coordinator-cache', installCoordinatorCache],
 ];
 
 /** Checks the installed kafkajs, then applies each patch not yet applied; returns the names of those it applied. */

@@ -20,6 +20,8 @@ const patchedTargets = () => [
     .prototype.scheduleCheckPendingRequests,
   require('kafkajs/src/protocol/recordBatch/record/v0/index.js') as unknown,
   (require('kafkajs/src/cluster/brokerPool.js') as { prototype: { withBroker: unknown } }).prototype.withBroker,
+  (require('kafkajs/src/cluster/index.js') as { prototype: { findGroupCoordinator: unknown } }).prototype
+    .findGroupCoordinator,
 ];
 
 describe('the kafkajs version check', () => {
@@ -45,7 +47,7 @@ describe('the kafkajs version check', () => {
 
 describe('applying the patches', () => {
   it('has put every patch in place once loading kafkajs through patched.ts', () => {
-    expect(patchedTargets().map(isPatched)).toEqual([true, true, true, true]);
+    expect(patchedTargets().map(isPatched)).toEqual([true, true, true, true, true]);
   });
 
   it('applies none a second time', () => {
