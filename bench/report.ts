@@ -239,7 +239,7 @@ export function formatTable(report: Report): string {
     'targets (transactional):',
     ...Object.values(report.targets).map((t) => {
       const missed = shortfall(t);
-      return `  ${t.met ? 'met   ' : 'MISSED'}  ${t.what.padEnd(28)} ${describeTarget(t).padEnd(9)} actual ${t.value === null ? 'n/a' : withUnit(t.value, t.unit)}${missed ? ` (${missed})` : ''}`;
+      return `  ${t.met ? 'met   ' : 'MISSED'}  ${t.what.padEnd(30)} ${describeTarget(t).padEnd(9)} actual ${t.value === null ? 'n/a' : withUnit(t.value, t.unit)}${missed ? ` (${missed})` : ''}`;
     }),
   );
   const busy = report.machine.cpu_busy_before_start;

@@ -55,8 +55,9 @@ export async function connectTransactionalPublisher(
           metadata: consumed.metadata ?? null,
         };
         // The offsets (AddOffsetsToTxn, TxnOffsetCommit) alongside the outcomes (AddPartitionsToTxn,
-        // Produce), not after them: the transaction takes three turns to the brokers instead of five.
-        // Both settle before the commit, or before the abort when either failed.
+        // Produce), not after them: the client waits for three rounds of answers instead of five (a
+        // broker still handles one connection's requests in turn). Both settle before the commit, or
+        // before the abort when either failed.
         const settled = await Promise.allSettled([
           (async () => {
             for (const messages of requests)
