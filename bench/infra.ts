@@ -22,6 +22,8 @@ export interface BenchInfra {
   description: string;
   /** Where logs and profiles of this run go. */
   workDir: string;
+  /** The local broker's and postmaster's process ids, for their CPU time; null when they run elsewhere. */
+  pids: { kafka: number | null; postgres: number | null };
   stop(): Promise<void>;
 }
 
@@ -65,6 +67,7 @@ export async function provideInfra(): Promise<BenchInfra> {
     statementStats,
     description: `${runningKafka ? `local Kafka ${KAFKA_VERSION}` : 'Kafka from KAFKA_BROKERS'}, ${runningPostgres ? 'local Postgres' : 'Postgres from DATABASE_URL'}`,
     workDir,
+    pids: { kafka: runningKafka?.pid ?? null, postgres: runningPostgres?.pid ?? null },
     stop,
   };
 }

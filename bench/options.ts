@@ -17,11 +17,13 @@ export interface BenchOptions {
   cpuProf: boolean;
   /** A third transactional latency run, at half the maximum, with a CPU hog spinning on one core. */
   backgroundLoad: boolean;
+  /** Also run the transactional service as two instances in one group (one more throughput run). */
+  scaleOut: boolean;
   output: string;
 }
 
 const USAGE = `usage: npm run bench -- [--events N] [--contracts N] [--naive-events N] [--naive-seconds S]
-                          [--latency-rate R] [--latency-seconds S] [--cpu-prof] [--background-load]
+                          [--latency-rate R] [--latency-seconds S] [--cpu-prof] [--background-load] [--no-scale-out]
                           [--output FILE]`;
 
 export function readOptions(argv: string[]): BenchOptions {
@@ -37,6 +39,7 @@ export function readOptions(argv: string[]): BenchOptions {
       'warmup-seconds': { type: 'string', default: '3' },
       'cpu-prof': { type: 'boolean', default: false },
       'background-load': { type: 'boolean', default: false },
+      'no-scale-out': { type: 'boolean', default: false },
       output: { type: 'string', default: 'bench/results/latest.json' },
       help: { type: 'boolean', default: false },
     },
@@ -63,6 +66,7 @@ export function readOptions(argv: string[]): BenchOptions {
     warmupSeconds: Number(values['warmup-seconds']),
     cpuProf: values['cpu-prof'],
     backgroundLoad: values['background-load'],
+    scaleOut: !values['no-scale-out'],
     output: values.output,
   };
 }

@@ -7,6 +7,7 @@ import type { ProfileSummary } from './measure/cpu-profile.js';
 import type { Throughput } from './measure/throughput.js';
 import type { DbLimit } from './phases/db-limit.js';
 import type { NaiveResult } from './phases/naive.js';
+import { scaleOutLines, scaleOutSummary } from './phases/scale-out.js';
 import type { ServiceLatency, ServiceThroughput } from './phases/service.js';
 import { describeStages } from './measure/stage-split.js';
 import { checkTargets, combinedLimit, describeTarget, shortfall, withUnit } from './targets.js';
@@ -28,6 +29,8 @@ export interface Results {
   /** OUTCOME_DELIVERY=at-least-once on the same events, for the cost of transactions. */
   throughputAtLeastOnce: ServiceThroughput;
   latencyAtLeastOnce: ServiceLatency;
+  /** Transactional, several instances in one group; null with --no-scale-out. */
+  scaleOut: ServiceThroughput | null;
   profile: ProfileSummary | null;
 }
 
@@ -124,6 +127,7 @@ export function buildReport(results: Results, run: RunInfo) {
     latency_half_max_loaded: latencyHalfMaxLoaded,
     service_at_least_once: serviceAtLeastOnce,
     latency_2000_at_least_once: latencyAtLeastOnce,
+    scale_out: results.scaleOut ? scaleOutSummary(throughput, results.scaleOut) : null,
     ratios: {
       service_vs_ceiling: serviceOver(ceiling.events_per_s),
       service_vs_db_limit: serviceOver(dbLimit.events_per_s),
@@ -150,6 +154,7 @@ export function buildReport(results: Results, run: RunInfo) {
       run.statementStats
         ? 'round trips: statements counted by pg_stat_statements in the database of the run (BEGIN/COMMIT included), divided by events.'
         : 'round trips: not measured (pg_stat_statements is not preloaded on this server).',
+      'scale_out: the transactional service as several processes in one consumer group on the same topic, its own database copy and output topic, timed from the first join (the rebalance of the later join included), checked like the single one; CPU per event from /proc (utime + stime of the service processes, the local broker, and the local postmaster with its backends), WAL per event from pg_current_wal_lsn, both over the run.',
       'each implementation runs on its own copy of one migrated and seeded template database; Postgres keeps its default durability.',
     ],
   };
@@ -235,6 +240,8 @@ export function formatTable(report: Report): string {
     `transactional ÷ at-least-once: throughput ${vs.events_per_s.toFixed(2)}× (${fmt(service.events_per_s)} vs ${fmt(atLeastOnce.events_per_s)} events/s), p99 ${vs.p99_ms.toFixed(2)}× (${service.p99_ms} vs ${atLeastOnce.p99_ms} ms)`,
     '',
     `service peak RSS ${service.peak_rss_mb.toFixed(0)} MiB (at-least-once ${atLeastOnce.peak_rss_mb.toFixed(0)} MiB); DB round trips/event ${service.db_round_trips_per_event ?? 'n/a'} at full load (${service.throughput_run.events_per_transaction} events per transaction), ${service.latency_run.db_round_trips_per_event ?? 'n/a'} at ${fmt(service.latency_run.offered_events_per_s)} events/s`,
+    '',
+    ...scaleOutLines(report.scale_out),
     '',
     'targets (transactional):',
     ...Object.values(report.targets).map((t) => {

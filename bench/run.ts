@@ -15,6 +15,7 @@ import { runCeiling } from './phases/ceiling.js';
 import { runDbLimit } from './phases/db-limit.js';
 import { runLoadedLatency } from './phases/loaded-latency.js';
 import { runNaive } from './phases/naive.js';
+import { runScaleOut } from './phases/scale-out.js';
 import { runServiceLatency, runServiceThroughput } from './phases/service.js';
 import { buildReport, formatTable, writeReport } from './report.js';
 import { buildService } from './service-process.js';
@@ -74,6 +75,7 @@ try {
   // Both outcome delivery modes on the same events; transactional (the default) is the headline, and the one profiled.
   const throughput = await runServiceThroughput(context, 'transactional', profileDir);
   const throughputAtLeastOnce = await runServiceThroughput(context, 'at-least-once', null);
+  const scaleOut = options.scaleOut ? await runScaleOut(context) : null;
   const latency = await runServiceLatency(context, 'transactional', {
     name: 'latency',
     eventsPerS: options.latencyRate,
@@ -103,6 +105,7 @@ try {
       latencyHalfMaxLoaded,
       throughputAtLeastOnce,
       latencyAtLeastOnce,
+      scaleOut,
       profile: profileFile ? summariseProfile(profileFile) : null,
     },
     {
@@ -140,6 +143,7 @@ try {
   for (const [name, run] of [
     ['service (transactional)', throughput],
     ['service (at-least-once)', throughputAtLeastOnce],
+    ...(scaleOut ? ([[`service (transactional, ${scaleOut.instances} instances)`, scaleOut]] as const) : []),
     ['db-limit', dbLimit],
   ] as const) {
     if (!run.outcomes_match_expected) {

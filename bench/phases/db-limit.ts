@@ -10,6 +10,7 @@ import { log, nameFor, type BenchContext } from '../context.js';
 import { checkpoint, cloneDatabase } from '../database.js';
 import { codeHistogram, mismatchedCodes } from '../dataset.js';
 import { databaseStats } from '../measure/pg-stats.js';
+import type { BenchOptions } from '../options.js';
 import { round, throughputFrom, type Throughput } from '../measure/throughput.js';
 import { runPartitionsInTurn } from '../partitions-in-turn.js';
 
@@ -88,7 +89,10 @@ export async function runDbLimit(context: BenchContext, settings: DbLimitSetting
  * topic's partitions by key, with their offsets there (the topic was empty
  * before the pre-load), decoded, and cut into chunks of `chunkSize`.
  */
-function decodedChunks(context: BenchContext, chunkSize: number): DecodedMessage[][][] {
+export function decodedChunks(
+  context: Pick<BenchContext, 'dataset' | 'inputTopic'> & { options: Pick<BenchOptions, 'partitions'> },
+  chunkSize: number,
+): DecodedMessage[][][] {
   const partitionOf = keyPartitioner(context.options.partitions);
   const byPartition: DecodedMessage[][] = Array.from({ length: context.options.partitions }, () => []);
   for (const message of context.dataset.messages) {

@@ -6,6 +6,7 @@ import { checkpoint, cloneDatabase } from '../database.js';
 import { codeHistogram, mismatchedCodes } from '../dataset.js';
 import { commitWait, outcomeLatencies, paceLoad, type LatencySummary } from '../measure/latency.js';
 import { databaseStats, type DatabaseStats, type StatementStat } from '../measure/pg-stats.js';
+import { perEventUse, startResourceMeter, type ResourceTotals, type ResourceUse } from '../measure/resources.js';
 import { sampleRss } from '../measure/rss.js';
 import { watchStages, type StageSplit } from '../measure/stage-split.js';
 import { lastVisible, round, throughputFrom, waitForGroup, type Throughput } from '../measure/throughput.js';
@@ -19,8 +20,18 @@ import { startServiceProcess, type ServiceProcess } from '../service-process.js'
 
 export type OutcomeDelivery = 'transactional' | 'at-least-once';
 
-export interface ServiceThroughput extends Throughput {
+export interface ServiceThroughput extends Throughput, ResourceUse {
   outcome_delivery: OutcomeDelivery;
+  /** Service processes in the one consumer group; the run's clock starts when the first joined. */
+  instances: number;
+  /** When each instance joined, in seconds after the first: a later join waits for a rebalance. */
+  joined_after_s: number[];
+  /**
+   * From the last instance's join (all of them in the group) to the last outcome: the outcomes that became
+   * readable in it. The CPU and WAL per event are measured over this interval too.
+   */
+  after_last_join: Throughput;
+  /** The largest of the instances'. */
   peak_rss_mb: number;
   db_round_trips_per_event: number | null;
   db_transactions: number;
@@ -28,6 +39,8 @@ export interface ServiceThroughput extends Throughput {
   /** Transaction markers on the outcome topic: each takes an offset, which is why outcomes are counted as records. */
   outcome_commit_markers: number;
   outcome_abort_markers: number;
+  /** Distinct input messages (partition and offset, from each outcome's `source`) that have an outcome. */
+  inputs_answered: number;
   /** Exactly one outcome per event (read_committed), with the codes of the sequential fold of the rules over the same events. */
   outcomes_match_expected: boolean;
   mismatches: Record<string, { expected: number; got: number }>;
@@ -49,11 +62,20 @@ export interface ServiceLatency extends LatencySummary {
 }
 
 interface Launched {
+  /** The first of `services`. */
   service: ServiceProcess;
+  services: ServiceProcess[];
+  /** The first instance's HTTP port (its /metrics). */
   port: number;
   database: string;
   groupId: string;
   output: string;
+}
+
+/** The parts of an outcome message the check reads. */
+interface AnsweredOutcome {
+  code: string;
+  source?: { partition?: number; offset?: string };
 }
 
 /** The transactional runs keep the names they always had; the at-least-once runs are suffixed. */
@@ -65,6 +87,7 @@ async function launch(
   inputTopic: string,
   mode: OutcomeDelivery,
   cpuProfileDir?: string,
+  instances = 1,
 ): Promise<Launched> {
   const { infra, options, kafka } = context;
   const database = nameFor(context, name);
@@ -75,24 +98,33 @@ async function launch(
   await kafka.createTopics([output], options.partitions, { appendTime: true });
   context.createdTopics.push(output);
   await checkpoint(infra.serverUrl);
-  const [port] = (await getFreePorts(1)) as [number];
-  const service = await startServiceProcess({
-    logFile: join(infra.workDir, `${name}.log`),
-    httpPort: port,
-    ...(cpuProfileDir ? { cpuProfileDir } : {}),
-    env: {
-      KAFKA_BROKERS: infra.brokers.join(','),
-      DATABASE_URL: url,
-      EVENTS_TOPIC: inputTopic,
-      OUTCOMES_TOPIC: output,
-      KAFKA_GROUP_ID: groupId,
-      OUTCOME_DELIVERY: mode,
-      TOPIC_PARTITIONS: String(options.partitions),
-      HTTP_HOST: '127.0.0.1',
-      HTTP_PORT: String(port),
-    },
-  });
-  return { service, port, database, groupId, output };
+  const ports = await getFreePorts(instances);
+  const start = (port: number, instance: number) =>
+    startServiceProcess({
+      logFile: join(infra.workDir, instance === 0 ? `${name}.log` : `${name}_${instance + 1}.log`),
+      httpPort: port,
+      ...(cpuProfileDir ? { cpuProfileDir } : {}),
+      env: {
+        KAFKA_BROKERS: infra.brokers.join(','),
+        DATABASE_URL: url,
+        EVENTS_TOPIC: inputTopic,
+        OUTCOMES_TOPIC: output,
+        KAFKA_GROUP_ID: groupId,
+        OUTCOME_DELIVERY: mode,
+        TOPIC_PARTITIONS: String(options.partitions),
+        HTTP_HOST: '127.0.0.1',
+        HTTP_PORT: String(port),
+      },
+    });
+  // All at once, so that they join the group about together: the rebalance a later join causes is part of the run.
+  const started = await Promise.allSettled(ports.map(start));
+  const services = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failed = started.find((result) => result.status === 'rejected');
+  if (failed) {
+    await Promise.all(services.map((service) => service.stop()));
+    throw failed.reason;
+  }
+  return { service: services[0]!, services, port: ports[0]!, database, groupId, output };
 }
 
 const perEvent = (stats: DatabaseStats, events: number) =>
@@ -108,50 +140,73 @@ export async function runServiceThroughput(
   context: BenchContext,
   mode: OutcomeDelivery,
   cpuProfileDir: string | null,
+  instances = 1,
 ): Promise<ServiceThroughput> {
   const { kafka, dataset, infra } = context;
-  const label = `service (${mode})`;
+  const label = `service (${mode}${instances > 1 ? `, ${instances} instances` : ''})`;
   const expected = dataset.messages.length;
-  const { service, database, groupId, output } = await launch(
+  const { services, database, groupId, output } = await launch(
     context,
-    runName('service', mode),
+    runName(instances > 1 ? `service_x${instances}` : 'service', mode),
     context.inputTopic,
     mode,
     cpuProfileDir ?? undefined,
+    instances,
   );
-  const rss = sampleRss(service.pid);
+  const samplers = services.map((service) => sampleRss(service.pid));
+  const meter = await startResourceMeter({
+    servicePids: services.map((service) => service.pid),
+    kafkaPid: infra.pids.kafka,
+    postgresPid: infra.pids.postgres,
+    serverUrl: infra.serverUrl,
+  });
+  let resources: ResourceTotals;
   try {
     await waitForGroup(kafka, groupId, context.inputTopic, {
       timeoutMs: 480_000,
-      abortReason: () => (service.hasExited() ? 'the service exited (see its log)' : undefined),
+      abortReason: () => (services.some((s) => s.hasExited()) ? 'a service exited (see its log)' : undefined),
       onProgress: (consumed, total) => log(`${label}: ${consumed}/${total} events consumed`),
     });
+    resources = await meter.finish(); // before the stop: an exited process's CPU time is gone
   } finally {
-    rss.stop();
-    await service.stop();
+    for (const rss of samplers) rss.stop();
+    await Promise.all(services.map((service) => service.stop()));
   }
   const read = await kafka.readAll(output, expected, 120_000);
   reportMarkerNotSeen(label, read);
   const { records } = read;
-  const result = throughputFrom(service.joinedAt, lastVisible(records), records.length);
-  const got = codeHistogram(
-    records.map((r) => (JSON.parse(r.value?.toString('utf8') ?? '{}') as { code: string }).code),
+  const joins = services.map((service) => service.joinedAt);
+  const [firstJoin, lastJoin] = [Math.min(...joins), Math.max(...joins)];
+  const result = throughputFrom(firstJoin, lastVisible(records), records.length);
+  const afterLastJoin = throughputFrom(
+    lastJoin,
+    lastVisible(records),
+    records.filter((record) => record.visibleAt > lastJoin).length,
   );
-  const mismatches = mismatchedCodes(got, codeHistogram(dataset.expected));
+  const peakRssMb = Math.max(...samplers.map((rss) => rss.peakMb()));
+  const outcomes = records.map((r) => JSON.parse(r.value?.toString('utf8') ?? '{}') as AnsweredOutcome);
+  const mismatches = mismatchedCodes(codeHistogram(outcomes.map((o) => o.code)), codeHistogram(dataset.expected));
+  const inputsAnswered = new Set(outcomes.map((o) => `${o.source?.partition}:${o.source?.offset}`)).size;
   const stats = await databaseStats(infra.serverUrl, database, infra.statementStats);
   log(
-    `${label}: ${result.events} outcomes in ${result.seconds} s = ${result.events_per_s} events/s, peak RSS ${rss.peakMb().toFixed(0)} MiB, ${read.commitMarkers} commit markers on the outcome topic`,
+    `${label}: ${result.events} outcomes for ${inputsAnswered} input messages in ${result.seconds} s = ${result.events_per_s} events/s, peak RSS ${peakRssMb.toFixed(0)} MiB, ${read.commitMarkers} commit markers on the outcome topic`,
   );
   return {
     outcome_delivery: mode,
+    instances,
     ...result,
-    peak_rss_mb: round(rss.peakMb(), 1),
+    joined_after_s: joins.map((at) => round((at - firstJoin) / 1000, 2)),
+    after_last_join: afterLastJoin,
+    ...perEventUse(resources, afterLastJoin.events),
+    peak_rss_mb: round(peakRssMb, 1),
     db_round_trips_per_event: perEvent(stats, records.length),
     db_transactions: stats.transactions,
     events_per_transaction: round(records.length / Math.max(1, stats.transactions), 1),
     outcome_commit_markers: read.commitMarkers,
     outcome_abort_markers: read.abortMarkers,
-    outcomes_match_expected: records.length === expected && Object.keys(mismatches).length === 0,
+    inputs_answered: inputsAnswered,
+    outcomes_match_expected:
+      records.length === expected && inputsAnswered === expected && Object.keys(mismatches).length === 0,
     mismatches,
     statements: stats.statements?.slice(0, 12) ?? null,
     cpu_profile_dir: cpuProfileDir,
