@@ -12,6 +12,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export interface ServiceProcess {
   pid: number;
+  /** Its stdout and stderr: the JSON log lines. */
+  logFile: string;
   /** Wall-clock time (epoch ms) just before its consumer joined its group (see the readiness probe below). */
   joinedAt: number;
   hasExited(): boolean;
@@ -75,7 +77,7 @@ export async function startServiceProcess(options: {
       (response) => response.ok,
       () => false,
     );
-    if (ok) return { pid: child.pid, joinedAt: notReadyAt, hasExited, stop };
+    if (ok) return { pid: child.pid, logFile: options.logFile, joinedAt: notReadyAt, hasExited, stop };
     notReadyAt = Date.now();
     if (hasExited())
       throw new Error(`The service exited with ${child.exitCode} during start-up; see ${options.logFile}`);

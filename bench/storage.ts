@@ -55,6 +55,8 @@ interface TableSize {
   heap_bytes: number;
   index_bytes: number;
   total_bytes: number;
+  /** Each index's own size: the random-key ones are the working set to keep in memory. */
+  indexes: Record<string, number>;
 }
 
 interface TableFigures extends TableSize {
@@ -81,7 +83,13 @@ async function tableSizes(url: string): Promise<Record<Table, TableSize>> {
         [table],
       );
       const row = rows[0]!;
+      const indexes = await client.query<{ name: string; bytes: string }>(
+        `SELECT indexrelname AS name, pg_relation_size(indexrelid)::text AS bytes
+         FROM pg_stat_user_indexes WHERE relname = $1 ORDER BY indexrelname`,
+        [table],
+      );
       sizes[table] = {
+        indexes: Object.fromEntries(indexes.rows.map((index) => [index.name, Number(index.bytes)])),
         rows: Number(row.rows),
         heap_bytes: Number(row.heap),
         index_bytes: Number(row.indexes),
@@ -149,6 +157,9 @@ function figures(
   events: number,
 ): TableFigures {
   const grown = {
+    indexes: Object.fromEntries(
+      Object.entries(after[table].indexes).map(([name, bytes]) => [name, bytes - (before[table].indexes[name] ?? 0)]),
+    ),
     rows: after[table].rows - before[table].rows,
     heap_bytes: after[table].heap_bytes - before[table].heap_bytes,
     index_bytes: after[table].index_bytes - before[table].index_bytes,
@@ -196,7 +207,7 @@ try {
     ),
     outcome_outbox: figures('outcome_outbox', arrival, withOutbox, events),
   };
-  console.log('\ntable               mode         rows   bytes/row   bytes/event   (heap + TOAST + indexes)');
+  console.log('\ntable               mode         rows   bytes/row   bytes/event   (heap + TOAST and maps + indexes)');
   const line = (table: string, mode: string, f: TableFigures) =>
     console.log(
       `${table.padEnd(19)} ${mode.padEnd(10)} ${String(f.rows).padStart(7)}  ${String(f.bytes_per_row ?? '-').padStart(10)}  ${String(f.bytes_per_event).padStart(12)}   (${f.heap_bytes} + ${f.total_bytes - f.heap_bytes - f.index_bytes} + ${f.index_bytes})`,
@@ -204,6 +215,11 @@ try {
   for (const [table, f] of Object.entries(result.arrival)) line(table, 'arrival', f);
   for (const [table, f] of Object.entries(result.created_at_reversed_runs_of_20)) line(table, 'created_at', f);
   line('outcome_outbox', 'http', result.outcome_outbox);
+  console.log('\nindex bytes per event (arrival; event_revisions: created_at):');
+  const indexLines = { ...result.arrival, event_revisions: figures('event_revisions', empty, createdAt, events) };
+  for (const [table, f] of Object.entries(indexLines))
+    for (const [name, bytes] of Object.entries(f.indexes))
+      console.log(`  ${`${table}.${name}`.padEnd(72)} ${String(Math.round(bytes / events)).padStart(5)}`);
   if (values.output) writeFileSync(values.output, `${JSON.stringify(result, null, 2)}\n`);
 } finally {
   await dropDatabases(serverUrl, databases);

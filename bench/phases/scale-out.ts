@@ -24,6 +24,7 @@ export function scaleOutSummary(single: ServiceThroughput, scaled: ServiceThroug
     instances: run.instances,
     events_per_s: run.events_per_s,
     joined_after_s: run.joined_after_s,
+    group_joins: run.group_joins,
     after_last_join: run.after_last_join,
     outcomes_match_expected: run.outcomes_match_expected,
     service_cpu_ms_per_event: run.service_cpu_ms_per_event,
@@ -69,9 +70,13 @@ export function scaleOutLines(summary: ScaleOutSummary | null): string[] {
       `${rate(scaled.events_per_s)} events/s against ${rate(one.events_per_s)} with one instance = ` +
       `${summary.events_per_s_ratio.toFixed(2)}× from the first join; ` +
       `${rate(scaled.after_last_join.events_per_s)} against ${rate(one.after_last_join.events_per_s)} = ` +
-      `${summary.after_last_join_ratio.toFixed(2)}× after the last join (+${scaled.joined_after_s.at(-1)} s, ` +
+      `${summary.after_last_join_ratio.toFixed(2)}× after the last join (+${Math.max(...scaled.joined_after_s)} s, ` +
       `${rate(scaled.after_last_join.events)} events in ${scaled.after_last_join.seconds} s); every event answered ` +
       `${scaled.outcomes_match_expected ? 'exactly once, codes as the rules' : 'NOT exactly once or with other codes'}`,
+    `  group joins of the ${scaled.instances} instances (s after the first): ` +
+      scaled.group_joins
+        .map((join) => `#${join.instance + 1} +${join.after_s} s [${join.partitions.join(',')}]`)
+        .join(', '),
     costLine('1 instance', one),
     costLine(`${scaled.instances} instances`, scaled),
   ];

@@ -6,6 +6,7 @@ import { checkpoint, cloneDatabase } from '../database.js';
 import { codeHistogram, mismatchedCodes } from '../dataset.js';
 import { commitWait, outcomeLatencies, paceLoad, type LatencySummary } from '../measure/latency.js';
 import { databaseStats, type DatabaseStats, type StatementStat } from '../measure/pg-stats.js';
+import { readGroupJoins, type GroupJoin } from '../measure/group-joins.js';
 import { perEventUse, startResourceMeter, type ResourceTotals, type ResourceUse } from '../measure/resources.js';
 import { sampleRss } from '../measure/rss.js';
 import { watchStages, type StageSplit } from '../measure/stage-split.js';
@@ -26,6 +27,8 @@ export interface ServiceThroughput extends Throughput, ResourceUse {
   instances: number;
   /** When each instance joined, in seconds after the first: a later join waits for a rebalance. */
   joined_after_s: number[];
+  /** Every join and rejoin the instances logged, with the partitions each got. */
+  group_joins: GroupJoin[];
   /**
    * From the last instance's join (all of them in the group) to the last outcome: the outcomes that became
    * readable in it. The CPU and WAL per event are measured over this interval too.
@@ -196,6 +199,10 @@ export async function runServiceThroughput(
     instances,
     ...result,
     joined_after_s: joins.map((at) => round((at - firstJoin) / 1000, 2)),
+    group_joins: readGroupJoins(
+      services.map((service) => service.logFile),
+      firstJoin,
+    ),
     after_last_join: afterLastJoin,
     ...perEventUse(resources, afterLastJoin.events),
     peak_rss_mb: round(peakRssMb, 1),
