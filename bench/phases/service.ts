@@ -29,10 +29,7 @@ export interface ServiceThroughput extends Throughput, ResourceUse {
   joined_after_s: number[];
   /** Every join and rejoin the instances logged, with the partitions each got. */
   group_joins: GroupJoin[];
-  /**
-   * From the last instance's join (all of them in the group) to the last outcome: the outcomes that became
-   * readable in it. The CPU and WAL per event are measured over this interval too.
-   */
+  /** From the group's last join (every instance holding its share) to the last outcome, the outcomes readable in it. */
   after_last_join: Throughput;
   /** The largest of the instances'. */
   peak_rss_mb: number;
@@ -179,13 +176,16 @@ export async function runServiceThroughput(
   reportMarkerNotSeen(label, read);
   const { records } = read;
   const joins = services.map((service) => service.joinedAt);
-  const [firstJoin, lastJoin] = [Math.min(...joins), Math.max(...joins)];
+  const [firstJoin, allReady] = [Math.min(...joins), Math.max(...joins)];
   const result = throughputFrom(firstJoin, lastVisible(records), records.length);
-  const afterLastJoin = throughputFrom(
-    lastJoin,
-    lastVisible(records),
-    records.filter((record) => record.visibleAt > lastJoin).length,
+  const groupJoins = readGroupJoins(
+    services.map((service) => service.logFile),
+    firstJoin,
   );
+  // The group's last generation: from then on every instance holds its share (a rejoin may come after all were ready).
+  const lastJoin = Math.max(allReady, firstJoin + Math.max(0, ...groupJoins.map((join) => join.after_s * 1000)));
+  const visibleAfter = (at: number) => records.filter((record) => record.visibleAt > at).length;
+  const afterLastJoin = throughputFrom(lastJoin, lastVisible(records), visibleAfter(lastJoin));
   const peakRssMb = Math.max(...samplers.map((rss) => rss.peakMb()));
   const outcomes = records.map((r) => JSON.parse(r.value?.toString('utf8') ?? '{}') as AnsweredOutcome);
   const mismatches = mismatchedCodes(codeHistogram(outcomes.map((o) => o.code)), codeHistogram(dataset.expected));
@@ -199,12 +199,10 @@ export async function runServiceThroughput(
     instances,
     ...result,
     joined_after_s: joins.map((at) => round((at - firstJoin) / 1000, 2)),
-    group_joins: readGroupJoins(
-      services.map((service) => service.logFile),
-      firstJoin,
-    ),
+    group_joins: groupJoins,
     after_last_join: afterLastJoin,
-    ...perEventUse(resources, afterLastJoin.events),
+    // The meter ran from the moment every instance was ready.
+    ...perEventUse(resources, visibleAfter(allReady)),
     peak_rss_mb: round(peakRssMb, 1),
     db_round_trips_per_event: perEvent(stats, records.length),
     db_transactions: stats.transactions,
