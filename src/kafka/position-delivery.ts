@@ -1,5 +1,6 @@
 import type { CommittedOffset, KafkaClient, Publisher, TransactionalPublisher } from './port.js';
-import { publishInTransaction, publishInTurn, type OutcomeDeliveryMode, type SizedSender } from './outcome-delivery.js';
+import type { OutcomeDeliveryMode } from './outcome-delivery.js';
+import { publishInTransaction, publishInTurn, type SizedSender } from './sized-sender.js';
 import type { TracedOutcome } from './outcome-message.js';
 
 export interface PositionDeliveryOptions {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from '../../../src/kafka/outbox-relay.js';
-import { createSizedSender, type OutcomeDeliveryMode } from '../../../src/kafka/outcome-delivery.js';
+import type { OutcomeDeliveryMode } from '../../../src/kafka/outcome-delivery.js';
+import { createSizedSender } from '../../../src/kafka/sized-sender.js';
 import { createPositionDelivery } from '../../../src/kafka/position-delivery.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { validMessage } from '../../../src/processing/decode-message.js';
