@@ -74,6 +74,7 @@ describe('GET /metrics after traffic', () => {
       (sample) => sample.labels.source === 'kafka',
     );
     expect(buckets.map((sample) => sample.labels.le)).toContain('+Inf');
+    // How many batches and transactions the six messages took depends on how the broker hands them out.
     expect(
       samples('contract_events_processing_seconds_count').find((sample) => sample.labels.source === 'kafka')!.value,
     ).toBeGreaterThan(0);
@@ -89,7 +90,7 @@ describe('GET /metrics after traffic', () => {
   it('reports consumer lag per topic and partition, zero once caught up', () => {
     expect(scraped.types.get('contract_events_consumer_lag')).toBe('gauge');
     const lag = samples('contract_events_consumer_lag');
-    expect(lag.length).toBeGreaterThan(0);
+    expect(lag.map((sample) => sample.labels.partition).sort()).toEqual(['0', '1']); // TOPIC_PARTITIONS: '2'
     for (const sample of lag) {
       expect(sample.labels).toEqual({ topic: running.config.EVENTS_TOPIC, partition: expect.stringMatching(/^\d+$/) });
       expect(sample.value).toBe(0);
@@ -107,6 +108,7 @@ describe('GET /metrics after traffic', () => {
     }
     expect(total('contract_events_outcome_publish_failures_total')).toBe(0);
     expect(total('contract_events_database_retries_total')).toBe(0);
+    // One member joins, but the group may rebalance again while the topics it subscribed to are being created.
     expect(total('contract_events_rebalances_total')).toBeGreaterThanOrEqual(1);
   });
 
@@ -118,7 +120,7 @@ describe('GET /metrics after traffic', () => {
       'nodejs_eventloop_lag_seconds',
       'nodejs_heap_size_used_bytes',
     ]) {
-      expect(samples(name).length, name).toBeGreaterThan(0);
+      expect(samples(name), name).toHaveLength(1);
     }
   });
 
