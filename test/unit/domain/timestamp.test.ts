@@ -32,6 +32,8 @@ describe('parseInstant', () => {
     ['2024-05-06 12:00:00.123456+00', '2024-05-06T12:00:00.123456Z'],
     ['2024-05-06t12:00Z', '2024-05-06T12:00:00.000000Z'],
     ['2024-05-06T12:00+01:00', '2024-05-06T11:00:00.000000Z'],
+    ['2024-05-06T23:59+23:59', '2024-05-06T00:00:00.000000Z'], // the widest offsets ISO 8601 can write
+    ['2024-05-06T00:00-23:59', '2024-05-06T23:59:00.000000Z'],
   ])('converts %s to UTC', (text, utc) => {
     expect(canonical(text)).toBe(utc);
   });
@@ -133,8 +135,8 @@ describe('formatInstant', () => {
   it('writes the ends of the supported range and refuses beyond them', () => {
     expect(formatInstant(MIN)).toBe('0001-01-01T00:00:00.000000Z');
     expect(formatInstant(MAX)).toBe('9999-12-31T23:59:59.999999Z');
-    expect(() => formatInstant(MIN - 1n)).toThrow(RangeError);
-    expect(() => formatInstant(MAX + 1n)).toThrow(RangeError);
+    expect(() => formatInstant(MIN - 1n)).toThrow(new RangeError(`Instant ${MIN - 1n} µs is outside years 0001–9999.`));
+    expect(() => formatInstant(MAX + 1n)).toThrow(new RangeError(`Instant ${MAX + 1n} µs is outside years 0001–9999.`));
   });
 
   it('round-trips with parseInstant over the whole range', () => {
@@ -186,7 +188,12 @@ describe('instantFromEpochMillis', () => {
   });
 
   it('refuses non-finite input', () => {
-    expect(() => instantFromEpochMillis(Number.NaN)).toThrow(RangeError);
-    expect(() => instantFromEpochMillis(Number.POSITIVE_INFINITY)).toThrow(RangeError);
+    // Checked by message: BigInt() would throw a RangeError of its own without the check.
+    expect(() => instantFromEpochMillis(Number.NaN)).toThrow(
+      new RangeError('Epoch milliseconds must be finite, got NaN.'),
+    );
+    expect(() => instantFromEpochMillis(Number.POSITIVE_INFINITY)).toThrow(
+      new RangeError('Epoch milliseconds must be finite, got Infinity.'),
+    );
   });
 });
