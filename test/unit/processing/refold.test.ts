@@ -76,6 +76,25 @@ describe('refold', () => {
     expect(reads).toEqual([]);
   });
 
+  it('does not stop where the folds agree while a new event is still to come', async () => {
+    const stored = { state: state({}), folded: { createdAt: at('2024-12-01T00:00:00Z'), eventId: 'p9' } };
+    const { refoldInput, reads } = input({
+      fresh: [
+        fresh('f1', 'supply_energy_end', '2024-03-31', '2024-01-01T11:00:00Z'),
+        fresh('f2', 'supply_energy_start', '2024-08-01', '2024-01-01T14:00:00Z'),
+      ],
+      page: [started, ended, restarted],
+      stored,
+    });
+    const result = await refold(refoldInput);
+    expect(result.fresh.map(({ message, decision }) => [message.eventId, decision.code])).toEqual([
+      ['f1', 'ACCEPTED'],
+      ['f2', 'RESTART_AFTER_END'],
+    ]);
+    expect(reads).toHaveLength(1);
+    expect(result.folded).toEqual({ createdAt: at('2024-01-01T14:00:00Z'), eventId: 'f2' });
+  });
+
   it('reads the next page, twice as large, while the folds differ, and ends at the newest event folded', async () => {
     // A late start (11:00) moves the start to 1 February; nothing agrees again, so it reads on to the end.
     const { refoldInput, reads, later } = input({
