@@ -117,14 +117,15 @@ describe('refold', () => {
     expect(result.folded).toEqual({ createdAt: at('2024-01-01T13:00:00Z'), eventId: 'p3' });
   });
 
-  it('ends at the new event when it is the newest', async () => {
-    const { refoldInput } = input({
+  it('ends at the new event when it is the newest, reading no page after one that is not full', async () => {
+    const { refoldInput, reads } = input({
       fresh: [fresh('f1', 'supply_energy_start', '2024-08-01', '2024-01-01T14:00:00Z')],
       page: [started, ended],
       pageLimit: 3,
     });
     const result = await refold(refoldInput);
     expect(result.fresh.map(({ decision }) => decision.code)).toEqual(['RESTART_AFTER_END']);
+    expect(reads).toEqual([]);
     expect(result.folded).toEqual({ createdAt: at('2024-01-01T14:00:00Z'), eventId: 'f1' });
   });
 });
