@@ -7,6 +7,8 @@ export interface TargetFigures {
   ceilingEventsPerS: number;
   combinedLimitEventsPerS: number;
   naiveEventsPerS: number;
+  dbLimitEventsPerS: number;
+  pgLimitEventsPerS: number;
   p99At2000Ms: number;
   p99AtHalfMaxMs: number;
   peakRssMb: number;
@@ -31,7 +33,8 @@ export type TargetName =
   | 'p99_at_half_max_ms'
   | 'peak_rss_mb'
   | 'db_round_trips_per_event'
-  | 'service_vs_naive';
+  | 'service_vs_naive'
+  | 'db_limit_vs_pg_limit';
 
 /**
  * Kafka and Postgres share the machine, so each event costs the time of both:
@@ -80,6 +83,13 @@ export function checkTargets(figures: TargetFigures): Record<TargetName, TargetC
     peak_rss_mb: atMost('peak RSS', Math.round(figures.peakRssMb), 300, 'MiB'),
     db_round_trips_per_event: atMost('DB round trips / event', figures.dbRoundTripsPerEvent, 0.1, ''),
     service_vs_naive: atLeast('service / naive', ratio(figures.serviceEventsPerS, figures.naiveEventsPerS), 10, '×'),
+    // The service's SQL against plain INSERTs of the same rows: what its reads and logic cost the database.
+    db_limit_vs_pg_limit: atLeast(
+      'db-limit / pg-limit',
+      ratio(figures.dbLimitEventsPerS, figures.pgLimitEventsPerS),
+      0.5,
+      '×',
+    ),
   };
 }
 
