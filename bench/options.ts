@@ -16,10 +16,13 @@ export interface BenchOptions {
   /** Write a V8 CPU profile of the service's throughput run and print its top costs. */
   cpuProf: boolean;
   output: string;
+  /** `--filled`: also measure on a database holding this much history (see filled/fill.ts); null without. */
+  filled: { contracts: number; events: number } | null;
 }
 
 const USAGE = `usage: npm run bench -- [--events N] [--contracts N] [--naive-events N] [--naive-seconds S]
-                          [--latency-rate R] [--latency-seconds S] [--cpu-prof] [--output FILE]`;
+                          [--latency-rate R] [--latency-seconds S] [--cpu-prof] [--output FILE]
+                          [--filled [--fill-contracts N] [--fill-events N]]`;
 
 export function readOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -34,6 +37,9 @@ export function readOptions(argv: string[]): BenchOptions {
       'warmup-seconds': { type: 'string', default: '3' },
       'cpu-prof': { type: 'boolean', default: false },
       output: { type: 'string', default: 'bench/results/latest.json' },
+      filled: { type: 'boolean', default: false },
+      'fill-contracts': { type: 'string', default: '1000000' },
+      'fill-events': { type: 'string', default: '10000000' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -59,5 +65,11 @@ export function readOptions(argv: string[]): BenchOptions {
     warmupSeconds: Number(values['warmup-seconds']),
     cpuProf: values['cpu-prof'],
     output: values.output,
+    filled: values.filled
+      ? {
+          contracts: int('fill-contracts', values['fill-contracts']),
+          events: int('fill-events', values['fill-events']),
+        }
+      : null,
   };
 }

@@ -71,17 +71,8 @@ function serviceFigures(
 }
 
 export function buildReport(results: Results, run: RunInfo) {
-  const {
-    ceiling,
-    dbLimit,
-    pgLimit,
-    naive,
-    throughput,
-    latency,
-    latencyHalfMax,
-    throughputAtLeastOnce,
-    latencyAtLeastOnce,
-  } = results;
+  const { ceiling, dbLimit, pgLimit, naive, throughput, latency, latencyHalfMax } = results;
+  const { throughputAtLeastOnce, latencyAtLeastOnce } = results;
   const service = serviceFigures(throughput, latency, [latencyHalfMax]);
   const serviceAtLeastOnce = serviceFigures(throughputAtLeastOnce, latencyAtLeastOnce);
   const combined = combinedLimit(ceiling.events_per_s, dbLimit.events_per_s);

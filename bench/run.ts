@@ -13,6 +13,10 @@ import { cpuBusyShare } from './measure/machine-load.js';
 import { readOptions } from './options.js';
 import { runCeiling } from './phases/ceiling.js';
 import { runDbLimit } from './phases/db-limit.js';
+import { filledLines, runFilledPhases } from './phases/filled.js';
+import { runPgLimit } from './phases/pg-limit.js';
+import { filledCluster } from './filled/cache.js';
+import { statementLines } from './statement-breakdown.js';
 import { runNaive } from './phases/naive.js';
 import { runServiceLatency, runServiceThroughput } from './phases/service.js';
 import { buildReport, formatTable, writeReport } from './report.js';
@@ -31,7 +35,10 @@ buildService();
 const dataset = generateDataset({ contracts: options.contracts, events: options.events });
 log(`workload: ${dataset.messages.length} events over ${dataset.contracts.length} contracts`);
 
-const infra = await provideInfra();
+const cluster = options.filled && { ...(await filledCluster(options.filled)), size: options.filled };
+const infraStarted = Date.now();
+const infra = await provideInfra({ postgresData: cluster ? cluster.dataDir : undefined });
+const infraSeconds = Math.round((Date.now() - infraStarted) / 1000);
 log(`infrastructure: ${infra.description}; pg_stat_statements ${infra.statementStats ? 'on' : 'unavailable'}`);
 const config = loadConfig(process.env);
 const kafka = createBenchKafka(infra.brokers, kafkaSecurity(config));
@@ -67,6 +74,7 @@ try {
 
   const ceiling = await runCeiling(context);
   const dbLimit = await runDbLimit(context, config);
+  const pgLimit = await runPgLimit(context, config);
   const naive = await runNaive(context);
   const profileDir = options.cpuProf ? fileURLToPath(new URL('results/profiles/', import.meta.url)) : null;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
@@ -87,11 +95,13 @@ try {
     eventsPerS: Math.round(throughput.events_per_s / 2),
   });
   const profileFile = profileDir ? latestProfile(profileDir) : undefined;
+  const filled = cluster && (await runFilledPhases(context, config, { ...cluster, copyAndStartSeconds: infraSeconds }));
 
   const report = buildReport(
     {
       ceiling,
       dbLimit,
+      pgLimit,
       naive,
       throughput,
       latency,
@@ -128,8 +138,25 @@ try {
       },
     },
   );
-  writeReport(report, options.output);
+  writeReport(filled ? { ...report, filled } : report, options.output);
   console.log(`\n${formatTable(report)}\n`);
+  const breakdowns = [
+    statementLines('db-limit statements', dbLimit.statements),
+    statementLines('pg-limit statements', pgLimit.statements),
+  ];
+  if (filled) {
+    breakdowns.push(
+      filledLines(filled, {
+        db_limit: dbLimit.events_per_s,
+        pg_limit: pgLimit.events_per_s,
+        service: throughput.events_per_s,
+        service_at_least_once: throughputAtLeastOnce.events_per_s,
+      }),
+      statementLines('filled db-limit statements', filled.db_limit.statements),
+      statementLines('filled pg-limit statements', filled.pg_limit.statements),
+    );
+  }
+  console.log(`${breakdowns.map((lines) => lines.join('\n')).join('\n\n')}\n`);
   if (report.profile) printProfile(report.profile);
   for (const [name, run] of [
     ['service (transactional)', throughput],
