@@ -38,25 +38,11 @@ export async function fillDatabase(url: string, size: FillSize): Promise<void> {
     const valid = size.events - invalid;
     for (let from = 0; from < valid; from += BATCH) {
       const to = Math.min(valid, from + BATCH) - 1;
-      const rows = validRows(size.contracts, valid);
-      await client.query(`INSERT INTO processed_events ${LEDGER_COLUMNS} SELECT ${LEDGER_VALUES} FROM (${rows}) r`, [
-        from,
-        to,
-      ]);
-      await client.query(`INSERT INTO event_audit ${AUDIT_COLUMNS} SELECT ${AUDIT_VALUES} FROM (${rows}) r`, [
-        from,
-        to,
-      ]);
+      await insertEvents(client, validRows(size.contracts, valid), [from, to]);
       log(`fill: ${to + 1} of ${valid} valid events`);
     }
-    const rows = invalidRows(valid, invalid);
     const samples = invalidSamples();
-    await client.query(`INSERT INTO processed_events ${LEDGER_COLUMNS} SELECT ${LEDGER_VALUES} FROM (${rows}) r`, [
-      samples.map((s) => s.code),
-      samples.map((s) => s.error.message),
-      samples.map((s) => JSON.stringify(s.error)),
-    ]);
-    await client.query(`INSERT INTO event_audit ${AUDIT_COLUMNS} SELECT ${AUDIT_VALUES} FROM (${rows}) r`, [
+    await insertEvents(client, invalidRows(valid, invalid), [
       samples.map((s) => s.code),
       samples.map((s) => s.error.message),
       samples.map((s) => JSON.stringify(s.error)),
@@ -66,6 +52,21 @@ export async function fillDatabase(url: string, size: FillSize): Promise<void> {
     for (const statement of keep) await client.query(statement);
     await client.query('VACUUM (FREEZE, ANALYZE)');
   });
+}
+
+/**
+ * The ledger and audit rows of the events `rows` generates, in arrival order
+ * (j): replay folds the audit in id order, the order the events were decided in.
+ */
+async function insertEvents(client: pg.Client, rows: string, params: unknown[]): Promise<void> {
+  await client.query(
+    `INSERT INTO processed_events ${LEDGER_COLUMNS} SELECT ${LEDGER_VALUES} FROM (${rows}) r ORDER BY r.j`,
+    params,
+  );
+  await client.query(
+    `INSERT INTO event_audit ${AUDIT_COLUMNS} SELECT ${AUDIT_VALUES} FROM (${rows}) r ORDER BY r.j`,
+    params,
+  );
 }
 
 /**
