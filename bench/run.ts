@@ -13,10 +13,10 @@ import { cpuBusyShare } from './measure/machine-load.js';
 import { readOptions } from './options.js';
 import { runCeiling } from './phases/ceiling.js';
 import { runDbLimit } from './phases/db-limit.js';
-import { filledLines, runFilledPhases } from './phases/filled.js';
+import { filledText, runFilledPhases } from './phases/filled.js';
 import { runPgLimit } from './phases/pg-limit.js';
 import { filledCluster } from './filled/cache.js';
-import { statementLines } from './statement-breakdown.js';
+import { limitBreakdowns } from './statement-breakdown.js';
 import { runNaive } from './phases/naive.js';
 import { runServiceLatency, runServiceThroughput } from './phases/service.js';
 import { buildReport, formatTable, writeReport } from './report.js';
@@ -140,23 +140,8 @@ try {
   );
   writeReport(filled ? { ...report, filled } : report, options.output);
   console.log(`\n${formatTable(report)}\n`);
-  const breakdowns = [
-    statementLines('db-limit statements', dbLimit.statements),
-    statementLines('pg-limit statements', pgLimit.statements),
-  ];
-  if (filled) {
-    breakdowns.push(
-      filledLines(filled, {
-        db_limit: dbLimit.events_per_s,
-        pg_limit: pgLimit.events_per_s,
-        service: throughput.events_per_s,
-        service_at_least_once: throughputAtLeastOnce.events_per_s,
-      }),
-      statementLines('filled db-limit statements', filled.db_limit.statements),
-      statementLines('filled pg-limit statements', filled.pg_limit.statements),
-    );
-  }
-  console.log(`${breakdowns.map((lines) => lines.join('\n')).join('\n\n')}\n`);
+  console.log(`${limitBreakdowns({ db_limit: dbLimit, pg_limit: pgLimit })}\n`);
+  if (filled) console.log(`${filledText(filled, [dbLimit, pgLimit, throughput, throughputAtLeastOnce])}\n`);
   if (report.profile) printProfile(report.profile);
   for (const [name, run] of [
     ['service (transactional)', throughput],

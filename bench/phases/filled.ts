@@ -2,6 +2,8 @@ import { withClient, withDatabase } from '../../scripts/infra/pg-admin.js';
 import type { Config } from '../../src/config.js';
 import { log, type BenchContext } from '../context.js';
 import { dropDatabases } from '../database.js';
+import type { Throughput } from '../measure/throughput.js';
+import { limitBreakdowns } from '../statement-breakdown.js';
 import { FILLED_DATABASE, type FilledCluster } from '../filled/cache.js';
 import type { FillSize } from '../filled/fill.js';
 import { runDbLimit, type DbLimit } from './db-limit.js';
@@ -69,21 +71,25 @@ async function addWorkloadContracts(url: string, context: BenchContext): Promise
   log(`filled database: ${contracts.length} workload contracts added`);
 }
 
-/** The filled run's figures beside the empty database's, for the printed table. */
-export function filledLines(
+/** The filled run's figures beside the empty database's (db-limit, pg-limit, service in both modes), then its breakdowns. */
+export function filledText(
   filled: FilledResults,
-  empty: { db_limit: number; pg_limit: number; service: number; service_at_least_once: number },
-): string[] {
+  empty: readonly [Throughput, Throughput, Throughput, Throughput],
+): string {
   const { fill } = filled;
-  const row = (name: string, emptyRate: number, filledRate: number) =>
-    `  ${name.padEnd(26)} ${emptyRate.toLocaleString('en-US').padStart(9)} ${filledRate.toLocaleString('en-US').padStart(9)}  ${(filledRate / emptyRate).toFixed(2)}×`;
+  const runs = [filled.db_limit, filled.pg_limit, filled.service, filled.service_at_least_once];
+  const names = ['db-limit', 'pg-limit', 'service (transactional)', 'service (at-least-once)'];
+  const fmt = (value: number) => value.toLocaleString('en-US');
+  const rows = runs.map(
+    (run, i) =>
+      `  ${names[i]!.padEnd(26)} ${fmt(empty[i]!.events_per_s).padStart(9)} ${fmt(run.events_per_s).padStart(9)}  ${(run.events_per_s / empty[i]!.events_per_s).toFixed(2)}×`,
+  );
   return [
-    `on a filled database (${fill.contracts.toLocaleString('en-US')} contracts, ${fill.events.toLocaleString('en-US')} audited events, ${fill.database_gib} GiB; ${fill.fill_s === null ? 'from the cache' : `filled in ${fill.fill_s} s`}, infrastructure up in ${fill.copy_and_start_s} s with the copy):`,
+    `on a filled database (${fmt(fill.contracts)} contracts, ${fmt(fill.events)} audited events, ${fill.database_gib} GiB; ${fill.fill_s === null ? 'from the cache' : `filled in ${fill.fill_s} s`}, infrastructure up in ${fill.copy_and_start_s} s with the copy):`,
     `  ${'events/s'.padEnd(26)} ${'empty'.padStart(9)} ${'filled'.padStart(9)}  filled ÷ empty`,
-    row('db-limit', empty.db_limit, filled.db_limit.events_per_s),
-    row('pg-limit', empty.pg_limit, filled.pg_limit.events_per_s),
-    row('service (transactional)', empty.service, filled.service.events_per_s),
-    row('service (at-least-once)', empty.service_at_least_once, filled.service_at_least_once.events_per_s),
+    ...rows,
     `  db-limit ÷ pg-limit on the filled database: ${(filled.db_limit.events_per_s / filled.pg_limit.events_per_s).toFixed(2)}×`,
-  ];
+    '',
+    limitBreakdowns(filled, ' (filled)'),
+  ].join('\n');
 }
