@@ -81,8 +81,13 @@ async function buildCluster(size: FillSize): Promise<string> {
     await applyMigrations(url);
     log(`fill: ${size.contracts} contracts, ${size.events} events`);
     await fillDatabase(url, size);
-    // Back to the defaults a run's Postgres keeps (fsync and all); the shutdown checkpoint writes everything out.
-    await withClient(postgres.url, (client) => client.query('ALTER SYSTEM RESET ALL'));
+    // Back to the defaults a run's Postgres keeps (fsync and all). A checkpoint under them leaves the load's
+    // WAL (up to 8 GB, every run would copy it) to the default max_wal_size of 1 GB.
+    await withClient(postgres.url, async (client) => {
+      await client.query('ALTER SYSTEM RESET ALL');
+      await client.query('SELECT pg_reload_conf()');
+      await client.query('CHECKPOINT');
+    });
   } finally {
     await postgres.stop();
   }
