@@ -29,9 +29,17 @@ export async function createTemplate(
 
 /** A fresh copy of the template; returns its URL. */
 export async function cloneDatabase(serverUrl: string, template: string, name: string): Promise<string> {
-  await withClient(serverUrl, (client) =>
-    client.query(`CREATE DATABASE ${client.escapeIdentifier(name)} TEMPLATE ${client.escapeIdentifier(template)}`),
-  );
+  await withClient(serverUrl, async (client) => {
+    // A large template (the filled database) is copied file by file: the default WAL_LOG copy writes it twice.
+    const { rows } = await client.query<{ large: boolean }>(
+      'SELECT pg_database_size($1) > 1024 * 1024 * 1024 AS large',
+      [template],
+    );
+    const strategy = rows[0]?.large ? ' STRATEGY FILE_COPY' : '';
+    await client.query(
+      `CREATE DATABASE ${client.escapeIdentifier(name)} TEMPLATE ${client.escapeIdentifier(template)}${strategy}`,
+    );
+  });
   return withDatabase(serverUrl, name);
 }
 

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,6 +6,7 @@ import { KAFKA_VERSION, startKafka, type RunningKafka } from '../scripts/infra/k
 import { startPostgres, type RunningPostgres } from '../scripts/infra/postgres.js';
 import { getFreePorts } from '../scripts/infra/wait.js';
 import { withClient } from '../scripts/infra/pg-admin.js';
+import { log } from './context.js';
 import { enableStatementStats } from './measure/pg-stats.js';
 
 // Kafka and Postgres for one benchmark run: KAFKA_BROKERS / DATABASE_URL when
@@ -27,9 +29,15 @@ export interface BenchInfra {
   stop(): Promise<void>;
 }
 
-export async function provideInfra(): Promise<BenchInfra> {
+/** `postgresData`: a stopped cluster the local Postgres starts on a copy of (the filled database), instead of a new one. */
+export async function provideInfra({ postgresData }: { postgresData?: string } = {}): Promise<BenchInfra> {
   const workDir = mkdtempSync(join(tmpdir(), 'contract-events-bench-'));
   chmodSync(workDir, 0o755); // as root, Postgres runs as user postgres and must enter it
+  if (postgresData) {
+    const started = Date.now();
+    execFileSync('cp', ['-a', postgresData, join(workDir, 'postgres')]);
+    log(`copied ${postgresData} in ${Math.round((Date.now() - started) / 1000)} s`);
+  }
   const [kafkaPort, controllerPort, postgresPort] = (await getFreePorts(3)) as [number, number, number];
   const envBrokers = process.env.KAFKA_BROKERS?.split(',')
     .map((b) => b.trim())

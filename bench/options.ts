@@ -20,11 +20,13 @@ export interface BenchOptions {
   /** Also run the transactional service as two instances in one group (one more throughput run). */
   scaleOut: boolean;
   output: string;
+  /** `--filled`: also measure on a database holding this much history (see filled/fill.ts); null without. */
+  filled: { contracts: number; events: number } | null;
 }
 
 const USAGE = `usage: npm run bench -- [--events N] [--contracts N] [--naive-events N] [--naive-seconds S]
                           [--latency-rate R] [--latency-seconds S] [--cpu-prof] [--background-load] [--no-scale-out]
-                          [--output FILE]`;
+                          [--output FILE] [--filled [--fill-contracts N] [--fill-events N]]`;
 
 export function readOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -41,6 +43,9 @@ export function readOptions(argv: string[]): BenchOptions {
       'background-load': { type: 'boolean', default: false },
       'no-scale-out': { type: 'boolean', default: false },
       output: { type: 'string', default: 'bench/results/latest.json' },
+      filled: { type: 'boolean', default: false },
+      'fill-contracts': { type: 'string', default: '1000000' },
+      'fill-events': { type: 'string', default: '10000000' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -68,5 +73,11 @@ export function readOptions(argv: string[]): BenchOptions {
     backgroundLoad: values['background-load'],
     scaleOut: !values['no-scale-out'],
     output: values.output,
+    filled: values.filled
+      ? {
+          contracts: int('fill-contracts', values['fill-contracts']),
+          events: int('fill-events', values['fill-events']),
+        }
+      : null,
   };
 }

@@ -8,6 +8,7 @@ import type { Throughput } from './measure/throughput.js';
 import type { DbLimit } from './phases/db-limit.js';
 import type { NaiveResult } from './phases/naive.js';
 import { scaleOutLines, scaleOutSummary } from './phases/scale-out.js';
+import type { PgLimit } from './phases/pg-limit.js';
 import type { ServiceLatency, ServiceThroughput } from './phases/service.js';
 import { describeStages } from './measure/stage-split.js';
 import { checkTargets, combinedLimit, describeTarget, shortfall, withUnit } from './targets.js';
@@ -18,6 +19,7 @@ import { checkTargets, combinedLimit, describeTarget, shortfall, withUnit } from
 export interface Results {
   ceiling: Throughput;
   dbLimit: DbLimit;
+  pgLimit: PgLimit;
   naive: NaiveResult;
   /** OUTCOME_DELIVERY=transactional, the shipped default: the headline figures and the targets. */
   throughput: ServiceThroughput;
@@ -75,8 +77,8 @@ function serviceFigures(
 }
 
 export function buildReport(results: Results, run: RunInfo) {
-  const { ceiling, dbLimit, naive, throughput, latency, latencyHalfMax, throughputAtLeastOnce, latencyAtLeastOnce } =
-    results;
+  const { ceiling, dbLimit, pgLimit, naive, throughput, latency, latencyHalfMax } = results;
+  const { throughputAtLeastOnce, latencyAtLeastOnce } = results;
   const { latencyHalfMaxLoaded } = results;
   const service = serviceFigures(throughput, latency, [latencyHalfMax]);
   const serviceAtLeastOnce = serviceFigures(throughputAtLeastOnce, latencyAtLeastOnce);
@@ -88,6 +90,8 @@ export function buildReport(results: Results, run: RunInfo) {
     combinedLimitEventsPerS: combined,
     naiveEventsPerS: naive.events_per_s,
     atLeastOnceEventsPerS: throughputAtLeastOnce.events_per_s,
+    dbLimitEventsPerS: dbLimit.events_per_s,
+    pgLimitEventsPerS: pgLimit.events_per_s,
     p99At2000Ms: latency.p99_ms,
     p99AtHalfMaxMs: latencyHalfMax.p99_ms,
     ...(latencyHalfMaxLoaded ? { p99AtHalfMaxLoadedMs: latencyHalfMaxLoaded.p99_ms } : {}),
@@ -114,6 +118,8 @@ export function buildReport(results: Results, run: RunInfo) {
     service_settings: run.settings,
     ceiling,
     db_limit: dbLimit,
+    /** The same rows written by plain INSERT … unnest, no reads: what Postgres allows for the service's writes. */
+    pg_limit: pgLimit,
     /** Kafka's and Postgres's work sharing the machine: what the ceiling and db_limit allow together. */
     combined_limit: { events_per_s: combined, formula: '1 / (1/ceiling + 1/db_limit)' },
     naive,
@@ -131,6 +137,8 @@ export function buildReport(results: Results, run: RunInfo) {
     ratios: {
       service_vs_ceiling: serviceOver(ceiling.events_per_s),
       service_vs_db_limit: serviceOver(dbLimit.events_per_s),
+      service_vs_pg_limit: serviceOver(pgLimit.events_per_s),
+      db_limit_vs_pg_limit: Number((dbLimit.events_per_s / pgLimit.events_per_s).toFixed(3)),
       service_vs_combined_limit: serviceOver(combined),
       service_vs_naive: Number((throughput.events_per_s / naive.events_per_s).toFixed(2)),
       /** Transactional ÷ at-least-once: below 1 for throughput and above 1 for p99 is what transactions cost. */
@@ -145,6 +153,7 @@ export function buildReport(results: Results, run: RunInfo) {
       'service: OUTCOME_DELIVERY=transactional (the default; service, latency_2000, latency_half_max, targets) and OUTCOME_DELIVERY=at-least-once (service_at_least_once, latency_2000_at_least_once), each on its own database copy, consumer group and output topic, after a CHECKPOINT.',
       'outcomes are counted as records read by a read_committed consumer, never by offsets: commit markers take one offset per partition per transaction.',
       `db_limit: the service's use case (createBatchDecider on the Postgres decision store) driven straight against a copy of the database, no Kafka: the events split by key over the input topic's partitions and decoded before the clock starts, chunks of ${dbLimit.chunk_size}, each partition's chunks in order, ${dbLimit.partitions_at_once} partitions at once; the client side (Prisma, the rules) runs in the benchmark's process and is timed too.`,
+      `pg_limit: the rows the service writes for each chunk (ledger, audit, state upserts, found by running its use case on an in-memory store beforehand) written by node-postgres with one INSERT … unnest of typed arrays per table, no reads, one transaction per chunk of ${pgLimit.chunk_size}, ${pgLimit.partitions_at_once} partitions at once, on its own copy of the database.`,
       'combined_limit: 1 / (1/ceiling + 1/db_limit) — Kafka and Postgres share the machine, so each event costs the time of both.',
       'events/s: from the consumer group join to the moment the last outcome became readable (read_committed): its broker append time (output topics use LogAppendTime), or the time of the commit marker of its transaction.',
       `naive: measured on the first ${naive.measured_events} events (prefix) and assumed to hold for the rest${naive.extrapolated ? ' (extrapolated)' : ''}.`,
@@ -162,7 +171,8 @@ export function buildReport(results: Results, run: RunInfo) {
 
 export type Report = ReturnType<typeof buildReport>;
 
-export function writeReport(report: Report, file: string): void {
+/** The report, with whatever an option adds to it (`filled`). */
+export function writeReport(report: Report & Record<string, unknown>, file: string): void {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
 }
@@ -187,6 +197,12 @@ export function formatTable(report: Report): string {
       fmt(dbLimit.events_per_s),
       `${ratios.service_vs_db_limit.toFixed(2)}×`,
       `${outcomesNote(dbLimit)}; ${dbLimit.events_per_transaction} events per transaction, ${dbLimit.db_round_trips_per_event ?? 'n/a'} DB round trips/event`,
+    ],
+    [
+      'pg-limit (same rows, INSERT … unnest only)',
+      fmt(report.pg_limit.events_per_s),
+      `${ratios.service_vs_pg_limit.toFixed(2)}×`,
+      `db-limit ÷ pg-limit ${ratios.db_limit_vs_pg_limit.toFixed(2)}×; ${fmt(report.pg_limit.ledger_rows)} ledger rows in ${report.pg_limit.seconds} s, ${report.pg_limit.db_round_trips_per_event ?? 'n/a'} DB round trips/event`,
     ],
     [
       'combined limit 1/(1/ceiling + 1/db-limit)',

@@ -14,6 +14,10 @@ import { readOptions } from './options.js';
 import { runCeiling } from './phases/ceiling.js';
 import { runDbLimit } from './phases/db-limit.js';
 import { runLoadedLatency } from './phases/loaded-latency.js';
+import { filledText, runFilledPhases } from './phases/filled.js';
+import { runPgLimit } from './phases/pg-limit.js';
+import { filledCluster } from './filled/cache.js';
+import { limitBreakdowns } from './statement-breakdown.js';
 import { runNaive } from './phases/naive.js';
 import { runScaleOut } from './phases/scale-out.js';
 import { runServiceLatency, runServiceThroughput } from './phases/service.js';
@@ -33,7 +37,10 @@ buildService();
 const dataset = generateDataset({ contracts: options.contracts, events: options.events });
 log(`workload: ${dataset.messages.length} events over ${dataset.contracts.length} contracts`);
 
-const infra = await provideInfra();
+const cluster = options.filled && { ...(await filledCluster(options.filled)), size: options.filled };
+const infraStarted = Date.now();
+const infra = await provideInfra({ postgresData: cluster ? cluster.dataDir : undefined });
+const infraSeconds = Math.round((Date.now() - infraStarted) / 1000);
 log(`infrastructure: ${infra.description}; pg_stat_statements ${infra.statementStats ? 'on' : 'unavailable'}`);
 const config = loadConfig(process.env);
 const kafka = createBenchKafka(infra.brokers, kafkaSecurity(config));
@@ -69,6 +76,7 @@ try {
 
   const ceiling = await runCeiling(context);
   const dbLimit = await runDbLimit(context, config);
+  const pgLimit = await runPgLimit(context, config);
   const naive = await runNaive(context);
   const profileDir = options.cpuProf ? fileURLToPath(new URL('results/profiles/', import.meta.url)) : null;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
@@ -93,11 +101,13 @@ try {
     ? await runLoadedLatency(context, Math.round(throughput.events_per_s / 2))
     : null;
   const profileFile = profileDir ? latestProfile(profileDir) : undefined;
+  const filled = cluster && (await runFilledPhases(context, config, { ...cluster, copyAndStartSeconds: infraSeconds }));
 
   const report = buildReport(
     {
       ceiling,
       dbLimit,
+      pgLimit,
       naive,
       throughput,
       latency,
@@ -137,8 +147,10 @@ try {
       },
     },
   );
-  writeReport(report, options.output);
+  writeReport(filled ? { ...report, filled } : report, options.output);
   console.log(`\n${formatTable(report)}\n`);
+  console.log(`${limitBreakdowns({ db_limit: dbLimit, pg_limit: pgLimit })}\n`);
+  if (filled) console.log(`${filledText(filled, [dbLimit, pgLimit, throughput, throughputAtLeastOnce])}\n`);
   if (report.profile) printProfile(report.profile);
   for (const [name, run] of [
     ['service (transactional)', throughput],

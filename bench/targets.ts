@@ -9,6 +9,8 @@ export interface TargetFigures {
   naiveEventsPerS: number;
   /** The same service with OUTCOME_DELIVERY=at-least-once: what exactly-once may cost. */
   atLeastOnceEventsPerS: number;
+  dbLimitEventsPerS: number;
+  pgLimitEventsPerS: number;
   p99At2000Ms: number;
   p99AtHalfMaxMs: number;
   /** Measured with `--background-load` only: without it there is no such target. */
@@ -37,7 +39,8 @@ export type TargetName =
   | 'peak_rss_mb'
   | 'db_round_trips_per_event'
   | 'service_vs_naive'
-  | 'transactional_vs_at_least_once';
+  | 'transactional_vs_at_least_once'
+  | 'db_limit_vs_pg_limit';
 
 /**
  * Kafka and Postgres share the machine, so each event costs the time of both:
@@ -98,6 +101,13 @@ export function checkTargets(figures: TargetFigures): TargetChecks {
       'transactional / at-least-once',
       ratio(figures.serviceEventsPerS, figures.atLeastOnceEventsPerS),
       0.85,
+      '×',
+    ),
+    // The service's SQL against plain INSERTs of the same rows: what its reads and logic cost the database.
+    db_limit_vs_pg_limit: atLeast(
+      'db-limit / pg-limit',
+      ratio(figures.dbLimitEventsPerS, figures.pgLimitEventsPerS),
+      0.5,
       '×',
     ),
   };

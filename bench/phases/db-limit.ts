@@ -9,7 +9,7 @@ import { keyPartitioner } from '../baselines/kafkajs.js';
 import { log, nameFor, type BenchContext } from '../context.js';
 import { checkpoint, cloneDatabase } from '../database.js';
 import { codeHistogram, mismatchedCodes } from '../dataset.js';
-import { databaseStats } from '../measure/pg-stats.js';
+import { databaseStats, type StatementStat } from '../measure/pg-stats.js';
 import type { BenchOptions } from '../options.js';
 import { round, throughputFrom, type Throughput } from '../measure/throughput.js';
 import { runPartitionsInTurn } from '../partitions-in-turn.js';
@@ -36,6 +36,7 @@ export interface DbLimit extends Throughput {
   /** One outcome per event, with the codes of the sequential fold of the rules over the same events. */
   outcomes_match_expected: boolean;
   mismatches: Record<string, { expected: number; got: number }>;
+  statements: StatementStat[] | null;
 }
 
 export async function runDbLimit(context: BenchContext, settings: DbLimitSettings): Promise<DbLimit> {
@@ -81,6 +82,7 @@ export async function runDbLimit(context: BenchContext, settings: DbLimitSetting
     events_per_transaction: round(codes.length / Math.max(1, stats.transactions), 1),
     outcomes_match_expected: codes.length === dataset.messages.length && Object.keys(mismatches).length === 0,
     mismatches,
+    statements: stats.statements?.slice(0, 12) ?? null,
   };
 }
 
@@ -96,7 +98,7 @@ export function decodedChunks(
   const partitionOf = keyPartitioner(context.options.partitions);
   const byPartition: DecodedMessage[][] = Array.from({ length: context.options.partitions }, () => []);
   for (const message of context.dataset.messages) {
-    if (message.key === null) throw new Error('db-limit: every benchmark event is keyed by its contract number');
+    if (message.key === null) throw new Error('every benchmark event is keyed by its contract number');
     const partition = partitionOf(message.key);
     const decoded = byPartition[partition]!;
     const source = {

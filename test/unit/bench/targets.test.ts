@@ -21,6 +21,8 @@ describe('checkTargets', () => {
     combinedLimitEventsPerS: 8_000,
     naiveEventsPerS: 200,
     atLeastOnceEventsPerS: 8_000,
+    dbLimitEventsPerS: 9_000,
+    pgLimitEventsPerS: 24_000,
     p99At2000Ms: 352,
     p99AtHalfMaxMs: 240,
     peakRssMb: 259.1,
@@ -39,6 +41,8 @@ describe('checkTargets', () => {
       service_vs_naive: [30, true],
       // 6,000 / 8,000
       transactional_vs_at_least_once: [0.75, false],
+      // 9,000 / 24,000
+      db_limit_vs_pg_limit: [0.375, false],
     });
   });
 
@@ -62,12 +66,14 @@ describe('checkTargets', () => {
       p99At2000Ms: 250,
       peakRssMb: 300,
       dbRoundTripsPerEvent: 0.1,
+      dbLimitEventsPerS: 12_000,
     });
     expect(targets.service_vs_ceiling).toMatchObject({ value: 0.5, met: true });
     expect(targets.service_vs_combined_limit).toMatchObject({ value: 0.8, met: true });
     expect(targets.p99_at_2000_ms.met).toBe(true);
     expect(targets.peak_rss_mb.met).toBe(true);
     expect(targets.db_round_trips_per_event.met).toBe(true);
+    expect(targets.db_limit_vs_pg_limit).toMatchObject({ value: 0.5, met: true });
   });
 
   it('counts round trips that were not measured as missed', () => {
@@ -85,5 +91,7 @@ describe('checkTargets', () => {
     expect(describeTarget(targets.p99_at_2000_ms)).toBe('≤ 250 ms');
     expect(shortfall(targets.p99_at_2000_ms)).toBe('102 ms over');
     expect(shortfall(targets.service_vs_naive)).toBeNull();
+    expect(describeTarget(targets.db_limit_vs_pg_limit)).toBe('≥ 0.5×');
+    expect(shortfall(targets.db_limit_vs_pg_limit)).toBe('1.3× short');
   });
 });
