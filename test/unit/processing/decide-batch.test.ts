@@ -94,6 +94,97 @@ describe('deciding in created_at order', () => {
   });
 });
 
+describe('events seen before', () => {
+  const answers = (outcomes: { message: { event_id: string; code: string; duplicate: boolean } }[]) =>
+    outcomes.map(({ message: m }) => [m.event_id, m.code, m.duplicate]);
+
+  it('answers a new event with duplicate: false and a copy of it later in the same batch with duplicate: true', async () => {
+    const { store, decide } = setUp('arrival');
+    expect(answers(await decide([A(), A()]))).toEqual([
+      ['A', 'ACCEPTED', false],
+      ['A', 'ACCEPTED', true],
+    ]);
+    expect(store.committed().audit).toHaveLength(1);
+  });
+
+  it('answers a redelivered message with duplicate: false and a re-sent copy with duplicate: true', async () => {
+    const { decide } = setUp('arrival');
+    const first = A();
+    const [original] = await decide([first]);
+    const [redelivered, copy] = await decide([first, A()]);
+    expect(redelivered).toEqual(original);
+    expect(copy!.message).toMatchObject({ event_id: 'A', code: 'ACCEPTED', duplicate: true });
+    expect(copy!.message.processed_at).toBe(original!.message.processed_at);
+  });
+
+  it('answers a copy in the batch that revises its event with the revised decision', async () => {
+    const { decide } = setUp('created_at');
+    await decide([C()]);
+    await decide([A()]);
+    expect(summary(await decide([B(), C()]))).toEqual([
+      ['B', 'ACCEPTED', 0, null],
+      ['C', 'RESTART_AFTER_END', 1, null],
+      ['C', 'RESTART_AFTER_END', 1, { revision: 0, status: 'accepted', code: 'ACCEPTED', caused_by: 'B' }],
+    ]);
+  });
+
+  it('does not announce again the revisions of an event that is only sent again', async () => {
+    const { decide } = setUp('created_at');
+    await decide([C()]);
+    await decide([A()]);
+    await decide([B()]);
+    const again = await decide([B()]);
+    expect(answers(again)).toEqual([['B', 'ACCEPTED', true]]);
+  });
+
+  // Each look-up is a statement of the Postgres store: a batch with nothing delivered again needs none.
+  it('looks up the revisions to announce again for the messages delivered again, and for no other', async () => {
+    const { store } = setUp('created_at');
+    const asked: string[] = [];
+    const watched = decoratedStore(store, (tx) => ({
+      async revisionsCausedBy(eventIds) {
+        asked.push(...eventIds);
+        return tx.revisionsCausedBy(eventIds);
+      },
+    }));
+    const decideWatched = createBatchDecider({
+      store: watched,
+      clock: CLOCK,
+      auditEnabled: true,
+      eventOrder: 'created_at',
+    });
+    await decideWatched([C()]);
+    const chunk = [A(), B()];
+    await decideWatched(chunk);
+    await decideWatched([chunk[0]!, C()]);
+    expect(asked).toEqual(['A']);
+  });
+
+  // Like the bench's recorded-writes store, which decides in arrival order and has no revision log.
+  it('in arrival order asks the store for no revision work, so a store without a revision log serves it', async () => {
+    const { store } = setUp('arrival');
+    const refuse = async (): Promise<never> => {
+      throw new Error('no revision log');
+    };
+    const withoutRevisions = decoratedStore(store, () => ({ revisionsCausedBy: refuse, reviseDecisions: refuse }));
+    const decide = createBatchDecider({ store: withoutRevisions, clock: CLOCK, auditEnabled: true });
+    const first = A();
+    await decide([first]);
+    expect(answers(await decide([first, B()]))).toEqual([
+      ['A', 'ACCEPTED', false],
+      ['B', 'ACCEPTED', false],
+    ]);
+  });
+
+  it('answers a decision recorded before fingerprints were kept as a duplicate, not a conflict', async () => {
+    const { store, decide } = setUp('arrival');
+    await decide([A()]);
+    const { ledger } = store.committed();
+    ledger.set('A', { ...ledger.get('A')!, fingerprint: null });
+    expect(answers(await decide([A()]))).toEqual([['A', 'ACCEPTED', true]]);
+  });
+});
+
 describe('reused event ids', () => {
   it('answers other content under a decided event_id with EVENT_ID_CONFLICT and keeps it out of the outbox', async () => {
     const { store, decide, timeline } = setUp('arrival');
@@ -109,6 +200,14 @@ describe('reused event ids', () => {
     expect(timeline()).toEqual({ start: '2024-01-01', end: null });
     expect(store.committed().outbox).toEqual([]);
     expect(store.committed().audit).toHaveLength(1);
+  });
+
+  it('keeps only the conflict out of the outbox, not the other outcomes of its batch', async () => {
+    const { store, decide } = setUp('arrival');
+    await decide([A()]);
+    const other = message('A', 'supply_energy_start', '2024-01-02', '2024-01-01T10:01:00Z');
+    await decide([other, B()], { outbox: true });
+    expect(store.committed().outbox.map(({ message: m }) => [m.event_id, m.code])).toEqual([['B', 'ACCEPTED']]);
   });
 });
 
@@ -135,7 +234,12 @@ describe('a race lost to another writer', () => {
 
   it("fails the attempt with a ConcurrentDecisionError, retried by the caller's policy, not inline", async () => {
     const { decide, attempts } = racedDecider();
-    await expect(decide([A()])).rejects.toBeInstanceOf(ConcurrentDecisionError);
+    const attempt = decide([A()]);
+    await expect(attempt).rejects.toBeInstanceOf(ConcurrentDecisionError);
+    await expect(attempt).rejects.toMatchObject({
+      name: 'ConcurrentDecisionError',
+      message: 'Expected to record 1 new decisions but recorded 0: another writer got there first.',
+    });
     expect(attempts()).toBe(1);
   });
 

@@ -117,6 +117,24 @@ describe('refold', () => {
     expect(result.folded).toEqual({ createdAt: at('2024-01-01T13:00:00Z'), eventId: 'p3' });
   });
 
+  it('reads on after a second full page, up to the largest page, until a page is not full', async () => {
+    // Pages of 1, then 2 and 2 (pageSize 2): the second page is full, so a third is read, and its event is folded.
+    const again = past('p4', 'supply_energy_start', '2024-08-01', '2024-01-01T14:00:00Z', 'RESTART_AFTER_END');
+    const { refoldInput, reads, later } = input({
+      fresh: [fresh('f1', 'supply_energy_start', '2024-02-01', '2024-01-01T11:00:00Z')],
+      page: [started],
+      pageSize: 2,
+    });
+    later.push(ended, restarted, again);
+    const result = await refold(refoldInput);
+    expect(reads).toEqual([
+      [{ createdAt: at('2024-01-01T10:00:00Z'), eventId: 'p1' }, 2],
+      [{ createdAt: at('2024-01-01T13:00:00Z'), eventId: 'p3' }, 2],
+    ]);
+    expect(result.revised).toEqual([]);
+    expect(result.folded).toEqual({ createdAt: at('2024-01-01T14:00:00Z'), eventId: 'p4' });
+  });
+
   it('ends at the new event when it is the newest, reading no page after one that is not full', async () => {
     const { refoldInput, reads } = input({
       fresh: [fresh('f1', 'supply_energy_start', '2024-08-01', '2024-01-01T14:00:00Z')],
